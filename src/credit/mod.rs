@@ -1,0 +1,6 @@
+//! The default model for Monte Carlo: a factor copula over obligors, default times from PD
+//! curves, and recoveries from IP collateral.
+
+pub mod model;
+
+pub use model::{Copula, CreditModel, PdCurve, RecoveryModel, SectorLoading};

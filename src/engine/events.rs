@@ -1,0 +1,17 @@
+//! What happens to the loans, as the engine asks for it. The model side (a deterministic
+//! assumption set, or one Monte Carlo path's draws) answers; the engine decides who gets paid.
+
+/// Credit events of one path. Implementations must be cheap: they are called per asset per
+/// period inside the path loop.
+pub trait CreditEvents {
+    /// Share of the asset's performing balance that defaults at the start of `period` (0..=1).
+    fn default_fraction(&self, asset: usize, period: usize) -> f64;
+    /// Share of the performing balance prepaid at the end of `period` (single-period rate).
+    fn prepayment_rate(&self, period: usize) -> f64;
+    /// Share of a defaulted exposure that will be recovered (0..=1).
+    fn recovery_fraction(&self, asset: usize, period: usize) -> f64;
+    /// Periods between the default and the recovery cash.
+    fn recovery_lag(&self, asset: usize) -> usize;
+    /// Whether the shortfall promisor has defaulted by `period` (its support stops).
+    fn support_defaulted(&self, support: usize, period: usize) -> bool;
+}

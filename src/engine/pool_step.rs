@@ -1,0 +1,136 @@
+//! One period of the pool: defaults, scheduled flows, prepayments and recoveries, asset by
+//! asset (loan-level; obligors are few and lumpy).
+
+use super::events::CreditEvents;
+use super::prepared::Prepared;
+use crate::money::Amount;
+
+/// The pool's cash flows and balances for one period.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PoolPeriod<N> {
+    pub period: usize,
+    pub opening_balance: N,
+    pub defaulted: N,
+    pub interest: N,
+    pub scheduled_principal: N,
+    pub prepayment: N,
+    pub recovery: N,
+    /// Defaulted exposure resolved this period minus its recovery.
+    pub realized_loss: N,
+    pub closing_balance: N,
+    /// Defaulted exposure still waiting for its recovery at the period end.
+    pub pending_exposure: N,
+    pub cumulative_defaulted: N,
+}
+
+/// Per-path pool state, reused across paths.
+#[derive(Debug, Clone)]
+pub struct PoolScratch<N> {
+    pub balance: Vec<N>,
+    /// Recovery cash and defaulted exposure due to resolve in each period (beyond the last
+    /// period: never resolved within the deal).
+    pub pending_cash: Vec<N>,
+    pub pending_exposure: Vec<N>,
+    pub pending_exposure_total: N,
+    pub cumulative_defaulted: N,
+}
+
+impl<N: Amount> PoolScratch<N> {
+    pub fn new(prep: &Prepared<N>, max_lag: usize) -> Self {
+        let slots = prep.periods + max_lag + 1;
+        PoolScratch {
+            balance: prep.asset_balance.clone(),
+            pending_cash: vec![N::ZERO; slots],
+            pending_exposure: vec![N::ZERO; slots],
+            pending_exposure_total: N::ZERO,
+            cumulative_defaulted: N::ZERO,
+        }
+    }
+
+    pub fn reset(&mut self, prep: &Prepared<N>) {
+        self.balance.copy_from_slice(&prep.asset_balance);
+        self.pending_cash.iter_mut().for_each(|x| *x = N::ZERO);
+        self.pending_exposure.iter_mut().for_each(|x| *x = N::ZERO);
+        self.pending_exposure_total = N::ZERO;
+        self.cumulative_defaulted = N::ZERO;
+    }
+
+    /// Recovery cash still to come (for a clean-up call that takes over the pending claims).
+    pub fn pending_cash_after(&self, period: usize) -> N {
+        self.pending_cash[period + 1..].iter().fold(N::ZERO, |s, x| s + *x)
+    }
+}
+
+/// Runs period `t` of the pool.
+pub fn pool_period<N: Amount>(
+    prep: &Prepared<N>,
+    events: &impl CreditEvents,
+    t: usize,
+    pool: &mut PoolScratch<N>,
+) -> PoolPeriod<N> {
+    let mut out = PoolPeriod { period: t, ..PoolPeriod::default_zero() };
+    let prepayment_rate = events.prepayment_rate(t);
+    let smm = N::from_rate(prepayment_rate);
+    for (a, balance) in pool.balance.iter_mut().enumerate() {
+        if !balance.gt_zero() {
+            continue;
+        }
+        out.opening_balance += *balance;
+        let default_fraction = events.default_fraction(a, t);
+        if default_fraction > 0.0 {
+            let defaulted = if default_fraction >= 1.0 {
+                *balance
+            } else {
+                (*balance * N::from_rate(default_fraction)).round_money()
+            };
+            *balance -= defaulted;
+            let recovery = (defaulted * N::from_rate(events.recovery_fraction(a, t))).round_money();
+            let slot = t + events.recovery_lag(a);
+            pool.pending_cash[slot] += recovery;
+            pool.pending_exposure[slot] += defaulted;
+            pool.pending_exposure_total += defaulted;
+            out.defaulted += defaulted;
+        }
+        let at = prep.projection.at(a, t);
+        let interest = (*balance * prep.projection.interest_fraction[at]).round_money();
+        let principal = (*balance * prep.projection.principal_fraction[at]).round_money().min(*balance);
+        *balance -= principal;
+        let prepaid = if prepayment_rate > 0.0 { (*balance * smm).round_money() } else { N::ZERO };
+        *balance -= prepaid;
+        out.interest += interest;
+        out.scheduled_principal += principal;
+        out.prepayment += prepaid;
+        out.closing_balance += *balance;
+    }
+    out.recovery = pool.pending_cash[t];
+    let resolved = pool.pending_exposure[t];
+    pool.pending_exposure_total -= resolved;
+    out.realized_loss = resolved - out.recovery;
+    out.pending_exposure = pool.pending_exposure_total;
+    pool.cumulative_defaulted += out.defaulted;
+    out.cumulative_defaulted = pool.cumulative_defaulted;
+    out
+}
+
+impl<N: Amount> PoolPeriod<N> {
+    fn default_zero() -> Self {
+        PoolPeriod {
+            period: 0,
+            opening_balance: N::ZERO,
+            defaulted: N::ZERO,
+            interest: N::ZERO,
+            scheduled_principal: N::ZERO,
+            prepayment: N::ZERO,
+            recovery: N::ZERO,
+            realized_loss: N::ZERO,
+            closing_balance: N::ZERO,
+            pending_exposure: N::ZERO,
+            cumulative_defaulted: N::ZERO,
+        }
+    }
+
+    /// Cash the pool paid into the plan this period.
+    pub fn collections(&self) -> N {
+        self.interest + self.scheduled_principal + self.prepayment + self.recovery
+    }
+}

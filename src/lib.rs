@@ -1,0 +1,16 @@
+//! ipabs: a simulator for intellectual-property asset-backed securities.
+//!
+//! The data flows one way: scenario file → validated [`deal::Deal`] → pool schedules →
+//! [`engine`] (deterministic or Monte Carlo paths, one waterfall) → [`results`] → reports and
+//! charts.
+
+pub mod credit;
+pub mod dates;
+pub mod deal;
+pub mod engine;
+pub mod metrics;
+pub mod money;
+pub mod pool;
+pub mod results;
+pub mod scenario;
+pub mod waterfall;

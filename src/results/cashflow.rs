@@ -1,0 +1,340 @@
+//! The deterministic run in exact decimal: every row of every table, the ledger, and the
+//! per-tranche measures.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::dates::years_between;
+use crate::deal::Deal;
+use crate::engine::deterministic::AssumptionEvents;
+use crate::engine::{PoolPeriod, Prepared, Recorder, Scratch, run_path};
+use crate::metrics;
+use crate::money::Amount;
+use crate::waterfall::{DealState, Entry, Party, Reason};
+
+/// Pool cash flows for one period, yuan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolRow {
+    pub period: usize,
+    pub date: NaiveDate,
+    pub opening_balance: Decimal,
+    pub defaulted: Decimal,
+    pub interest: Decimal,
+    pub scheduled_principal: Decimal,
+    pub prepayment: Decimal,
+    pub recovery: Decimal,
+    pub realized_loss: Decimal,
+    pub closing_balance: Decimal,
+    pub pending_recovery_exposure: Decimal,
+    /// Cumulative defaulted principal / original pool balance.
+    pub cumulative_default_rate: f64,
+}
+
+/// One tranche on one payment date, yuan.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrancheRow {
+    pub period: usize,
+    pub date: NaiveDate,
+    pub tranche: String,
+    pub opening_balance: Decimal,
+    pub interest_due: Decimal,
+    pub interest_paid: Decimal,
+    pub interest_shortfall: Decimal,
+    pub principal_paid: Decimal,
+    pub subordinate_return: Decimal,
+    pub residual: Decimal,
+    pub write_down: Decimal,
+    pub closing_balance: Decimal,
+}
+
+/// A fee or tax on one payment date, yuan.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeeRow {
+    pub period: usize,
+    pub date: NaiveDate,
+    pub fee: String,
+    pub accrued: Decimal,
+    pub paid: Decimal,
+    pub arrears: Decimal,
+}
+
+/// Balances held after a payment date: reserve accounts, the plan account, support drawn.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRow {
+    pub period: usize,
+    pub date: NaiveDate,
+    pub account: String,
+    pub movement: Decimal,
+    pub closing_balance: Decimal,
+}
+
+/// One ledger line with names resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerRow {
+    pub period: usize,
+    pub date: NaiveDate,
+    pub direction: &'static str,
+    pub reason: &'static str,
+    pub party: String,
+    pub amount: Decimal,
+}
+
+/// Measures of one tranche over the whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrancheMetrics {
+    pub tranche: String,
+    pub original_balance: Decimal,
+    pub coupon: Decimal,
+    pub total_interest: Decimal,
+    pub total_principal: Decimal,
+    pub total_subordinate_return: Decimal,
+    pub total_residual: Decimal,
+    pub total_write_down: Decimal,
+    /// Interest still unpaid after the last payment date.
+    pub unpaid_interest: Decimal,
+    /// Principal not repaid (written down or outstanding at the end): original − principal paid.
+    pub principal_loss: Decimal,
+    pub loss_rate: f64,
+    pub wal_years: f64,
+    /// Annual effective IRR of the holder's cash flows bought at par; `None` for a total loss.
+    pub yield_at_par: Option<f64>,
+    pub modified_duration: f64,
+    pub final_payment_date: Option<NaiveDate>,
+}
+
+/// A trigger that fired, with the period it was observed in.
+#[derive(Debug, Clone, Serialize)]
+pub struct FiredTrigger {
+    pub trigger: String,
+    pub period: usize,
+    pub date: NaiveDate,
+}
+
+/// Everything a deterministic run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct CashflowRun {
+    pub periods_run: usize,
+    pub pool: Vec<PoolRow>,
+    pub tranches: Vec<TrancheRow>,
+    pub fees: Vec<FeeRow>,
+    pub accounts: Vec<AccountRow>,
+    pub ledger: Vec<LedgerRow>,
+    pub triggers: Vec<FiredTrigger>,
+    pub metrics: Vec<TrancheMetrics>,
+    pub support_drawn: Vec<(String, Decimal)>,
+    /// Pool principal still outstanding or awaiting recovery after the last payment date.
+    pub pool_balance_at_end: Decimal,
+}
+
+struct FullRecorder<'a> {
+    deal: &'a Deal,
+    entries: Vec<Entry<Decimal>>,
+    pool: Vec<PoolRow>,
+    tranches: Vec<TrancheRow>,
+    fees: Vec<FeeRow>,
+    accounts: Vec<AccountRow>,
+    triggers: Vec<FiredTrigger>,
+    last_account: Vec<Decimal>,
+    last_plan_cash: Decimal,
+    support_total: Vec<Decimal>,
+    pool_balance_at_end: Decimal,
+}
+
+impl Recorder<Decimal> for FullRecorder<'_> {
+    fn cash(&mut self, period: usize, reason: Reason, party: Party, amount: Decimal) {
+        self.entries.push(Entry { period, reason, party, amount });
+    }
+
+    fn period_end(&mut self, flows: &PoolPeriod<Decimal>, state: &DealState<Decimal>) {
+        let t = flows.period;
+        let date = self.deal.period_ends[t];
+        let original = self.deal.pool.balance().to_f64();
+        self.pool.push(PoolRow {
+            period: t + 1,
+            date,
+            opening_balance: flows.opening_balance,
+            defaulted: flows.defaulted,
+            interest: flows.interest,
+            scheduled_principal: flows.scheduled_principal,
+            prepayment: flows.prepayment,
+            recovery: flows.recovery,
+            realized_loss: flows.realized_loss,
+            closing_balance: flows.closing_balance,
+            pending_recovery_exposure: flows.pending_exposure,
+            cumulative_default_rate: flows.cumulative_defaulted.to_f64() / original,
+        });
+        self.pool_balance_at_end = flows.closing_balance + flows.pending_exposure;
+        for (i, s) in state.tranches.iter().enumerate() {
+            self.tranches.push(TrancheRow {
+                period: t + 1,
+                date,
+                tranche: self.deal.structure.tranches[i].name.clone(),
+                opening_balance: s.opening_balance,
+                interest_due: s.interest_due,
+                interest_paid: s.interest_paid,
+                interest_shortfall: s.interest_shortfall,
+                principal_paid: s.principal_paid,
+                subordinate_return: s.subordinate_return_paid,
+                residual: s.residual_paid,
+                write_down: s.write_down,
+                closing_balance: s.balance,
+            });
+        }
+        for (f, fee) in self.deal.structure.fees.iter().enumerate() {
+            self.fees.push(FeeRow {
+                period: t + 1,
+                date,
+                fee: fee.name.clone(),
+                accrued: state.fee_due[f],
+                paid: state.fee_paid[f],
+                arrears: state.fee_arrears[f],
+            });
+        }
+        for (a, account) in self.deal.structure.accounts.iter().enumerate() {
+            let balance = state.account_balance[a];
+            self.accounts.push(AccountRow {
+                period: t + 1,
+                date,
+                account: account.name.clone(),
+                movement: balance - self.last_account[a],
+                closing_balance: balance,
+            });
+            self.last_account[a] = balance;
+        }
+        self.accounts.push(AccountRow {
+            period: t + 1,
+            date,
+            account: "plan_account".into(),
+            movement: state.plan_cash - self.last_plan_cash,
+            closing_balance: state.plan_cash,
+        });
+        self.last_plan_cash = state.plan_cash;
+        for (s, support) in self.deal.structure.supports.iter().enumerate() {
+            self.support_total[s] = state.support_drawn_total[s];
+            self.accounts.push(AccountRow {
+                period: t + 1,
+                date,
+                account: format!("support_drawn:{}", support.name),
+                movement: state.support_drawn[s],
+                closing_balance: state.support_drawn_total[s],
+            });
+        }
+    }
+
+    fn trigger_fired(&mut self, period: usize, trigger: usize) {
+        self.triggers.push(FiredTrigger {
+            trigger: self.deal.structure.triggers[trigger].name.clone(),
+            period: period + 1,
+            date: self.deal.period_ends[period],
+        });
+    }
+}
+
+impl FullRecorder<'_> {
+    fn party_name(&self, party: Party) -> String {
+        let s = &self.deal.structure;
+        match party {
+            Party::Pool => "pool".into(),
+            Party::Originator => "originator".into(),
+            Party::Fee(i) => s.fees[i].name.clone(),
+            Party::Tranche(i) => s.tranches[i].name.clone(),
+            Party::Account(i) => s.accounts[i].name.clone(),
+            Party::Support(i) => s.supports[i].name.clone(),
+            Party::PlanAccount => "plan_account".into(),
+        }
+    }
+}
+
+/// Runs the deal under its deterministic assumptions in exact decimal.
+pub fn run_cashflow(deal: &Deal) -> CashflowRun {
+    run_cashflow_with(deal, &AssumptionEvents::new(deal))
+}
+
+/// Runs the deal in exact decimal under the given events.
+pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun {
+    let prep: Prepared<Decimal> = Prepared::for_deal(deal);
+    let mut scratch = Scratch::new(&prep, events.max_lag());
+    let s = &deal.structure;
+    let mut rec = FullRecorder {
+        deal,
+        entries: Vec::new(),
+        pool: Vec::new(),
+        tranches: Vec::new(),
+        fees: Vec::new(),
+        accounts: Vec::new(),
+        triggers: Vec::new(),
+        last_account: s.accounts.iter().map(|a| a.initial_balance).collect(),
+        last_plan_cash: Decimal::ZERO,
+        support_total: vec![Decimal::ZERO; s.supports.len()],
+        pool_balance_at_end: Decimal::ZERO,
+    };
+    let periods_run = run_path(&prep, events, &mut scratch, &mut rec);
+    let metrics = tranche_metrics(deal, &rec.tranches, &scratch.state);
+    let ledger = rec
+        .entries
+        .iter()
+        .map(|e| LedgerRow {
+            period: e.period + 1,
+            date: deal.period_ends[e.period],
+            direction: if e.reason.is_inflow() { "in" } else { "out" },
+            reason: e.reason.name(),
+            party: rec.party_name(e.party),
+            amount: e.amount,
+        })
+        .collect();
+    CashflowRun {
+        periods_run,
+        support_drawn: s.supports.iter().map(|x| x.name.clone()).zip(rec.support_total.iter().copied()).collect(),
+        pool: rec.pool,
+        tranches: rec.tranches,
+        fees: rec.fees,
+        accounts: rec.accounts,
+        ledger,
+        triggers: rec.triggers,
+        metrics,
+        pool_balance_at_end: rec.pool_balance_at_end,
+    }
+}
+
+fn tranche_metrics(deal: &Deal, rows: &[TrancheRow], state: &DealState<Decimal>) -> Vec<TrancheMetrics> {
+    deal.structure
+        .tranches
+        .iter()
+        .enumerate()
+        .map(|(i, tranche)| {
+            let mine: Vec<&TrancheRow> = rows.iter().filter(|r| r.tranche == tranche.name).collect();
+            let sum = |f: fn(&TrancheRow) -> Decimal| mine.iter().map(|r| f(r)).sum::<Decimal>();
+            let total_principal = sum(|r| r.principal_paid);
+            let years = |r: &TrancheRow| years_between(deal.closing, r.date);
+            let cash: Vec<(f64, f64)> = mine
+                .iter()
+                .map(|r| (years(r), (r.interest_paid + r.principal_paid + r.subordinate_return + r.residual).to_f64()))
+                .collect();
+            let price = tranche.balance.to_f64();
+            let yield_at_par = metrics::yield_at_price(price, &cash);
+            let principal_loss = tranche.balance - total_principal;
+            TrancheMetrics {
+                tranche: tranche.name.clone(),
+                original_balance: tranche.balance,
+                coupon: tranche.coupon,
+                total_interest: sum(|r| r.interest_paid),
+                total_principal,
+                total_subordinate_return: sum(|r| r.subordinate_return),
+                total_residual: sum(|r| r.residual),
+                total_write_down: sum(|r| r.write_down),
+                unpaid_interest: state.tranches[i].interest_shortfall,
+                principal_loss,
+                loss_rate: if tranche.balance.gt_zero() { (principal_loss / tranche.balance).to_f64() } else { 0.0 },
+                wal_years: metrics::wal(mine.iter().map(|r| (years(r), r.principal_paid.to_f64()))),
+                yield_at_par,
+                modified_duration: yield_at_par.map_or(0.0, |y| metrics::modified_duration(&cash, y)),
+                final_payment_date: mine
+                    .iter()
+                    .rev()
+                    .find(|r| (r.interest_paid + r.principal_paid + r.subordinate_return + r.residual).gt_zero())
+                    .map(|r| r.date),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,134 @@
+//! Collects problems while validating, and reads spanned values into domain types.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::error::{Location, Problem};
+use super::raw::{Date, Num, Text};
+
+/// Validation context for one TOML file.
+pub struct Ctx<'a> {
+    pub file: PathBuf,
+    pub src: &'a str,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(file: &Path, src: &'a str) -> Self {
+        Ctx { file: file.to_path_buf(), src, problems: Vec::new() }
+    }
+
+    pub fn err(&mut self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            location: Location::Span(span),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// The literal as written in the file (quotes of a string removed).
+    pub fn literal(&self, num: &Num) -> String {
+        match num.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            _ => self.src.get(num.span()).unwrap_or("").trim().to_string(),
+        }
+    }
+
+    /// An exact decimal read from the source text of the value.
+    pub fn decimal(&mut self, num: &Num, field: &str) -> Option<Decimal> {
+        let text = self.literal(num).replace('_', "");
+        let parsed = match num.get_ref() {
+            toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::String(_) => {
+                Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
+            }
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.err(num.span(), field, format!("expected a number, found `{}`", text));
+        }
+        parsed
+    }
+
+    /// A money amount: exact, at most two decimal places (fen), and `> 0` or `≥ 0`.
+    pub fn money(&mut self, num: &Num, field: &str, strictly_positive: bool) -> Option<Decimal> {
+        let value = self.decimal(num, field)?;
+        if value.normalize().scale() > 2 {
+            self.err(num.span(), field, format!("expected an amount in yuan with at most 2 decimals (fen), found {value}"));
+            return None;
+        }
+        if strictly_positive && value <= Decimal::ZERO {
+            self.err(num.span(), field, format!("expected a positive amount, found {value}"));
+            return None;
+        }
+        if value < Decimal::ZERO {
+            self.err(num.span(), field, format!("expected an amount of zero or more, found {value}"));
+            return None;
+        }
+        Some(value)
+    }
+
+    /// A number within `[lo, hi]` (or `[lo, hi)` when `hi_open`).
+    pub fn number_in(&mut self, num: &Num, field: &str, lo: f64, hi: f64, hi_open: bool) -> Option<f64> {
+        let value: f64 = self.decimal(num, field)?.try_into().ok()?;
+        let ok = value >= lo && if hi_open { value < hi } else { value <= hi };
+        if !ok {
+            let close = if hi_open { ")" } else { "]" };
+            self.err(num.span(), field, format!("expected a value in [{lo}, {hi}{close}, found {value}"));
+            return None;
+        }
+        Some(value)
+    }
+
+    /// A rate in `[0, 1]` given as a decimal (0.03 for 3 %).
+    pub fn rate(&mut self, num: &Num, field: &str) -> Option<f64> {
+        self.number_in(num, field, 0.0, 1.0, false)
+    }
+
+    /// A whole number at least `min`.
+    pub fn whole(&mut self, num: &Num, field: &str, min: u64) -> Option<u64> {
+        match num.get_ref() {
+            toml::Value::Integer(i) if *i >= 0 && *i as u64 >= min => Some(*i as u64),
+            _ => {
+                let text = self.literal(num);
+                self.err(num.span(), field, format!("expected a whole number of at least {min}, found `{text}`"));
+                None
+            }
+        }
+    }
+
+    /// A plain date (`2019-03-08`, no time).
+    pub fn date(&mut self, date: &Date, field: &str) -> Option<NaiveDate> {
+        let value = date.get_ref();
+        let parsed = match (&value.date, &value.time) {
+            (Some(d), None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.err(date.span(), field, format!("expected a date like 2019-03-08, found `{value}`"));
+        }
+        parsed
+    }
+
+    /// One of a fixed set of words.
+    pub fn choice<T>(&mut self, text: &Text, field: &str, parse: impl Fn(&str) -> Option<T>, expected: &str) -> Option<T> {
+        let parsed = parse(text.get_ref());
+        if parsed.is_none() {
+            self.err(text.span(), field, format!("expected {expected}, found \"{}\"", text.get_ref()));
+        }
+        parsed
+    }
+
+    /// Resolves a name against a list, or reports which names exist.
+    pub fn resolve(&mut self, text: &Text, field: &str, kind: &str, names: &[String]) -> Option<usize> {
+        let found = names.iter().position(|n| n == text.get_ref());
+        if found.is_none() {
+            let known = if names.is_empty() { "none is defined".to_string() } else { format!("expected one of: {}", names.join(", ")) };
+            self.err(text.span(), field, format!("no {kind} named \"{}\" ({known})", text.get_ref()));
+        }
+        found
+    }
+}

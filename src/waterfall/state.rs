@@ -1,0 +1,103 @@
+//! What the plan owes and holds between payment dates. One value per path, reused.
+
+use crate::money::Amount;
+
+/// One tranche's position and what happened to it on the current payment date.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrancheState<N> {
+    pub balance: N,
+    /// Interest due but unpaid, carried to the next payment date (no interest on interest).
+    pub interest_shortfall: N,
+    // This period.
+    pub opening_balance: N,
+    pub interest_due: N,
+    pub interest_paid: N,
+    pub principal_paid: N,
+    pub subordinate_return_paid: N,
+    pub residual_paid: N,
+    pub write_down: N,
+}
+
+impl<N: Amount> TrancheState<N> {
+    pub fn new(balance: N) -> Self {
+        TrancheState {
+            balance,
+            interest_shortfall: N::ZERO,
+            opening_balance: balance,
+            interest_due: N::ZERO,
+            interest_paid: N::ZERO,
+            principal_paid: N::ZERO,
+            subordinate_return_paid: N::ZERO,
+            residual_paid: N::ZERO,
+            write_down: N::ZERO,
+        }
+    }
+
+    /// Everything the holder received this period.
+    pub fn cash_received(&self) -> N {
+        self.interest_paid + self.principal_paid + self.subordinate_return_paid + self.residual_paid
+    }
+}
+
+/// The plan's state: tranches, fee arrears, accounts, support, triggers.
+#[derive(Debug, Clone)]
+pub struct DealState<N> {
+    pub tranches: Vec<TrancheState<N>>,
+    pub fee_arrears: Vec<N>,
+    /// This period, per fee.
+    pub fee_due: Vec<N>,
+    pub fee_paid: Vec<N>,
+    pub account_balance: Vec<N>,
+    /// This period, per support.
+    pub support_drawn: Vec<N>,
+    pub support_drawn_total: Vec<N>,
+    pub support_defaulted: Vec<bool>,
+    pub trigger_fired: Vec<bool>,
+    /// Index of the step list in force.
+    pub active_waterfall: usize,
+    /// A clean-up call fired: the next payment date is the last.
+    pub call_pending: bool,
+    /// Cash kept in the plan account for the next payment date.
+    pub plan_cash: N,
+    /// Available funds while the steps run.
+    pub available: N,
+    /// Principal distribution amount still to pay this period (pass-through steps).
+    pub principal_distribution_left: N,
+    pub is_final: bool,
+}
+
+impl<N: Amount> DealState<N> {
+    pub fn new(tranches: usize, fees: usize, accounts: usize, supports: usize, triggers: usize) -> Self {
+        DealState {
+            tranches: vec![TrancheState::new(N::ZERO); tranches],
+            fee_arrears: vec![N::ZERO; fees],
+            fee_due: vec![N::ZERO; fees],
+            fee_paid: vec![N::ZERO; fees],
+            account_balance: vec![N::ZERO; accounts],
+            support_drawn: vec![N::ZERO; supports],
+            support_drawn_total: vec![N::ZERO; supports],
+            support_defaulted: vec![false; supports],
+            trigger_fired: vec![false; triggers],
+            active_waterfall: 0,
+            call_pending: false,
+            plan_cash: N::ZERO,
+            available: N::ZERO,
+            principal_distribution_left: N::ZERO,
+            is_final: false,
+        }
+    }
+
+    pub fn tranche_balance(&self) -> N {
+        self.tranches.iter().fold(N::ZERO, |sum, t| sum + t.balance)
+    }
+
+    /// Clears the per-period figures before a payment date.
+    pub fn start_period(&mut self) {
+        for t in &mut self.tranches {
+            *t = TrancheState { balance: t.balance, interest_shortfall: t.interest_shortfall, ..TrancheState::new(t.balance) };
+        }
+        self.fee_due.iter_mut().for_each(|x| *x = N::ZERO);
+        self.fee_paid.iter_mut().for_each(|x| *x = N::ZERO);
+        self.support_drawn.iter_mut().for_each(|x| *x = N::ZERO);
+    }
+}
