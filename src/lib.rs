@@ -4,6 +4,8 @@
 //! [`engine`] (deterministic or Monte Carlo paths, one waterfall) → [`results`] → reports and
 //! charts.
 
+pub mod cli;
+pub mod commands;
 pub mod credit;
 pub mod dates;
 pub mod deal;
@@ -11,6 +13,7 @@ pub mod engine;
 pub mod metrics;
 pub mod money;
 pub mod pool;
+pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod waterfall;

@@ -1,1 +1,22 @@
-fn main() {}
+use clap::Parser;
+use ipabs::cli::{Cli, Command};
+use ipabs::commands::{self, AppError};
+
+fn main() {
+    let cli = Cli::parse();
+    let result: Result<(String, bool), AppError> = match &cli.command {
+        Command::Validate(args) => commands::validate::run(args).map(|s| (s, false)),
+        Command::Cashflow(args) => commands::cashflow::run(args).map(|s| (s, args.quiet)),
+    };
+    match result {
+        Ok((text, quiet)) => {
+            if !quiet {
+                print!("{text}");
+            }
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(e.exit_code());
+        }
+    }
+}

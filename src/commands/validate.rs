@@ -1,0 +1,22 @@
+//! `ipabs validate SCENARIO`.
+
+use super::AppError;
+use crate::cli::ValidateArgs;
+use crate::pool::PoolSummary;
+use crate::report::table;
+
+pub fn run(args: &ValidateArgs) -> Result<String, AppError> {
+    let deal = crate::scenario::load(&args.scenario)?;
+    let summary = PoolSummary::of(&deal.pool, deal.closing);
+    let mut out = format!(
+        "{} is valid: {} payment dates from {} to {}, {} tranches, {} step lists\n\n",
+        args.scenario.display(),
+        deal.period_ends.len(),
+        deal.first_payment,
+        deal.legal_final,
+        deal.structure.tranches.len(),
+        deal.structure.waterfalls.len()
+    );
+    out += &table::pool_summary(&deal.name, &summary);
+    Ok(out)
+}

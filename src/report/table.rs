@@ -1,0 +1,103 @@
+//! Readable terminal tables.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::pool::PoolSummary;
+use crate::results::cashflow::{CashflowRun, TrancheMetrics};
+
+/// `1234567.8` → `1,234,567.80`.
+pub fn thousands(value: Decimal) -> String {
+    let text = format!("{:.2}", value);
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}.{frac}")
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+/// The pool summary block of `ipabs validate`.
+pub fn pool_summary(deal_name: &str, s: &PoolSummary) -> String {
+    let mut out = format!("Pool of {deal_name}\n");
+    let row = |k: &str, v: String| format!("  {k:<30}{v}\n");
+    out += &row("assets / obligors / IP items", format!("{} / {} / {}", s.assets, s.obligors, s.ip_items));
+    out += &row("balance (yuan)", thousands(s.balance));
+    out += &row("appraised IP value (yuan)", thousands(s.appraised_value));
+    out += &row("WAC", pct(s.wac));
+    out += &row("WAM (months)", format!("{:.1}", s.wam_months));
+    out += &row("WAL (years)", format!("{:.2}", s.wal_years));
+    out += &row("top-1 / top-5 obligor share", format!("{} / {}", pct(s.top1_share), pct(s.top5_share)));
+    out += &row("weighted LTV", pct(s.weighted_ltv));
+    out += &row("weighted annual PD", pct(s.weighted_pd));
+    out += "  sector mix\n";
+    for (k, v) in &s.sector_mix {
+        out += &format!("    {k:<28}{}\n", pct(*v));
+    }
+    out += "  IP kind mix\n";
+    for (k, v) in &s.ip_kind_mix {
+        out += &format!("    {k:<28}{}\n", pct(*v));
+    }
+    out
+}
+
+/// The tranche table of `ipabs cashflow`.
+pub fn tranche_metrics(metrics: &[TrancheMetrics]) -> String {
+    let mut out = format!(
+        "{:<8} {:>18} {:>7} {:>17} {:>18} {:>15} {:>7} {:>8} {:>6} {:>11}\n",
+        "tranche", "balance", "coupon", "interest", "principal", "loss", "WAL", "yield", "MD", "final"
+    );
+    for m in metrics {
+        out += &format!(
+            "{:<8} {:>18} {:>7} {:>17} {:>18} {:>15} {:>7.2} {:>8} {:>6.2} {:>11}\n",
+            m.tranche,
+            thousands(m.original_balance),
+            format!("{:.2}%", m.coupon.to_f64().unwrap_or(0.0) * 100.0),
+            thousands(m.total_interest + m.total_subordinate_return + m.total_residual),
+            thousands(m.total_principal),
+            thousands(m.principal_loss),
+            m.wal_years,
+            m.yield_at_par.map_or("-".to_string(), |y| format!("{:.3}%", y * 100.0)),
+            m.modified_duration,
+            m.final_payment_date.map_or("-".to_string(), |d| d.to_string()),
+        );
+    }
+    out
+}
+
+/// The whole terminal report of a deterministic run.
+pub fn cashflow_report(run: &CashflowRun) -> String {
+    let mut out = tranche_metrics(&run.metrics);
+    out += "(interest column includes the subordinate's period return and residual; WAL in years, yield = IRR at par, MD = modified duration)\n";
+    for t in &run.triggers {
+        out += &format!("trigger {} fired on payment date {} ({}), effective from the next\n", t.trigger, t.period, t.date);
+    }
+    for (name, drawn) in &run.support_drawn {
+        out += &format!("support {name} drawn: {} yuan\n", thousands(*drawn));
+    }
+    if run.pool_balance_at_end > Decimal::ZERO {
+        out += &format!("pool principal uncollected at the end: {} yuan\n", thousands(run.pool_balance_at_end));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(dec!(1234567.8)), "1,234,567.80");
+        assert_eq!(thousands(dec!(-999.5)), "-999.50");
+        assert_eq!(thousands(dec!(100)), "100.00");
+    }
+}
