@@ -52,7 +52,9 @@ pub struct CashflowArgs {
 /// `output/<scenario stem>` unless `--out` says otherwise.
 pub fn default_out(scenario: &std::path::Path, out: &Option<PathBuf>) -> PathBuf {
     out.clone().unwrap_or_else(|| {
-        let stem = scenario.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+        let stem = scenario
+            .file_stem()
+            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("output").join(stem)
     })
 }

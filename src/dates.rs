@@ -79,8 +79,13 @@ fn days_between(start: NaiveDate, end: NaiveDate) -> u32 {
 
 fn days_30_360(start: NaiveDate, end: NaiveDate) -> u32 {
     let d1 = start.day().min(30);
-    let d2 = if d1 == 30 { end.day().min(30) } else { end.day() };
-    let days = 360 * (end.year() - start.year()) + 30 * (end.month() as i32 - start.month() as i32)
+    let d2 = if d1 == 30 {
+        end.day().min(30)
+    } else {
+        end.day()
+    };
+    let days = 360 * (end.year() - start.year())
+        + 30 * (end.month() as i32 - start.month() as i32)
         + (d2 as i32 - d1 as i32);
     u32::try_from(days).unwrap_or(0)
 }
@@ -122,16 +127,36 @@ mod tests {
     #[test]
     fn month_end_dates_do_not_drift() {
         let dates = payment_dates(d(2019, 1, 31), Frequency::Monthly, d(2019, 4, 30));
-        assert_eq!(dates, vec![d(2019, 1, 31), d(2019, 2, 28), d(2019, 3, 31), d(2019, 4, 30)]);
+        assert_eq!(
+            dates,
+            vec![
+                d(2019, 1, 31),
+                d(2019, 2, 28),
+                d(2019, 3, 31),
+                d(2019, 4, 30)
+            ]
+        );
     }
 
     #[test]
     fn day_counts() {
         // 2019-03-08 to 2019-06-08: 31 + 30 + 31 = 92 days.
-        assert_eq!(DayCount::Act365F.fraction(d(2019, 3, 8), d(2019, 6, 8)), (92, 365));
-        assert_eq!(DayCount::Act360.fraction(d(2019, 3, 8), d(2019, 6, 8)), (92, 360));
+        assert_eq!(
+            DayCount::Act365F.fraction(d(2019, 3, 8), d(2019, 6, 8)),
+            (92, 365)
+        );
+        assert_eq!(
+            DayCount::Act360.fraction(d(2019, 3, 8), d(2019, 6, 8)),
+            (92, 360)
+        );
         // 30/360: three whole months are 90 days whatever the calendar says.
-        assert_eq!(DayCount::Thirty360.fraction(d(2019, 3, 8), d(2019, 6, 8)), (90, 360));
-        assert_eq!(DayCount::Thirty360.fraction(d(2019, 1, 31), d(2019, 2, 28)), (28, 360));
+        assert_eq!(
+            DayCount::Thirty360.fraction(d(2019, 3, 8), d(2019, 6, 8)),
+            (90, 360)
+        );
+        assert_eq!(
+            DayCount::Thirty360.fraction(d(2019, 1, 31), d(2019, 2, 28)),
+            (28, 360)
+        );
     }
 }

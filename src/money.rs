@@ -119,7 +119,9 @@ pub fn fen(value: Decimal) -> Decimal {
 
 /// Converts an `f64` statistic (a mean over paths, say) to a `Decimal` rounded to the fen.
 pub fn fen_from_f64(value: f64) -> Decimal {
-    Decimal::from_f64(value).unwrap_or(Decimal::ZERO).round_money()
+    Decimal::from_f64(value)
+        .unwrap_or(Decimal::ZERO)
+        .round_money()
 }
 
 /// Splits `amount` over `dues` pro rata without paying any share more than its due and without

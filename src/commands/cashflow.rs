@@ -28,7 +28,10 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
     let out = OutputDir::create(&target)?;
     cashflow::write(&out, &deal, &run, &RunMetadata::new(&args.scenario))?;
     let written = out.commit()?;
-    let mut text = format!("{} — deterministic run, {} payment dates\n", deal.name, run.periods_run);
+    let mut text = format!(
+        "{} — deterministic run, {} payment dates\n",
+        deal.name, run.periods_run
+    );
     text += &table::cashflow_report(&run);
     text += &format!("written to {}\n", written.display());
     Ok(text)

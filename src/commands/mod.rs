@@ -34,7 +34,9 @@ impl AppError {
 /// Checks a rate given on the command line.
 pub fn check_rate(flag: &str, value: Option<f64>) -> Result<(), AppError> {
     match value {
-        Some(v) if !(0.0..=1.0).contains(&v) => Err(AppError::Usage(format!("--{flag} expects a rate in [0, 1], found {v}"))),
+        Some(v) if !(0.0..=1.0).contains(&v) => Err(AppError::Usage(format!(
+            "--{flag} expects a rate in [0, 1], found {v}"
+        ))),
         _ => Ok(()),
     }
 }

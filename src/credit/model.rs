@@ -8,7 +8,9 @@ use serde::Serialize;
 pub enum Copula {
     Gaussian,
     /// Student-t with `df` degrees of freedom: the same correlations, heavier joint tails.
-    StudentT { df: f64 },
+    StudentT {
+        df: f64,
+    },
 }
 
 /// Factor loadings of one sector: X = a·Z_global + b·Z_sector + sqrt(1 − a² − b²)·ε.
@@ -21,11 +23,16 @@ pub struct SectorLoading {
 impl SectorLoading {
     /// Loadings that give correlation `intra` inside a sector and `inter` across sectors.
     pub fn from_correlations(intra: f64, inter: f64) -> Self {
-        SectorLoading { global: inter.sqrt(), sector: (intra - inter).max(0.0).sqrt() }
+        SectorLoading {
+            global: inter.sqrt(),
+            sector: (intra - inter).max(0.0).sqrt(),
+        }
     }
 
     pub fn idiosyncratic(&self) -> f64 {
-        (1.0 - self.global * self.global - self.sector * self.sector).max(0.0).sqrt()
+        (1.0 - self.global * self.global - self.sector * self.sector)
+            .max(0.0)
+            .sqrt()
     }
 }
 
@@ -50,7 +57,12 @@ pub enum RecoveryModel {
     /// exposure. The shock has median 1 and log-volatility `volatility`; `systematic_correlation`
     /// ties its log to the global factor (positive: collateral is worth less when defaults
     /// cluster).
-    Collateral { volatility: f64, systematic_correlation: f64, haircut: f64, disposal_cost: f64 },
+    Collateral {
+        volatility: f64,
+        systematic_correlation: f64,
+        haircut: f64,
+        disposal_cost: f64,
+    },
 }
 
 /// The whole credit model.

@@ -28,17 +28,33 @@ impl AssumptionEvents {
             obligor_default[d.obligor] = Some(d.period);
         }
         AssumptionEvents {
-            period_default_rate: (0..periods).map(|t| period_rate(at_period(&a.cdr, t), months)).collect(),
-            period_prepayment_rate: (0..periods).map(|t| period_rate(at_period(&a.cpr, t), months)).collect(),
-            recovery_rate: (0..periods).map(|t| at_period(&a.recovery_rate, t)).collect(),
+            period_default_rate: (0..periods)
+                .map(|t| period_rate(at_period(&a.cdr, t), months))
+                .collect(),
+            period_prepayment_rate: (0..periods)
+                .map(|t| period_rate(at_period(&a.cpr, t), months))
+                .collect(),
+            recovery_rate: (0..periods)
+                .map(|t| at_period(&a.recovery_rate, t))
+                .collect(),
             asset_recovery_rate: deal.pool.assets.iter().map(|x| x.recovery_rate).collect(),
             asset_lag: deal
                 .pool
                 .assets
                 .iter()
-                .map(|x| months_to_periods(x.recovery_lag_months.unwrap_or(a.recovery_lag_months), months))
+                .map(|x| {
+                    months_to_periods(
+                        x.recovery_lag_months.unwrap_or(a.recovery_lag_months),
+                        months,
+                    )
+                })
                 .collect(),
-            asset_default_period: deal.pool.assets.iter().map(|x| obligor_default[x.obligor]).collect(),
+            asset_default_period: deal
+                .pool
+                .assets
+                .iter()
+                .map(|x| obligor_default[x.obligor])
+                .collect(),
             support_default_period: a.support_default_period.clone(),
         }
     }
@@ -56,20 +72,29 @@ impl AssumptionEvents {
 
     /// Scales recoveries, for stress sets.
     pub fn scale_recovery(mut self, factor: f64) -> Self {
-        self.recovery_rate.iter_mut().for_each(|r| *r = (*r * factor).clamp(0.0, 1.0));
-        self.asset_recovery_rate.iter_mut().flatten().for_each(|r| *r = (*r * factor).clamp(0.0, 1.0));
+        self.recovery_rate
+            .iter_mut()
+            .for_each(|r| *r = (*r * factor).clamp(0.0, 1.0));
+        self.asset_recovery_rate
+            .iter_mut()
+            .flatten()
+            .for_each(|r| *r = (*r * factor).clamp(0.0, 1.0));
         self
     }
 
     /// Scales prepayments, for stress sets.
     pub fn scale_prepayment(mut self, factor: f64) -> Self {
-        self.period_prepayment_rate.iter_mut().for_each(|r| *r = (*r * factor).clamp(0.0, 1.0));
+        self.period_prepayment_rate
+            .iter_mut()
+            .for_each(|r| *r = (*r * factor).clamp(0.0, 1.0));
         self
     }
 
     /// Turns off all shortfall support (every promisor in default from the start).
     pub fn without_support(mut self) -> Self {
-        self.support_default_period.iter_mut().for_each(|p| *p = Some(0));
+        self.support_default_period
+            .iter_mut()
+            .for_each(|p| *p = Some(0));
         self
     }
 }
@@ -82,7 +107,10 @@ impl CreditEvents for AssumptionEvents {
         self.period_default_rate.get(period).copied().unwrap_or(0.0)
     }
     fn prepayment_rate(&self, period: usize) -> f64 {
-        self.period_prepayment_rate.get(period).copied().unwrap_or(0.0)
+        self.period_prepayment_rate
+            .get(period)
+            .copied()
+            .unwrap_or(0.0)
     }
     fn recovery_fraction(&self, asset: usize, period: usize) -> f64 {
         self.asset_recovery_rate[asset].unwrap_or_else(|| at_period(&self.recovery_rate, period))
@@ -91,6 +119,10 @@ impl CreditEvents for AssumptionEvents {
         self.asset_lag[asset]
     }
     fn support_defaulted(&self, support: usize, period: usize) -> bool {
-        self.support_default_period.get(support).copied().flatten().is_some_and(|p| period >= p)
+        self.support_default_period
+            .get(support)
+            .copied()
+            .flatten()
+            .is_some_and(|p| period >= p)
     }
 }

@@ -40,7 +40,13 @@ impl<N: Amount> Scratch<N> {
         let s = &prep.terms.structure;
         Scratch {
             pool: PoolScratch::new(prep, max_lag),
-            state: DealState::new(s.tranches.len(), s.fees.len(), s.accounts.len(), s.supports.len(), s.triggers.len()),
+            state: DealState::new(
+                s.tranches.len(),
+                s.fees.len(),
+                s.accounts.len(),
+                s.supports.len(),
+                s.triggers.len(),
+            ),
             steps: StepScratch::new(s.tranches.len()),
         }
     }
@@ -48,11 +54,24 @@ impl<N: Amount> Scratch<N> {
     fn reset(&mut self, prep: &Prepared<N>) {
         self.pool.reset(prep);
         let s = &prep.terms.structure;
-        self.state = DealState::new(s.tranches.len(), s.fees.len(), s.accounts.len(), s.supports.len(), s.triggers.len());
-        for (tranche, balance) in self.state.tranches.iter_mut().zip(&prep.terms.tranche_balance) {
+        self.state = DealState::new(
+            s.tranches.len(),
+            s.fees.len(),
+            s.accounts.len(),
+            s.supports.len(),
+            s.triggers.len(),
+        );
+        for (tranche, balance) in self
+            .state
+            .tranches
+            .iter_mut()
+            .zip(&prep.terms.tranche_balance)
+        {
             tranche.balance = *balance;
         }
-        self.state.account_balance.copy_from_slice(&prep.terms.account_initial);
+        self.state
+            .account_balance
+            .copy_from_slice(&prep.terms.account_initial);
     }
 }
 
@@ -86,7 +105,10 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
         for (s, defaulted) in state.support_defaulted.iter_mut().enumerate() {
             *defaulted = events.support_defaulted(s, t);
         }
-        let mut sink = Sink { period: t, recorder: &mut *recorder };
+        let mut sink = Sink {
+            period: t,
+            recorder: &mut *recorder,
+        };
         let called = state.call_pending;
         state.available = N::ZERO;
         let mut inflow = |state: &mut DealState<N>, reason, party, amount| {
@@ -95,8 +117,18 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
         };
         let brought = std::mem::replace(&mut state.plan_cash, N::ZERO);
         inflow(state, Reason::BroughtForward, Party::PlanAccount, brought);
-        inflow(state, Reason::InterestCollection, Party::Pool, flows.interest);
-        inflow(state, Reason::PrincipalCollection, Party::Pool, flows.scheduled_principal);
+        inflow(
+            state,
+            Reason::InterestCollection,
+            Party::Pool,
+            flows.interest,
+        );
+        inflow(
+            state,
+            Reason::PrincipalCollection,
+            Party::Pool,
+            flows.scheduled_principal,
+        );
         inflow(state, Reason::Prepayment, Party::Pool, flows.prepayment);
         inflow(state, Reason::Recovery, Party::Pool, flows.recovery);
         if called {
@@ -122,12 +154,17 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
         }
 
         let liabilities = state.tranche_balance();
-        let collateral_close =
-            if state.is_final { N::ZERO } else { flows.closing_balance + flows.pending_exposure };
+        let collateral_close = if state.is_final {
+            N::ZERO
+        } else {
+            flows.closing_balance + flows.pending_exposure
+        };
         state.principal_distribution_left = if state.is_final {
             liabilities
         } else {
-            (collateral_open - collateral_close).positive_part().min(liabilities)
+            (collateral_open - collateral_close)
+                .positive_part()
+                .min(liabilities)
         };
         collateral_open = collateral_close;
 
@@ -168,9 +205,9 @@ fn update_triggers<N: Amount>(
             TriggerCondition::CumulativeDefaultRateAbove { threshold } => {
                 flows.cumulative_defaulted.to_f64() > threshold * original
             }
-            TriggerCondition::InterestShortfall { tranches } => {
-                tranches.iter().any(|&i| state.tranches[i].interest_shortfall.gt_zero())
-            }
+            TriggerCondition::InterestShortfall { tranches } => tranches
+                .iter()
+                .any(|&i| state.tranches[i].interest_shortfall.gt_zero()),
             TriggerCondition::PoolFactorBelow { threshold } => {
                 flows.closing_balance.to_f64() < threshold * original
             }

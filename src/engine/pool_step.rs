@@ -57,7 +57,9 @@ impl<N: Amount> PoolScratch<N> {
 
     /// Recovery cash still to come (for a clean-up call that takes over the pending claims).
     pub fn pending_cash_after(&self, period: usize) -> N {
-        self.pending_cash[period + 1..].iter().fold(N::ZERO, |s, x| s + *x)
+        self.pending_cash[period + 1..]
+            .iter()
+            .fold(N::ZERO, |s, x| s + *x)
     }
 }
 
@@ -68,7 +70,10 @@ pub fn pool_period<N: Amount>(
     t: usize,
     pool: &mut PoolScratch<N>,
 ) -> PoolPeriod<N> {
-    let mut out = PoolPeriod { period: t, ..PoolPeriod::default_zero() };
+    let mut out = PoolPeriod {
+        period: t,
+        ..PoolPeriod::default_zero()
+    };
     let prepayment_rate = events.prepayment_rate(t);
     let smm = N::from_rate(prepayment_rate);
     for (a, balance) in pool.balance.iter_mut().enumerate() {
@@ -93,9 +98,15 @@ pub fn pool_period<N: Amount>(
         }
         let at = prep.projection.at(a, t);
         let interest = (*balance * prep.projection.interest_fraction[at]).round_money();
-        let principal = (*balance * prep.projection.principal_fraction[at]).round_money().min(*balance);
+        let principal = (*balance * prep.projection.principal_fraction[at])
+            .round_money()
+            .min(*balance);
         *balance -= principal;
-        let prepaid = if prepayment_rate > 0.0 { (*balance * smm).round_money() } else { N::ZERO };
+        let prepaid = if prepayment_rate > 0.0 {
+            (*balance * smm).round_money()
+        } else {
+            N::ZERO
+        };
         *balance -= prepaid;
         out.interest += interest;
         out.scheduled_principal += principal;

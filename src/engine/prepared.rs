@@ -28,12 +28,25 @@ impl<N: Amount> Prepared<N> {
             periods,
             period_months: deal.frequency.months(),
             original_pool_balance: N::from_decimal(deal.pool.balance()),
-            asset_balance: deal.pool.assets.iter().map(|a| N::from_decimal(a.balance)).collect(),
+            asset_balance: deal
+                .pool
+                .assets
+                .iter()
+                .map(|a| N::from_decimal(a.balance))
+                .collect(),
             asset_obligor: deal.pool.assets.iter().map(|a| a.obligor).collect(),
             projection: Projection {
                 periods,
-                interest_fraction: exact.interest_fraction.iter().map(|x| N::from_decimal(*x)).collect(),
-                principal_fraction: exact.principal_fraction.iter().map(|x| N::from_decimal(*x)).collect(),
+                interest_fraction: exact
+                    .interest_fraction
+                    .iter()
+                    .map(|x| N::from_decimal(*x))
+                    .collect(),
+                principal_fraction: exact
+                    .principal_fraction
+                    .iter()
+                    .map(|x| N::from_decimal(*x))
+                    .collect(),
             },
             terms: Terms::new(&deal.structure, deal.closing, &deal.period_ends),
         }

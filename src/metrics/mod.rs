@@ -37,7 +37,11 @@ pub fn yield_at_price(price: f64, flows: &[(f64, f64)]) -> Option<f64> {
     // Bisection: PV is decreasing in y, so this always converges; 100 halvings reach 1e-15.
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
-        if f(mid) > 0.0 { lo = mid } else { hi = mid }
+        if f(mid) > 0.0 {
+            lo = mid
+        } else {
+            hi = mid
+        }
         if hi - lo < 1e-12 {
             break;
         }
@@ -51,7 +55,10 @@ pub fn modified_duration(flows: &[(f64, f64)], y: f64) -> f64 {
     if pv <= 0.0 {
         return 0.0;
     }
-    let weighted: f64 = flows.iter().map(|(t, cf)| t * cf * (1.0 + y).powf(-t)).sum();
+    let weighted: f64 = flows
+        .iter()
+        .map(|(t, cf)| t * cf * (1.0 + y).powf(-t))
+        .sum();
     weighted / pv / (1.0 + y)
 }
 

@@ -25,14 +25,22 @@ impl Welford {
     }
     /// Sample variance.
     pub fn variance(&self) -> f64 {
-        if self.count > 1 { self.m2 / (self.count - 1) as f64 } else { 0.0 }
+        if self.count > 1 {
+            self.m2 / (self.count - 1) as f64
+        } else {
+            0.0
+        }
     }
     pub fn std_dev(&self) -> f64 {
         self.variance().sqrt()
     }
     /// Standard error of the mean.
     pub fn std_error(&self) -> f64 {
-        if self.count > 0 { (self.variance() / self.count as f64).sqrt() } else { 0.0 }
+        if self.count > 0 {
+            (self.variance() / self.count as f64).sqrt()
+        } else {
+            0.0
+        }
     }
 }
 

@@ -21,7 +21,8 @@ pub enum AssetType {
 }
 
 impl AssetType {
-    pub const NAMES: &'static str = "ip_lease, patent_pledge_loan, copyright_pledge_loan or royalty";
+    pub const NAMES: &'static str =
+        "ip_lease, patent_pledge_loan, copyright_pledge_loan or royalty";
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "ip_lease" => AssetType::IpLease,

@@ -40,13 +40,19 @@ pub fn asset_payments(asset: &Asset) -> Vec<AssetPayment> {
             Amortization::Level if !last => (accrued, (level_payment - accrued).min(balance)),
             Amortization::EqualPrincipal if !last => (accrued, (balance / remaining).round_money()),
             Amortization::Bullet if !last => (Decimal::ZERO, Decimal::ZERO),
-            Amortization::Bullet => {
-                ((asset.balance * periodic_rate * Decimal::from(n as u64)).round_money(), balance)
-            }
+            Amortization::Bullet => (
+                (asset.balance * periodic_rate * Decimal::from(n as u64)).round_money(),
+                balance,
+            ),
             Amortization::InterestOnly if !last => (accrued, Decimal::ZERO),
             _ => (accrued, balance),
         };
-        payments.push(AssetPayment { date, opening_balance: balance, interest, principal });
+        payments.push(AssetPayment {
+            date,
+            opening_balance: balance,
+            interest,
+            principal,
+        });
         balance -= principal;
     }
     payments
@@ -104,7 +110,11 @@ impl<N: Amount> Projection<N> {
 }
 
 /// Builds the exact projection table from the assets' payments and the deal's period ends.
-pub fn project(assets: &[Asset], closing: NaiveDate, period_ends: &[NaiveDate]) -> Projection<Decimal> {
+pub fn project(
+    assets: &[Asset],
+    closing: NaiveDate,
+    period_ends: &[NaiveDate],
+) -> Projection<Decimal> {
     let periods = period_ends.len();
     let mut interest_fraction = vec![Decimal::ZERO; assets.len() * periods];
     let mut principal_fraction = vec![Decimal::ZERO; assets.len() * periods];
@@ -130,7 +140,11 @@ pub fn project(assets: &[Asset], closing: NaiveDate, period_ends: &[NaiveDate]) 
             }
         }
     }
-    Projection { periods, interest_fraction, principal_fraction }
+    Projection {
+        periods,
+        interest_fraction,
+        principal_fraction,
+    }
 }
 
 impl Projection<Decimal> {
@@ -151,7 +165,12 @@ mod tests {
     use crate::pool::asset::{AssetType, IpKind};
     use rust_decimal::dec;
 
-    pub(crate) fn asset(amortization: Amortization, balance: Decimal, rate: Decimal, n: u32) -> Asset {
+    pub(crate) fn asset(
+        amortization: Amortization,
+        balance: Decimal,
+        rate: Decimal,
+        n: u32,
+    ) -> Asset {
         let first = NaiveDate::from_ymd_opt(2019, 6, 8).unwrap();
         Asset {
             id: "L1".into(),
@@ -177,9 +196,17 @@ mod tests {
     fn equal_principal_lease() {
         // 1,000,000.00 at 6.5 % over 4 quarters: principal 250,000.00 each quarter; interest
         // 1,000,000 × 0.065 / 4 = 16,250.00, then 12,187.50, 8,125.00, 4,062.50.
-        let pays = asset_payments(&asset(Amortization::EqualPrincipal, dec!(1000000), dec!(0.065), 4));
+        let pays = asset_payments(&asset(
+            Amortization::EqualPrincipal,
+            dec!(1000000),
+            dec!(0.065),
+            4,
+        ));
         let interest: Vec<_> = pays.iter().map(|p| p.interest).collect();
-        assert_eq!(interest, vec![dec!(16250.00), dec!(12187.50), dec!(8125.00), dec!(4062.50)]);
+        assert_eq!(
+            interest,
+            vec![dec!(16250.00), dec!(12187.50), dec!(8125.00), dec!(4062.50)]
+        );
         assert!(pays.iter().all(|p| p.principal == dec!(250000.00)));
     }
 
@@ -189,7 +216,10 @@ mod tests {
         // payment = 100000 × 0.02 × 1.02^4 / (1.02^4 − 1) = 26,262.38.
         let pays = asset_payments(&asset(Amortization::Level, dec!(100000), dec!(0.08), 4));
         assert_eq!(pays[0].interest + pays[0].principal, dec!(26262.38));
-        assert_eq!(pays.iter().map(|p| p.principal).sum::<Decimal>(), dec!(100000));
+        assert_eq!(
+            pays.iter().map(|p| p.principal).sum::<Decimal>(),
+            dec!(100000)
+        );
         assert_eq!(pays[0].interest, dec!(2000.00));
     }
 
@@ -198,8 +228,17 @@ mod tests {
         let bullet = asset_payments(&asset(Amortization::Bullet, dec!(1000000), dec!(0.04), 4));
         assert_eq!(bullet[3].principal, dec!(1000000));
         assert_eq!(bullet[3].interest, dec!(40000.00));
-        assert!(bullet[..3].iter().all(|p| p.interest.is_zero() && p.principal.is_zero()));
-        let io = asset_payments(&asset(Amortization::InterestOnly, dec!(1000000), dec!(0.04), 4));
+        assert!(
+            bullet[..3]
+                .iter()
+                .all(|p| p.interest.is_zero() && p.principal.is_zero())
+        );
+        let io = asset_payments(&asset(
+            Amortization::InterestOnly,
+            dec!(1000000),
+            dec!(0.04),
+            4,
+        ));
         assert!(io.iter().all(|p| p.interest == dec!(10000.00)));
         assert_eq!(io[3].principal, dec!(1000000));
     }

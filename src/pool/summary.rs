@@ -65,7 +65,9 @@ impl PoolSummary {
             by_obligor[asset.obligor] += b;
             let sector = &pool.sectors[pool.obligors[asset.obligor].sector];
             *sector_mix.entry(sector.clone()).or_insert(0.0) += w;
-            *ip_kind_mix.entry(asset.ip_kind.name().to_string()).or_insert(0.0) += w;
+            *ip_kind_mix
+                .entry(asset.ip_kind.name().to_string())
+                .or_insert(0.0) += w;
         }
         by_obligor.sort_by(|a, b| b.total_cmp(a));
         PoolSummary {

@@ -32,7 +32,12 @@ pub struct SupportDrawn {
 }
 
 /// Writes every file of a deterministic run into `out`.
-pub fn write(out: &OutputDir, deal: &Deal, run: &CashflowRun, meta: &RunMetadata) -> Result<(), ReportError> {
+pub fn write(
+    out: &OutputDir,
+    deal: &Deal,
+    run: &CashflowRun,
+    meta: &RunMetadata,
+) -> Result<(), ReportError> {
     out.csv("pool_cashflows.csv", &run.pool)?;
     out.csv("tranche_cashflows.csv", &run.tranches)?;
     out.csv("fees.csv", &run.fees)?;
@@ -50,7 +55,14 @@ pub fn write(out: &OutputDir, deal: &Deal, run: &CashflowRun, meta: &RunMetadata
         periods_run: run.periods_run,
         tranches: &run.metrics,
         triggers_fired: &run.triggers,
-        support_drawn: run.support_drawn.iter().map(|(s, d)| SupportDrawn { support: s.clone(), drawn: *d }).collect(),
+        support_drawn: run
+            .support_drawn
+            .iter()
+            .map(|(s, d)| SupportDrawn {
+                support: s.clone(),
+                drawn: *d,
+            })
+            .collect(),
         pool_balance_at_end: run.pool_balance_at_end,
     };
     out.json("summary.json", &summary)

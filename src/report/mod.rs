@@ -12,11 +12,17 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("cannot write {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {}: {source}", path.display())]
     Csv { path: PathBuf, source: csv::Error },
     #[error("cannot write {}: {source}", path.display())]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -32,13 +38,28 @@ pub struct OutputDir {
 impl OutputDir {
     /// Starts writing `target` (created with its parents when committed).
     pub fn create(target: &Path) -> Result<Self, ReportError> {
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|source| ReportError::Io { path: parent.to_path_buf(), source })?;
-        let name = target.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+        let name = target
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(&staging).map_err(|source| ReportError::Io { path: staging.clone(), source })?;
-        Ok(OutputDir { target: target.to_path_buf(), staging, committed: false })
+        std::fs::create_dir_all(&staging).map_err(|source| ReportError::Io {
+            path: staging.clone(),
+            source,
+        })?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            staging,
+            committed: false,
+        })
     }
 
     /// The folder files are being written to now.
@@ -50,7 +71,10 @@ impl OutputDir {
     pub fn path(&self, name: &str) -> Result<PathBuf, ReportError> {
         let path = self.staging.join(name);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         Ok(path)
     }
@@ -58,9 +82,15 @@ impl OutputDir {
     /// Writes rows as a CSV with a header from the row type's field names.
     pub fn csv<T: Serialize>(&self, name: &str, rows: &[T]) -> Result<(), ReportError> {
         let path = self.path(name)?;
-        let mut w = csv::Writer::from_path(&path).map_err(|source| ReportError::Csv { path: path.clone(), source })?;
+        let mut w = csv::Writer::from_path(&path).map_err(|source| ReportError::Csv {
+            path: path.clone(),
+            source,
+        })?;
         for row in rows {
-            w.serialize(row).map_err(|source| ReportError::Csv { path: path.clone(), source })?;
+            w.serialize(row).map_err(|source| ReportError::Csv {
+                path: path.clone(),
+                source,
+            })?;
         }
         w.flush().map_err(|source| ReportError::Io { path, source })
     }
@@ -68,7 +98,10 @@ impl OutputDir {
     /// Writes a value as pretty JSON.
     pub fn json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), ReportError> {
         let path = self.path(name)?;
-        let text = serde_json::to_string_pretty(value).map_err(|source| ReportError::Json { path: path.clone(), source })?;
+        let text = serde_json::to_string_pretty(value).map_err(|source| ReportError::Json {
+            path: path.clone(),
+            source,
+        })?;
         std::fs::write(&path, text + "\n").map_err(|source| ReportError::Io { path, source })
     }
 
@@ -81,9 +114,15 @@ impl OutputDir {
     /// Replaces the target folder with the finished one.
     pub fn commit(mut self) -> Result<PathBuf, ReportError> {
         if self.target.exists() {
-            std::fs::remove_dir_all(&self.target).map_err(|source| ReportError::Io { path: self.target.clone(), source })?;
+            std::fs::remove_dir_all(&self.target).map_err(|source| ReportError::Io {
+                path: self.target.clone(),
+                source,
+            })?;
         }
-        std::fs::rename(&self.staging, &self.target).map_err(|source| ReportError::Io { path: self.target.clone(), source })?;
+        std::fs::rename(&self.staging, &self.target).map_err(|source| ReportError::Io {
+            path: self.target.clone(),
+            source,
+        })?;
         self.committed = true;
         Ok(self.target.clone())
     }

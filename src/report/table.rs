@@ -29,13 +29,19 @@ fn pct(x: f64) -> String {
 pub fn pool_summary(deal_name: &str, s: &PoolSummary) -> String {
     let mut out = format!("Pool of {deal_name}\n");
     let row = |k: &str, v: String| format!("  {k:<30}{v}\n");
-    out += &row("assets / obligors / IP items", format!("{} / {} / {}", s.assets, s.obligors, s.ip_items));
+    out += &row(
+        "assets / obligors / IP items",
+        format!("{} / {} / {}", s.assets, s.obligors, s.ip_items),
+    );
     out += &row("balance (yuan)", thousands(s.balance));
     out += &row("appraised IP value (yuan)", thousands(s.appraised_value));
     out += &row("WAC", pct(s.wac));
     out += &row("WAM (months)", format!("{:.1}", s.wam_months));
     out += &row("WAL (years)", format!("{:.2}", s.wal_years));
-    out += &row("top-1 / top-5 obligor share", format!("{} / {}", pct(s.top1_share), pct(s.top5_share)));
+    out += &row(
+        "top-1 / top-5 obligor share",
+        format!("{} / {}", pct(s.top1_share), pct(s.top5_share)),
+    );
     out += &row("weighted LTV", pct(s.weighted_ltv));
     out += &row("weighted annual PD", pct(s.weighted_pd));
     out += "  sector mix\n";
@@ -53,7 +59,16 @@ pub fn pool_summary(deal_name: &str, s: &PoolSummary) -> String {
 pub fn tranche_metrics(metrics: &[TrancheMetrics]) -> String {
     let mut out = format!(
         "{:<8} {:>18} {:>7} {:>17} {:>18} {:>15} {:>7} {:>8} {:>6} {:>11}\n",
-        "tranche", "balance", "coupon", "interest", "principal", "loss", "WAL", "yield", "MD", "final"
+        "tranche",
+        "balance",
+        "coupon",
+        "interest",
+        "principal",
+        "loss",
+        "WAL",
+        "yield",
+        "MD",
+        "final"
     );
     for m in metrics {
         out += &format!(
@@ -65,9 +80,11 @@ pub fn tranche_metrics(metrics: &[TrancheMetrics]) -> String {
             thousands(m.total_principal),
             thousands(m.principal_loss),
             m.wal_years,
-            m.yield_at_par.map_or("-".to_string(), |y| format!("{:.3}%", y * 100.0)),
+            m.yield_at_par
+                .map_or("-".to_string(), |y| format!("{:.3}%", y * 100.0)),
             m.modified_duration,
-            m.final_payment_date.map_or("-".to_string(), |d| d.to_string()),
+            m.final_payment_date
+                .map_or("-".to_string(), |d| d.to_string()),
         );
     }
     out
@@ -78,13 +95,19 @@ pub fn cashflow_report(run: &CashflowRun) -> String {
     let mut out = tranche_metrics(&run.metrics);
     out += "(interest column includes the subordinate's period return and residual; WAL in years, yield = IRR at par, MD = modified duration)\n";
     for t in &run.triggers {
-        out += &format!("trigger {} fired on payment date {} ({}), effective from the next\n", t.trigger, t.period, t.date);
+        out += &format!(
+            "trigger {} fired on payment date {} ({}), effective from the next\n",
+            t.trigger, t.period, t.date
+        );
     }
     for (name, drawn) in &run.support_drawn {
         out += &format!("support {name} drawn: {} yuan\n", thousands(*drawn));
     }
     if run.pool_balance_at_end > Decimal::ZERO {
-        out += &format!("pool principal uncollected at the end: {} yuan\n", thousands(run.pool_balance_at_end));
+        out += &format!(
+            "pool principal uncollected at the end: {} yuan\n",
+            thousands(run.pool_balance_at_end)
+        );
     }
     out
 }

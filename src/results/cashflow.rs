@@ -143,7 +143,12 @@ struct FullRecorder<'a> {
 
 impl Recorder<Decimal> for FullRecorder<'_> {
     fn cash(&mut self, period: usize, reason: Reason, party: Party, amount: Decimal) {
-        self.entries.push(Entry { period, reason, party, amount });
+        self.entries.push(Entry {
+            period,
+            reason,
+            party,
+            amount,
+        });
     }
 
     fn period_end(&mut self, flows: &PoolPeriod<Decimal>, state: &DealState<Decimal>) {
@@ -285,7 +290,12 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
         .collect();
     CashflowRun {
         periods_run,
-        support_drawn: s.supports.iter().map(|x| x.name.clone()).zip(rec.support_total.iter().copied()).collect(),
+        support_drawn: s
+            .supports
+            .iter()
+            .map(|x| x.name.clone())
+            .zip(rec.support_total.iter().copied())
+            .collect(),
         pool: rec.pool,
         tranches: rec.tranches,
         fees: rec.fees,
@@ -297,19 +307,30 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
     }
 }
 
-fn tranche_metrics(deal: &Deal, rows: &[TrancheRow], state: &DealState<Decimal>) -> Vec<TrancheMetrics> {
+fn tranche_metrics(
+    deal: &Deal,
+    rows: &[TrancheRow],
+    state: &DealState<Decimal>,
+) -> Vec<TrancheMetrics> {
     deal.structure
         .tranches
         .iter()
         .enumerate()
         .map(|(i, tranche)| {
-            let mine: Vec<&TrancheRow> = rows.iter().filter(|r| r.tranche == tranche.name).collect();
+            let mine: Vec<&TrancheRow> =
+                rows.iter().filter(|r| r.tranche == tranche.name).collect();
             let sum = |f: fn(&TrancheRow) -> Decimal| mine.iter().map(|r| f(r)).sum::<Decimal>();
             let total_principal = sum(|r| r.principal_paid);
             let years = |r: &TrancheRow| years_between(deal.closing, r.date);
             let cash: Vec<(f64, f64)> = mine
                 .iter()
-                .map(|r| (years(r), (r.interest_paid + r.principal_paid + r.subordinate_return + r.residual).to_f64()))
+                .map(|r| {
+                    (
+                        years(r),
+                        (r.interest_paid + r.principal_paid + r.subordinate_return + r.residual)
+                            .to_f64(),
+                    )
+                })
                 .collect();
             let price = tranche.balance.to_f64();
             let yield_at_par = metrics::yield_at_price(price, &cash);
@@ -325,14 +346,22 @@ fn tranche_metrics(deal: &Deal, rows: &[TrancheRow], state: &DealState<Decimal>)
                 total_write_down: sum(|r| r.write_down),
                 unpaid_interest: state.tranches[i].interest_shortfall,
                 principal_loss,
-                loss_rate: if tranche.balance.gt_zero() { (principal_loss / tranche.balance).to_f64() } else { 0.0 },
+                loss_rate: if tranche.balance.gt_zero() {
+                    (principal_loss / tranche.balance).to_f64()
+                } else {
+                    0.0
+                },
                 wal_years: metrics::wal(mine.iter().map(|r| (years(r), r.principal_paid.to_f64()))),
                 yield_at_par,
-                modified_duration: yield_at_par.map_or(0.0, |y| metrics::modified_duration(&cash, y)),
+                modified_duration: yield_at_par
+                    .map_or(0.0, |y| metrics::modified_duration(&cash, y)),
                 final_payment_date: mine
                     .iter()
                     .rev()
-                    .find(|r| (r.interest_paid + r.principal_paid + r.subordinate_return + r.residual).gt_zero())
+                    .find(|r| {
+                        (r.interest_paid + r.principal_paid + r.subordinate_return + r.residual)
+                            .gt_zero()
+                    })
                     .map(|r| r.date),
             }
         })

@@ -18,10 +18,19 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(file: &Path, src: &'a str) -> Self {
-        Ctx { file: file.to_path_buf(), src, problems: Vec::new() }
+        Ctx {
+            file: file.to_path_buf(),
+            src,
+            problems: Vec::new(),
+        }
     }
 
-    pub fn err(&mut self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) {
+    pub fn err(
+        &mut self,
+        span: Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.problems.push(Problem {
             file: self.file.clone(),
             location: Location::Span(span),
@@ -43,12 +52,18 @@ impl<'a> Ctx<'a> {
         let text = self.literal(num).replace('_', "");
         let parsed = match num.get_ref() {
             toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::String(_) => {
-                Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
+                Decimal::from_str(&text)
+                    .or_else(|_| Decimal::from_scientific(&text))
+                    .ok()
             }
             _ => None,
         };
         if parsed.is_none() {
-            self.err(num.span(), field, format!("expected a number, found `{}`", text));
+            self.err(
+                num.span(),
+                field,
+                format!("expected a number, found `{}`", text),
+            );
         }
         parsed
     }
@@ -57,27 +72,50 @@ impl<'a> Ctx<'a> {
     pub fn money(&mut self, num: &Num, field: &str, strictly_positive: bool) -> Option<Decimal> {
         let value = self.decimal(num, field)?;
         if value.normalize().scale() > 2 {
-            self.err(num.span(), field, format!("expected an amount in yuan with at most 2 decimals (fen), found {value}"));
+            self.err(
+                num.span(),
+                field,
+                format!("expected an amount in yuan with at most 2 decimals (fen), found {value}"),
+            );
             return None;
         }
         if strictly_positive && value <= Decimal::ZERO {
-            self.err(num.span(), field, format!("expected a positive amount, found {value}"));
+            self.err(
+                num.span(),
+                field,
+                format!("expected a positive amount, found {value}"),
+            );
             return None;
         }
         if value < Decimal::ZERO {
-            self.err(num.span(), field, format!("expected an amount of zero or more, found {value}"));
+            self.err(
+                num.span(),
+                field,
+                format!("expected an amount of zero or more, found {value}"),
+            );
             return None;
         }
         Some(value)
     }
 
     /// A number within `[lo, hi]` (or `[lo, hi)` when `hi_open`).
-    pub fn number_in(&mut self, num: &Num, field: &str, lo: f64, hi: f64, hi_open: bool) -> Option<f64> {
+    pub fn number_in(
+        &mut self,
+        num: &Num,
+        field: &str,
+        lo: f64,
+        hi: f64,
+        hi_open: bool,
+    ) -> Option<f64> {
         let value: f64 = self.decimal(num, field)?.try_into().ok()?;
         let ok = value >= lo && if hi_open { value < hi } else { value <= hi };
         if !ok {
             let close = if hi_open { ")" } else { "]" };
-            self.err(num.span(), field, format!("expected a value in [{lo}, {hi}{close}, found {value}"));
+            self.err(
+                num.span(),
+                field,
+                format!("expected a value in [{lo}, {hi}{close}, found {value}"),
+            );
             return None;
         }
         Some(value)
@@ -94,7 +132,11 @@ impl<'a> Ctx<'a> {
             toml::Value::Integer(i) if *i >= 0 && *i as u64 >= min => Some(*i as u64),
             _ => {
                 let text = self.literal(num);
-                self.err(num.span(), field, format!("expected a whole number of at least {min}, found `{text}`"));
+                self.err(
+                    num.span(),
+                    field,
+                    format!("expected a whole number of at least {min}, found `{text}`"),
+                );
                 None
             }
         }
@@ -104,30 +146,60 @@ impl<'a> Ctx<'a> {
     pub fn date(&mut self, date: &Date, field: &str) -> Option<NaiveDate> {
         let value = date.get_ref();
         let parsed = match (&value.date, &value.time) {
-            (Some(d), None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+            (Some(d), None) => {
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            }
             _ => None,
         };
         if parsed.is_none() {
-            self.err(date.span(), field, format!("expected a date like 2019-03-08, found `{value}`"));
+            self.err(
+                date.span(),
+                field,
+                format!("expected a date like 2019-03-08, found `{value}`"),
+            );
         }
         parsed
     }
 
     /// One of a fixed set of words.
-    pub fn choice<T>(&mut self, text: &Text, field: &str, parse: impl Fn(&str) -> Option<T>, expected: &str) -> Option<T> {
+    pub fn choice<T>(
+        &mut self,
+        text: &Text,
+        field: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Option<T> {
         let parsed = parse(text.get_ref());
         if parsed.is_none() {
-            self.err(text.span(), field, format!("expected {expected}, found \"{}\"", text.get_ref()));
+            self.err(
+                text.span(),
+                field,
+                format!("expected {expected}, found \"{}\"", text.get_ref()),
+            );
         }
         parsed
     }
 
     /// Resolves a name against a list, or reports which names exist.
-    pub fn resolve(&mut self, text: &Text, field: &str, kind: &str, names: &[String]) -> Option<usize> {
+    pub fn resolve(
+        &mut self,
+        text: &Text,
+        field: &str,
+        kind: &str,
+        names: &[String],
+    ) -> Option<usize> {
         let found = names.iter().position(|n| n == text.get_ref());
         if found.is_none() {
-            let known = if names.is_empty() { "none is defined".to_string() } else { format!("expected one of: {}", names.join(", ")) };
-            self.err(text.span(), field, format!("no {kind} named \"{}\" ({known})", text.get_ref()));
+            let known = if names.is_empty() {
+                "none is defined".to_string()
+            } else {
+                format!("expected one of: {}", names.join(", "))
+            };
+            self.err(
+                text.span(),
+                field,
+                format!("no {kind} named \"{}\" ({known})", text.get_ref()),
+            );
         }
         found
     }

@@ -9,7 +9,11 @@ pub enum Location {
     /// A byte range in a TOML file.
     Span(std::ops::Range<usize>),
     /// A CSV cell: 1-based line in the file and 1-based column, with the column's header.
-    Cell { line: u64, column: usize, header: String },
+    Cell {
+        line: u64,
+        column: usize,
+        header: String,
+    },
     /// A whole CSV line.
     Line(u64),
     /// The file as a whole.
@@ -31,10 +35,16 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// One or more problems; `sources` maps files to their text for excerpts.
     #[error("{}", render(problems, sources))]
-    Invalid { problems: Vec<Problem>, sources: Vec<(PathBuf, String)> },
+    Invalid {
+        problems: Vec<Problem>,
+        sources: Vec<(PathBuf, String)>,
+    },
 }
 
 impl ScenarioError {
@@ -60,20 +70,42 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
     let count = problems.len();
     for p in problems {
         let file = p.file.display();
-        let text = sources.iter().find(|(f, _)| *f == p.file).map(|(_, t)| t.as_str());
+        let text = sources
+            .iter()
+            .find(|(f, _)| *f == p.file)
+            .map(|(_, t)| t.as_str());
         match (&p.location, text) {
             (Location::Span(span), Some(text)) => {
                 let (line, col) = line_col(text, span.start);
-                out += &format!("error: {}: {}\n  --> {file}:{line}:{col}\n", p.field, p.message);
+                out += &format!(
+                    "error: {}: {}\n  --> {file}:{line}:{col}\n",
+                    p.field, p.message
+                );
                 let source_line = text.lines().nth(line - 1).unwrap_or("");
-                let width = text[span.clone()].lines().next().map_or(1, |s| s.chars().count().max(1));
+                let width = text[span.clone()]
+                    .lines()
+                    .next()
+                    .map_or(1, |s| s.chars().count().max(1));
                 let gutter = line.to_string().len();
-                out += &format!("{:gutter$} |\n{line} | {source_line}\n{:gutter$} | {}{}\n", "", "", " ".repeat(col - 1), "^".repeat(width));
+                out += &format!(
+                    "{:gutter$} |\n{line} | {source_line}\n{:gutter$} | {}{}\n",
+                    "",
+                    "",
+                    " ".repeat(col - 1),
+                    "^".repeat(width)
+                );
             }
             (Location::Span(_), None) | (Location::File, _) => {
                 out += &format!("error: {}: {}\n  --> {file}\n", p.field, p.message);
             }
-            (Location::Cell { line, column, header }, _) => {
+            (
+                Location::Cell {
+                    line,
+                    column,
+                    header,
+                },
+                _,
+            ) => {
                 out += &format!(
                     "error: {}: {}\n  --> {file}:{line}:{column} (row {}, column `{header}`)\n",
                     p.field,
@@ -94,6 +126,12 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.file.display(), self.field, self.message)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.file.display(),
+            self.field,
+            self.message
+        )
     }
 }

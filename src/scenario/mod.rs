@@ -19,7 +19,10 @@ use validate::Attachments;
 
 /// Reads and validates a scenario file and the files it names.
 pub fn load(path: &Path) -> Result<Deal, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     load_text(path, &text)
 }
 
@@ -35,25 +38,33 @@ pub fn load_text(path: &Path, text: &str) -> Result<Deal, ScenarioError> {
                 field: "syntax".into(),
                 message: e.message().trim().to_string(),
             };
-            return Err(ScenarioError::Invalid { problems: vec![problem], sources });
+            return Err(ScenarioError::Invalid {
+                problems: vec![problem],
+                sources,
+            });
         }
     };
     let mut ctx = Ctx::new(path, text);
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut attach = |name: &Option<raw::Text>, field: &str, ctx: &mut Ctx<'_>| -> Option<(PathBuf, String)> {
-        let name = name.as_ref()?;
-        let file = base.join(name.get_ref());
-        match std::fs::read_to_string(&file) {
-            Ok(content) => {
-                sources.push((file.clone(), content.clone()));
-                Some((file, content))
+    let mut attach =
+        |name: &Option<raw::Text>, field: &str, ctx: &mut Ctx<'_>| -> Option<(PathBuf, String)> {
+            let name = name.as_ref()?;
+            let file = base.join(name.get_ref());
+            match std::fs::read_to_string(&file) {
+                Ok(content) => {
+                    sources.push((file.clone(), content.clone()));
+                    Some((file, content))
+                }
+                Err(e) => {
+                    ctx.err(
+                        name.span(),
+                        field,
+                        format!("cannot read {}: {e}", file.display()),
+                    );
+                    None
+                }
             }
-            Err(e) => {
-                ctx.err(name.span(), field, format!("cannot read {}: {e}", file.display()));
-                None
-            }
-        }
-    };
+        };
     let attachments = Attachments {
         tape: attach(&raw.pool.loan_tape, "pool.loan_tape", &mut ctx),
         schedules: attach(&raw.pool.schedules, "pool.schedules", &mut ctx),
@@ -61,6 +72,9 @@ pub fn load_text(path: &Path, text: &str) -> Result<Deal, ScenarioError> {
     let deal = validate::validate(&raw, &mut ctx, &attachments);
     match deal {
         Some(deal) if ctx.problems.is_empty() => Ok(deal),
-        _ => Err(ScenarioError::Invalid { problems: ctx.problems, sources }),
+        _ => Err(ScenarioError::Invalid {
+            problems: ctx.problems,
+            sources,
+        }),
     }
 }

@@ -88,31 +88,51 @@ pub struct TapeAsset {
 
 /// Reads a loan tape into records, reporting unknown or missing columns and unreadable rows.
 pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<AssetRecord> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            problems.push(problem(path, Location::Line(1), "header", format!("unreadable CSV header: {e}")));
+            problems.push(problem(
+                path,
+                Location::Line(1),
+                "header",
+                format!("unreadable CSV header: {e}"),
+            ));
             return Vec::new();
         }
     };
     let mut ok = true;
     for (c, h) in headers.iter().enumerate() {
         if !COLUMNS.contains(&h) {
-            let at = Location::Cell { line: 1, column: c + 1, header: h.to_string() };
-            problems.push(problem(path, at, h, format!("unknown column `{h}`, expected one of: {}", COLUMNS.join(", "))));
+            let at = Location::Cell {
+                line: 1,
+                column: c + 1,
+                header: h.to_string(),
+            };
+            problems.push(problem(
+                path,
+                at,
+                h,
+                format!(
+                    "unknown column `{h}`, expected one of: {}",
+                    COLUMNS.join(", ")
+                ),
+            ));
             ok = false;
         }
     }
     for required in REQUIRED {
         if !headers.iter().any(|h| h == required) {
-            problems.push(problem(path, Location::Line(1), required, format!("missing column `{required}`")));
+            problems.push(problem(
+                path,
+                Location::Line(1),
+                required,
+                format!("missing column `{required}`"),
+            ));
             ok = false;
         }
-    }
-    if !headers.iter().any(|h| h == "term_months" || h == "maturity_date") {
-        problems.push(problem(path, Location::Line(1), "term_months", "missing column: `term_months` or `maturity_date`".to_string()));
-        ok = false;
     }
     if !ok {
         return Vec::new();
@@ -123,7 +143,12 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(problem(path, Location::Line(line), "row", format!("malformed CSV row: {e}")));
+                problems.push(problem(
+                    path,
+                    Location::Line(line),
+                    "row",
+                    format!("malformed CSV row: {e}"),
+                ));
                 continue;
             }
         };
@@ -134,8 +159,18 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
             .enumerate()
             .filter(|(_, (_, v))| !v.is_empty())
             .map(|(c, (h, v))| {
-                let location = Location::Cell { line, column: c + 1, header: h.to_string() };
-                (h.to_string(), Cell { text: v.to_string(), location })
+                let location = Location::Cell {
+                    line,
+                    column: c + 1,
+                    header: h.to_string(),
+                };
+                (
+                    h.to_string(),
+                    Cell {
+                        text: v.to_string(),
+                        location,
+                    },
+                )
             })
             .collect();
         records.push(AssetRecord {
@@ -149,42 +184,105 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
 }
 
 fn problem(path: &Path, location: Location, field: &str, message: impl Into<String>) -> Problem {
-    Problem { file: path.to_path_buf(), location, field: field.to_string(), message: message.into() }
+    Problem {
+        file: path.to_path_buf(),
+        location,
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Reads one record's fields, reporting every bad cell.
 pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<TapeAsset> {
-    let mut r = Reader { record, problems, ok: true };
+    let mut r = Reader {
+        record,
+        problems,
+        ok: true,
+    };
     for key in record.cells.keys() {
         if !COLUMNS.contains(&key.as_str()) {
             let loc = record.cells[key].location.clone();
-            r.fail(loc, key, format!("unknown field `{key}`, expected one of: {}", COLUMNS.join(", ")));
+            r.fail(
+                loc,
+                key,
+                format!(
+                    "unknown field `{key}`, expected one of: {}",
+                    COLUMNS.join(", ")
+                ),
+            );
         }
     }
     let asset = TapeAsset {
         id: r.text("id").unwrap_or_default(),
         obligor: r.text("obligor").unwrap_or_default(),
         sector: r.text("sector").unwrap_or_default(),
-        asset_type: r.word("asset_type", AssetType::parse, AssetType::NAMES).unwrap_or(AssetType::IpLease),
-        ip_kind: r.word("ip_kind", IpKind::parse, IpKind::NAMES).unwrap_or(IpKind::Mixed),
-        ip_items: r.optional("ip_items", |s| s.parse::<u32>().ok().filter(|n| *n >= 1), "a whole number of at least 1").unwrap_or(1),
+        asset_type: r
+            .word("asset_type", AssetType::parse, AssetType::NAMES)
+            .unwrap_or(AssetType::IpLease),
+        ip_kind: r
+            .word("ip_kind", IpKind::parse, IpKind::NAMES)
+            .unwrap_or(IpKind::Mixed),
+        ip_items: r
+            .optional(
+                "ip_items",
+                |s| s.parse::<u32>().ok().filter(|n| *n >= 1),
+                "a whole number of at least 1",
+            )
+            .unwrap_or(1),
         appraised_value: r.amount("appraised_value", false).unwrap_or_default(),
         balance: r.amount("balance", true).unwrap_or_default(),
         rate: r
-            .required("rate", |s| Decimal::from_str(s).ok().filter(|x| *x >= Decimal::ZERO && *x < Decimal::ONE), "an annual rate in [0, 1), e.g. 0.065")
+            .required(
+                "rate",
+                |s| {
+                    Decimal::from_str(s)
+                        .ok()
+                        .filter(|x| *x >= Decimal::ZERO && *x < Decimal::ONE)
+                },
+                "an annual rate in [0, 1), e.g. 0.065",
+            )
             .unwrap_or_default(),
-        amortization: r.word("amortization", Amortization::parse, Amortization::NAMES).unwrap_or(Amortization::Level),
-        frequency: r.word("frequency", Frequency::parse, Frequency::NAMES).unwrap_or(Frequency::Quarterly),
+        amortization: r
+            .word("amortization", Amortization::parse, Amortization::NAMES)
+            .unwrap_or(Amortization::Level),
+        frequency: r
+            .word("frequency", Frequency::parse, Frequency::NAMES)
+            .unwrap_or(Frequency::Quarterly),
         first_payment: r.optional("first_payment_date", parse_date, "a date like 2019-06-08"),
-        term_months: r.optional("term_months", |s| s.parse::<u32>().ok().filter(|n| (1..=600).contains(n)), "a whole number of months in 1..=600"),
+        term_months: r.optional(
+            "term_months",
+            |s| s.parse::<u32>().ok().filter(|n| (1..=600).contains(n)),
+            "a whole number of months in 1..=600",
+        ),
         maturity: r.optional("maturity_date", parse_date, "a date like 2023-03-08"),
-        annual_pd: r.required("annual_pd", parse_probability, "a probability in [0, 1], e.g. 0.03").unwrap_or(0.0),
-        recovery_rate: r.optional("recovery_rate", parse_probability, "a rate in [0, 1], e.g. 0.2"),
-        recovery_lag_months: r.optional("recovery_lag_months", |s| s.parse::<u32>().ok(), "a whole number of months"),
+        annual_pd: r
+            .required(
+                "annual_pd",
+                parse_probability,
+                "a probability in [0, 1], e.g. 0.03",
+            )
+            .unwrap_or(0.0),
+        recovery_rate: r.optional(
+            "recovery_rate",
+            parse_probability,
+            "a rate in [0, 1], e.g. 0.2",
+        ),
+        recovery_lag_months: r.optional(
+            "recovery_lag_months",
+            |s| s.parse::<u32>().ok(),
+            "a whole number of months",
+        ),
     };
-    if asset.term_months.is_none() && asset.maturity.is_none() && asset.amortization != Amortization::Schedule {
+    if asset.term_months.is_none()
+        && asset.maturity.is_none()
+        && asset.amortization != Amortization::Schedule
+    {
         let loc = record.location.clone();
-        r.fail(loc, "term_months", "needs `term_months` or `maturity_date`".to_string());
+        r.fail(
+            loc,
+            "term_months",
+            "needs `term_months` or `maturity_date`".to_string(),
+        );
     }
     r.ok.then_some(asset)
 }
@@ -210,10 +308,20 @@ impl Reader<'_> {
             Location::Span(_) => format!("{}.{field}", self.record.label),
             _ => field.to_string(),
         };
-        self.problems.push(Problem { file: self.record.file.clone(), location, field, message });
+        self.problems.push(Problem {
+            file: self.record.file.clone(),
+            location,
+            field,
+            message,
+        });
     }
 
-    fn optional<T>(&mut self, key: &str, parse: impl Fn(&str) -> Option<T>, expected: &str) -> Option<T> {
+    fn optional<T>(
+        &mut self,
+        key: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Option<T> {
         let cell = self.record.cells.get(key)?;
         let value = parse(cell.text.as_str());
         if value.is_none() {
@@ -224,18 +332,31 @@ impl Reader<'_> {
         value
     }
 
-    fn required<T>(&mut self, key: &str, parse: impl Fn(&str) -> Option<T>, expected: &str) -> Option<T> {
+    fn required<T>(
+        &mut self,
+        key: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Option<T> {
         if !self.record.cells.contains_key(key) {
             let loc = self.record.location.clone();
             let label = self.record.label.clone();
-            self.fail(loc, key, format!("{label} is missing `{key}` (expected {expected})"));
+            self.fail(
+                loc,
+                key,
+                format!("{label} is missing `{key}` (expected {expected})"),
+            );
             return None;
         }
         self.optional(key, parse, expected)
     }
 
     fn text(&mut self, key: &str) -> Option<String> {
-        self.required(key, |s| Some(s.to_string()).filter(|s| !s.is_empty()), "a name")
+        self.required(
+            key,
+            |s| Some(s.to_string()).filter(|s| !s.is_empty()),
+            "a name",
+        )
     }
 
     fn word<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, names: &str) -> Option<T> {
@@ -254,7 +375,13 @@ impl Reader<'_> {
                 Decimal::from_str(&s.replace('_', ""))
                     .ok()
                     .filter(|x| x.normalize().scale() <= 2)
-                    .filter(|x| if strictly_positive { *x > Decimal::ZERO } else { *x >= Decimal::ZERO })
+                    .filter(|x| {
+                        if strictly_positive {
+                            *x > Decimal::ZERO
+                        } else {
+                            *x >= Decimal::ZERO
+                        }
+                    })
             },
             expected,
         )
@@ -262,19 +389,38 @@ impl Reader<'_> {
 }
 
 /// Explicit payments per asset id, read from a schedules CSV (`asset_id,date,principal,interest`).
-pub fn read_schedules(path: &Path, text: &str, problems: &mut Vec<Problem>) -> HashMap<String, (u64, Vec<ScheduledPayment>)> {
+pub fn read_schedules(
+    path: &Path,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> HashMap<String, (u64, Vec<ScheduledPayment>)> {
     let mut out: HashMap<String, (u64, Vec<ScheduledPayment>)> = HashMap::new();
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let expected = ["asset_id", "date", "principal", "interest"];
     match reader.headers() {
         Ok(h) if h.iter().eq(expected.iter().copied()) => {}
         Ok(h) => {
             let found: Vec<&str> = h.iter().collect();
-            problems.push(problem(path, Location::Line(1), "header", format!("expected columns asset_id,date,principal,interest, found {}", found.join(","))));
+            problems.push(problem(
+                path,
+                Location::Line(1),
+                "header",
+                format!(
+                    "expected columns asset_id,date,principal,interest, found {}",
+                    found.join(",")
+                ),
+            ));
             return out;
         }
         Err(e) => {
-            problems.push(problem(path, Location::Line(1), "header", format!("unreadable CSV header: {e}")));
+            problems.push(problem(
+                path,
+                Location::Line(1),
+                "header",
+                format!("unreadable CSV header: {e}"),
+            ));
             return out;
         }
     }
@@ -283,29 +429,67 @@ pub fn read_schedules(path: &Path, text: &str, problems: &mut Vec<Problem>) -> H
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(problem(path, Location::Line(line), "row", format!("malformed CSV row: {e}")));
+                problems.push(problem(
+                    path,
+                    Location::Line(line),
+                    "row",
+                    format!("malformed CSV row: {e}"),
+                ));
                 continue;
             }
         };
         let line = row.position().map_or(0, |p| p.line());
-        let cell = |c: usize| Location::Cell { line, column: c + 1, header: expected[c].to_string() };
+        let cell = |c: usize| Location::Cell {
+            line,
+            column: c + 1,
+            header: expected[c].to_string(),
+        };
         let date = parse_date(&row[1]);
-        let principal = Decimal::from_str(&row[2]).ok().filter(|x| *x >= Decimal::ZERO && x.normalize().scale() <= 2);
-        let interest = Decimal::from_str(&row[3]).ok().filter(|x| *x >= Decimal::ZERO && x.normalize().scale() <= 2);
+        let principal = Decimal::from_str(&row[2])
+            .ok()
+            .filter(|x| *x >= Decimal::ZERO && x.normalize().scale() <= 2);
+        let interest = Decimal::from_str(&row[3])
+            .ok()
+            .filter(|x| *x >= Decimal::ZERO && x.normalize().scale() <= 2);
         if date.is_none() {
-            problems.push(problem(path, cell(1), "date", format!("expected a date like 2019-06-08, found `{}`", &row[1])));
+            problems.push(problem(
+                path,
+                cell(1),
+                "date",
+                format!("expected a date like 2019-06-08, found `{}`", &row[1]),
+            ));
         }
         for (c, v) in [(2, principal), (3, interest)] {
             if v.is_none() {
-                problems.push(problem(path, cell(c), expected[c], format!("expected an amount ≥ 0 with at most 2 decimals, found `{}`", &row[c])));
+                problems.push(problem(
+                    path,
+                    cell(c),
+                    expected[c],
+                    format!(
+                        "expected an amount ≥ 0 with at most 2 decimals, found `{}`",
+                        &row[c]
+                    ),
+                ));
             }
         }
         if let (Some(date), Some(principal), Some(interest)) = (date, principal, interest) {
             let entry = out.entry(row[0].to_string()).or_insert((line, Vec::new()));
             if let Some(last) = entry.1.last().filter(|p| p.date >= date) {
-                problems.push(problem(path, cell(1), "date", format!("dates of asset {} must increase; {date} follows {}", &row[0], last.date)));
+                problems.push(problem(
+                    path,
+                    cell(1),
+                    "date",
+                    format!(
+                        "dates of asset {} must increase; {date} follows {}",
+                        &row[0], last.date
+                    ),
+                ));
             }
-            entry.1.push(ScheduledPayment { date, principal, interest });
+            entry.1.push(ScheduledPayment {
+                date,
+                principal,
+                interest,
+            });
         }
     }
     out
@@ -314,7 +498,9 @@ pub fn read_schedules(path: &Path, text: &str, problems: &mut Vec<Problem>) -> H
 /// First payment and maturity of a non-schedule asset.
 pub fn asset_dates(asset: &TapeAsset, closing: NaiveDate) -> (NaiveDate, NaiveDate) {
     let step = asset.frequency.months();
-    let first = asset.first_payment.unwrap_or_else(|| add_months(closing, step));
+    let first = asset
+        .first_payment
+        .unwrap_or_else(|| add_months(closing, step));
     let maturity = asset.maturity.unwrap_or_else(|| {
         let term = asset.term_months.unwrap_or(step);
         // The last payment falls `term` months after closing, on the asset's payment cycle.

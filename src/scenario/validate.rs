@@ -30,24 +30,47 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
     let closing = ctx.date(&d.closing_date, "deal.closing_date");
     let first_payment = ctx.date(&d.first_payment_date, "deal.first_payment_date");
     let legal_final = ctx.date(&d.legal_final_date, "deal.legal_final_date");
-    let frequency = ctx.choice(&d.payment_frequency, "deal.payment_frequency", Frequency::parse, Frequency::NAMES);
+    let frequency = ctx.choice(
+        &d.payment_frequency,
+        "deal.payment_frequency",
+        Frequency::parse,
+        Frequency::NAMES,
+    );
     let day_count = match &d.day_count {
         Some(t) => ctx.choice(t, "deal.day_count", DayCount::parse, DayCount::NAMES),
         None => Some(DayCount::Act365F),
     };
     if let (Some(c), Some(f)) = (closing, first_payment) {
         if f <= c {
-            ctx.err(d.first_payment_date.span(), "deal.first_payment_date", format!("must be after the closing date {c}"));
+            ctx.err(
+                d.first_payment_date.span(),
+                "deal.first_payment_date",
+                format!("must be after the closing date {c}"),
+            );
         }
     }
     if let (Some(f), Some(l)) = (first_payment, legal_final) {
         if l < f {
-            ctx.err(d.legal_final_date.span(), "deal.legal_final_date", format!("must not be before the first payment date {f}"));
+            ctx.err(
+                d.legal_final_date.span(),
+                "deal.legal_final_date",
+                format!("must not be before the first payment date {f}"),
+            );
         }
     }
     let pool = closing.and_then(|c| validate_pool(raw, ctx, attachments, c));
-    let tranche_names: Vec<String> = raw.tranches.get_ref().iter().map(|t| t.name.get_ref().clone()).collect();
-    let structure = validate_structure(raw, ctx, &tranche_names, day_count.unwrap_or(DayCount::Act365F));
+    let tranche_names: Vec<String> = raw
+        .tranches
+        .get_ref()
+        .iter()
+        .map(|t| t.name.get_ref().clone())
+        .collect();
+    let structure = validate_structure(
+        raw,
+        ctx,
+        &tranche_names,
+        day_count.unwrap_or(DayCount::Act365F),
+    );
     if let (Some(pool), Some(structure), Some(flag)) = (&pool, &structure, &d.tranches_equal_pool) {
         let total: Decimal = structure.tranches.iter().map(|t| t.balance).sum();
         if *flag.get_ref() && total != pool.balance() {
@@ -58,7 +81,8 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
             );
         }
     }
-    let (closing, first_payment, legal_final, frequency) = (closing?, first_payment?, legal_final?, frequency?);
+    let (closing, first_payment, legal_final, frequency) =
+        (closing?, first_payment?, legal_final?, frequency?);
     let period_ends = payment_dates(first_payment, frequency, legal_final);
     let pool = pool?;
     let structure = structure?;
@@ -70,7 +94,10 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
     }
     Some(Deal {
         name,
-        currency: d.currency.as_ref().map_or_else(|| "CNY".to_string(), |c| c.get_ref().clone()),
+        currency: d
+            .currency
+            .as_ref()
+            .map_or_else(|| "CNY".to_string(), |c| c.get_ref().clone()),
         closing,
         first_payment,
         frequency,
@@ -87,14 +114,43 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
 fn inline_record(ctx: &Ctx<'_>, k: usize, table: &BTreeMap<String, Num>) -> AssetRecord {
     let cells = table
         .iter()
-        .map(|(key, num)| (key.clone(), Cell { text: ctx.literal(num).replace('_', ""), location: Location::Span(num.span()) }))
+        .map(|(key, num)| {
+            (
+                key.clone(),
+                Cell {
+                    text: ctx.literal(num).replace('_', ""),
+                    location: Location::Span(num.span()),
+                },
+            )
+        })
         .collect();
-    let first_span = table.values().map(|n| n.span()).min_by_key(|s| s.start).unwrap_or(0..0);
-    AssetRecord { file: ctx.file.clone(), location: Location::Span(first_span), label: format!("pool.assets[{k}]"), cells }
+    let first_span = table
+        .values()
+        .map(|n| n.span())
+        .min_by_key(|s| s.start)
+        .unwrap_or(0..0);
+    AssetRecord {
+        file: ctx.file.clone(),
+        location: Location::Span(first_span),
+        label: format!("pool.assets[{k}]"),
+        cells,
+    }
 }
 
-fn validate_pool(raw: &RawScenario, ctx: &mut Ctx<'_>, att: &Attachments, closing: NaiveDate) -> Option<Pool> {
-    let mut records: Vec<AssetRecord> = raw.pool.assets.iter().enumerate().map(|(k, t)| inline_record(ctx, k, t)).collect();
+fn validate_pool(
+    raw: &RawScenario,
+    ctx: &mut Ctx<'_>,
+    att: &Attachments,
+    closing: NaiveDate,
+) -> Option<Pool> {
+    let start = ctx.problems.len();
+    let mut records: Vec<AssetRecord> = raw
+        .pool
+        .assets
+        .iter()
+        .enumerate()
+        .map(|(k, t)| inline_record(ctx, k, t))
+        .collect();
     if let Some((path, text)) = &att.tape {
         records.extend(tape::read_tape(path, text, &mut ctx.problems));
     }
@@ -104,7 +160,11 @@ fn validate_pool(raw: &RawScenario, ctx: &mut Ctx<'_>, att: &Attachments, closin
     };
     if records.is_empty() && ctx.problems.is_empty() {
         let span = raw.pool.loan_tape.as_ref().map_or(0..0, |t| t.span());
-        ctx.err(span, "pool", "the pool has no assets: give `loan_tape` or `[[pool.assets]]`");
+        ctx.err(
+            span,
+            "pool",
+            "the pool has no assets: give `loan_tape` or `[[pool.assets]]`",
+        );
         return None;
     }
     let mut ids: HashMap<String, Location> = HashMap::new();
@@ -113,8 +173,13 @@ fn validate_pool(raw: &RawScenario, ctx: &mut Ctx<'_>, att: &Attachments, closin
     let mut sectors: Vec<String> = Vec::new();
     let mut assets = Vec::new();
     for record in &records {
-        let Some(a) = tape::read_asset(record, &mut ctx.problems) else { continue };
-        let id_location = record.cells.get("id").map_or(record.location.clone(), |c| c.location.clone());
+        let Some(a) = tape::read_asset(record, &mut ctx.problems) else {
+            continue;
+        };
+        let id_location = record
+            .cells
+            .get("id")
+            .map_or(record.location.clone(), |c| c.location.clone());
         if ids.insert(a.id.clone(), id_location.clone()).is_some() {
             ctx.problems.push(Problem {
                 file: record.file.clone(),
@@ -124,39 +189,68 @@ fn validate_pool(raw: &RawScenario, ctx: &mut Ctx<'_>, att: &Attachments, closin
             });
             continue;
         }
-        let sector = sectors.iter().position(|s| *s == a.sector).unwrap_or_else(|| {
-            sectors.push(a.sector.clone());
-            sectors.len() - 1
-        });
+        let sector = sectors
+            .iter()
+            .position(|s| *s == a.sector)
+            .unwrap_or_else(|| {
+                sectors.push(a.sector.clone());
+                sectors.len() - 1
+            });
         let obligor = *obligor_index.entry(a.obligor.clone()).or_insert_with(|| {
-            obligors.push(Obligor { name: a.obligor.clone(), sector });
+            obligors.push(Obligor {
+                name: a.obligor.clone(),
+                sector,
+            });
             obligors.len() - 1
         });
         if obligors[obligor].sector != sector {
-            let loc = record.cells.get("sector").map_or(record.location.clone(), |c| c.location.clone());
+            let loc = record
+                .cells
+                .get("sector")
+                .map_or(record.location.clone(), |c| c.location.clone());
             ctx.problems.push(Problem {
                 file: record.file.clone(),
                 location: loc,
                 field: "sector".into(),
-                message: format!("obligor `{}` is already in sector `{}`", a.obligor, sectors[obligors[obligor].sector]),
+                message: format!(
+                    "obligor `{}` is already in sector `{}`",
+                    a.obligor, sectors[obligors[obligor].sector]
+                ),
             });
         }
         if let Some(asset) = build_asset(ctx, record, a, obligor, closing, &schedules) {
             assets.push(asset);
         }
     }
+    if ctx.problems.len() > start {
+        // Later checks (orphan schedules, tranche totals) would only echo these problems.
+        return None;
+    }
     for (id, (line, _)) in &schedules {
-        if !assets.iter().any(|a| a.id == *id && a.amortization == Amortization::Schedule) {
-            let path = att.schedules.as_ref().map(|(p, _)| p.clone()).unwrap_or_default();
+        if !assets
+            .iter()
+            .any(|a| a.id == *id && a.amortization == Amortization::Schedule)
+        {
+            let path = att
+                .schedules
+                .as_ref()
+                .map(|(p, _)| p.clone())
+                .unwrap_or_default();
             ctx.problems.push(Problem {
                 file: path,
                 location: Location::Line(*line),
                 field: "asset_id".into(),
-                message: format!("schedule rows for `{id}`, which is not an asset with amortization = schedule"),
+                message: format!(
+                    "schedule rows for `{id}`, which is not an asset with amortization = schedule"
+                ),
             });
         }
     }
-    Some(Pool { assets, obligors, sectors })
+    (ctx.problems.len() == start).then_some(Pool {
+        assets,
+        obligors,
+        sectors,
+    })
 }
 
 fn build_asset(
@@ -168,32 +262,64 @@ fn build_asset(
     schedules: &HashMap<String, (u64, Vec<crate::pool::ScheduledPayment>)>,
 ) -> Option<Asset> {
     let mut fail = |field: &str, message: String| {
-        let loc = record.cells.get(field).map_or(record.location.clone(), |c| c.location.clone());
-        ctx.problems.push(Problem { file: record.file.clone(), location: loc, field: field.into(), message });
+        let loc = record
+            .cells
+            .get(field)
+            .map_or(record.location.clone(), |c| c.location.clone());
+        ctx.problems.push(Problem {
+            file: record.file.clone(),
+            location: loc,
+            field: field.into(),
+            message,
+        });
     };
     let (schedule, first_payment, maturity) = if a.amortization == Amortization::Schedule {
         let Some((_, rows)) = schedules.get(&a.id) else {
-            fail("amortization", format!("asset `{}` has amortization = schedule but no rows in the schedules file (pool.schedules)", a.id));
+            fail(
+                "amortization",
+                format!(
+                    "asset `{}` has amortization = schedule but no rows in the schedules file (pool.schedules)",
+                    a.id
+                ),
+            );
             return None;
         };
         let principal: Decimal = rows.iter().map(|r| r.principal).sum();
         if principal != a.balance {
-            fail("balance", format!("the schedule of `{}` repays {principal} of principal, but the balance is {}", a.id, a.balance));
+            fail(
+                "balance",
+                format!(
+                    "the schedule of `{}` repays {principal} of principal, but the balance is {}",
+                    a.id, a.balance
+                ),
+            );
             return None;
         }
         if rows[0].date <= closing {
-            fail("amortization", format!("the schedule of `{}` starts on {}, not after the closing date {closing}", a.id, rows[0].date));
+            fail(
+                "amortization",
+                format!(
+                    "the schedule of `{}` starts on {}, not after the closing date {closing}",
+                    a.id, rows[0].date
+                ),
+            );
             return None;
         }
         (rows.clone(), rows[0].date, rows[rows.len() - 1].date)
     } else {
         let (first, maturity) = tape::asset_dates(&a, closing);
         if first <= closing {
-            fail("first_payment_date", format!("must be after the closing date {closing}"));
+            fail(
+                "first_payment_date",
+                format!("must be after the closing date {closing}"),
+            );
             return None;
         }
         if maturity < first {
-            fail("maturity_date", format!("must not be before the first payment date {first}"));
+            fail(
+                "maturity_date",
+                format!("must not be before the first payment date {first}"),
+            );
             return None;
         }
         (Vec::new(), first, maturity)
@@ -224,27 +350,46 @@ fn names_of(ctx: &mut Ctx<'_>, names: &[&Text], what: &str) -> Vec<String> {
         if n.get_ref().trim().is_empty() {
             ctx.err(n.span(), what, "expected a non-empty name");
         } else if seen.contains(n.get_ref()) {
-            ctx.err(n.span(), what, format!("duplicate name \"{}\"", n.get_ref()));
+            ctx.err(
+                n.span(),
+                what,
+                format!("duplicate name \"{}\"", n.get_ref()),
+            );
         }
         seen.push(n.get_ref().clone());
     }
     seen
 }
 
-fn validate_structure(raw: &RawScenario, ctx: &mut Ctx<'_>, tranche_names: &[String], day_count: DayCount) -> Option<Structure> {
+fn validate_structure(
+    raw: &RawScenario,
+    ctx: &mut Ctx<'_>,
+    tranche_names: &[String],
+    day_count: DayCount,
+) -> Option<Structure> {
     let start = ctx.problems.len();
     let raw_tranches = raw.tranches.get_ref();
     if raw_tranches.is_empty() {
-        ctx.err(raw.tranches.span(), "tranches", "expected at least one tranche");
+        ctx.err(
+            raw.tranches.span(),
+            "tranches",
+            "expected at least one tranche",
+        );
     }
-    names_of(ctx, &raw_tranches.iter().map(|t| &t.name).collect::<Vec<_>>(), "tranches.name");
+    names_of(
+        ctx,
+        &raw_tranches.iter().map(|t| &t.name).collect::<Vec<_>>(),
+        "tranches.name",
+    );
     let last = raw_tranches.len().saturating_sub(1);
     let mut tranches = Vec::new();
     for (i, t) in raw_tranches.iter().enumerate() {
         let f = |k: &str| format!("tranches[{i}].{k}");
         let balance = ctx.money(&t.balance, &f("balance"), true);
         let coupon = match &t.coupon {
-            Some(c) => ctx.number_in(c, &f("coupon"), 0.0, 1.0, true).and_then(|_| ctx.decimal(c, &f("coupon"))),
+            Some(c) => ctx
+                .number_in(c, &f("coupon"), 0.0, 1.0, true)
+                .and_then(|_| ctx.decimal(c, &f("coupon"))),
             None => Some(Decimal::ZERO),
         };
         let mut targets = Vec::new();
@@ -254,14 +399,21 @@ fn validate_structure(raw: &RawScenario, ctx: &mut Ctx<'_>, tranche_names: &[Str
                 let field = format!("tranches[{i}].target_balances[{k}]");
                 if let Some(v) = ctx.money(num, &field, false) {
                     if previous.is_some_and(|p| v > p) {
-                        ctx.err(num.span(), &field, "target balances must not increase nor exceed the tranche balance");
+                        ctx.err(
+                            num.span(),
+                            &field,
+                            "target balances must not increase nor exceed the tranche balance",
+                        );
                     }
                     previous = Some(v);
                     targets.push(v);
                 }
             }
         }
-        let expected_maturity = t.expected_maturity.as_ref().and_then(|d| ctx.date(d, &f("expected_maturity")));
+        let expected_maturity = t
+            .expected_maturity
+            .as_ref()
+            .and_then(|d| ctx.date(d, &f("expected_maturity")));
         if let (Some(balance), Some(coupon)) = (balance, coupon) {
             tranches.push(Tranche {
                 name: t.name.get_ref().clone(),
@@ -275,44 +427,109 @@ fn validate_structure(raw: &RawScenario, ctx: &mut Ctx<'_>, tranche_names: &[Str
             });
         }
     }
-    let fee_names = names_of(ctx, &raw.fees.iter().map(|f| &f.name).collect::<Vec<_>>(), "fees.name");
-    let fees = raw.fees.iter().enumerate().filter_map(|(i, f)| validate_fee(ctx, i, f)).collect();
-    let account_names = names_of(ctx, &raw.accounts.iter().map(|a| &a.name).collect::<Vec<_>>(), "accounts.name");
-    let accounts = raw.accounts.iter().enumerate().filter_map(|(i, a)| validate_account(ctx, i, a, tranche_names)).collect();
-    let support_names = names_of(ctx, &raw.support.iter().map(|s| &s.name).collect::<Vec<_>>(), "support.name");
+    let fee_names = names_of(
+        ctx,
+        &raw.fees.iter().map(|f| &f.name).collect::<Vec<_>>(),
+        "fees.name",
+    );
+    let fees = raw
+        .fees
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| validate_fee(ctx, i, f))
+        .collect();
+    let account_names = names_of(
+        ctx,
+        &raw.accounts.iter().map(|a| &a.name).collect::<Vec<_>>(),
+        "accounts.name",
+    );
+    let accounts = raw
+        .accounts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| validate_account(ctx, i, a, tranche_names))
+        .collect();
+    let support_names = names_of(
+        ctx,
+        &raw.support.iter().map(|s| &s.name).collect::<Vec<_>>(),
+        "support.name",
+    );
     let supports = raw
         .support
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            let cap = s.cap.as_ref().map(|c| ctx.money(c, &format!("support[{i}].cap"), false));
-            let pd = s.annual_pd.as_ref().map_or(Some(0.0), |p| ctx.rate(p, &format!("support[{i}].annual_pd")));
-            Some(Support { name: s.name.get_ref().clone(), cap: cap.unwrap_or(None), annual_pd: pd? })
+            let cap = s
+                .cap
+                .as_ref()
+                .map(|c| ctx.money(c, &format!("support[{i}].cap"), false));
+            let pd = s.annual_pd.as_ref().map_or(Some(0.0), |p| {
+                ctx.rate(p, &format!("support[{i}].annual_pd"))
+            });
+            Some(Support {
+                name: s.name.get_ref().clone(),
+                cap: cap.unwrap_or(None),
+                annual_pd: pd?,
+            })
         })
         .collect();
     let waterfall_names: Vec<String> = raw.waterfall.get_ref().keys().cloned().collect();
     if !waterfall_names.iter().any(|n| n == "normal") {
-        ctx.err(raw.waterfall.span(), "waterfall", "expected a step list named `normal` (the priority of payments before any trigger)");
+        ctx.err(
+            raw.waterfall.span(),
+            "waterfall",
+            "expected a step list named `normal` (the priority of payments before any trigger)",
+        );
     }
     // `normal` first, then the others in name order.
     let mut ordered: Vec<&String> = waterfall_names.iter().filter(|n| *n == "normal").collect();
     ordered.extend(waterfall_names.iter().filter(|n| *n != "normal"));
     let ordered_names: Vec<String> = ordered.iter().map(|s| s.to_string()).collect();
-    let names = Names { tranches: tranche_names, fees: &fee_names, accounts: &account_names, supports: &support_names };
+    let names = Names {
+        tranches: tranche_names,
+        fees: &fee_names,
+        accounts: &account_names,
+        supports: &support_names,
+    };
     let mut waterfalls = Vec::new();
     for name in &ordered_names {
         let list = &raw.waterfall.get_ref()[name];
         if list.get_ref().is_empty() {
-            ctx.err(list.span(), format!("waterfall.{name}"), "expected at least one step");
+            ctx.err(
+                list.span(),
+                format!("waterfall.{name}"),
+                "expected at least one step",
+            );
         }
-        let steps = list.get_ref().iter().enumerate().filter_map(|(k, s)| validate_step(ctx, &format!("waterfall.{name}[{k}]"), s, &names)).collect();
-        waterfalls.push(Waterfall { name: name.clone(), steps });
+        let steps = list
+            .get_ref()
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| validate_step(ctx, &format!("waterfall.{name}[{k}]"), s, &names))
+            .collect();
+        waterfalls.push(Waterfall {
+            name: name.clone(),
+            steps,
+        });
     }
-    let triggers = raw.triggers.iter().enumerate().filter_map(|(i, t)| validate_trigger(ctx, i, t, tranche_names, &ordered_names)).collect();
+    let triggers = raw
+        .triggers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| validate_trigger(ctx, i, t, tranche_names, &ordered_names))
+        .collect();
     if ctx.problems.len() > start {
         return None;
     }
-    Some(Structure { day_count, tranches, fees, accounts, supports, triggers, waterfalls })
+    Some(Structure {
+        day_count,
+        tranches,
+        fees,
+        accounts,
+        supports,
+        triggers,
+        waterfalls,
+    })
 }
 
 struct Names<'a> {
@@ -326,7 +543,11 @@ fn validate_fee(ctx: &mut Ctx<'_>, i: usize, f: &RawFee) -> Option<Fee> {
     let field = |k: &str| format!("fees[{i}].{k}");
     let need = |ctx: &mut Ctx<'_>, v: &Option<Num>, k: &str| -> Option<Num> {
         if v.is_none() {
-            ctx.err(f.basis.span(), field(k), format!("basis \"{}\" needs `{k}`", f.basis.get_ref()));
+            ctx.err(
+                f.basis.span(),
+                field(k),
+                format!("basis \"{}\" needs `{k}`", f.basis.get_ref()),
+            );
         }
         v.clone()
     };
@@ -338,7 +559,9 @@ fn validate_fee(ctx: &mut Ctx<'_>, i: usize, f: &RawFee) -> Option<Fee> {
     let basis = match f.basis.get_ref().as_str() {
         "fixed" => {
             let num = need(ctx, &f.amount, "amount")?;
-            FeeBasis::FixedPerYear { amount: ctx.money(&num, &field("amount"), false)? }
+            FeeBasis::FixedPerYear {
+                amount: ctx.money(&num, &field("amount"), false)?,
+            }
         }
         "pool_balance" => FeeBasis::PoolBalance { rate: rate(ctx)? },
         "tranche_balance" => FeeBasis::TrancheBalance { rate: rate(ctx)? },
@@ -352,47 +575,99 @@ fn validate_fee(ctx: &mut Ctx<'_>, i: usize, f: &RawFee) -> Option<Fee> {
         Some(c) => Some(ctx.money(c, &field("annual_cap"), false)?),
         None => None,
     };
-    Some(Fee { name: f.name.get_ref().clone(), basis, annual_cap })
+    Some(Fee {
+        name: f.name.get_ref().clone(),
+        basis,
+        annual_cap,
+    })
 }
 
-fn validate_account(ctx: &mut Ctx<'_>, i: usize, a: &RawAccount, tranches: &[String]) -> Option<Account> {
+fn validate_account(
+    ctx: &mut Ctx<'_>,
+    i: usize,
+    a: &RawAccount,
+    tranches: &[String],
+) -> Option<Account> {
     let field = |k: &str| format!("accounts[{i}].{k}");
     let initial_balance = match &a.initial_balance {
         Some(n) => ctx.money(n, &field("initial_balance"), false)?,
         None => Decimal::ZERO,
     };
     let target = match (&a.target, &a.target_rate, &a.target_of) {
-        (Some(t), None, None) => AccountTarget::Fixed { amount: ctx.money(t, &field("target"), false)? },
+        (Some(t), None, None) => AccountTarget::Fixed {
+            amount: ctx.money(t, &field("target"), false)?,
+        },
         (None, Some(r), Some(of)) => {
             ctx.rate(r, &field("target_rate"))?;
             let rate = ctx.decimal(r, &field("target_rate"))?;
-            let ids: Vec<Option<usize>> = of.iter().map(|t| ctx.resolve(t, &field("target_of"), "tranche", tranches)).collect();
-            AccountTarget::ShareOfTranches { rate, tranches: ids.into_iter().collect::<Option<_>>()? }
+            let ids: Vec<Option<usize>> = of
+                .iter()
+                .map(|t| ctx.resolve(t, &field("target_of"), "tranche", tranches))
+                .collect();
+            AccountTarget::ShareOfTranches {
+                rate,
+                tranches: ids.into_iter().collect::<Option<_>>()?,
+            }
         }
         _ => {
             ctx.err(a.name.span(), field("target"), "expected either `target` (an amount) or `target_rate` with `target_of` (tranche names)");
             return None;
         }
     };
-    Some(Account { name: a.name.get_ref().clone(), initial_balance, target })
+    Some(Account {
+        name: a.name.get_ref().clone(),
+        initial_balance,
+        target,
+    })
 }
 
-fn list(ctx: &mut Ctx<'_>, names: &Option<Vec<Text>>, field: &str, step: &Text, kind: &str, known: &[String]) -> Option<Vec<usize>> {
+fn list(
+    ctx: &mut Ctx<'_>,
+    names: &Option<Vec<Text>>,
+    field: &str,
+    step: &Text,
+    kind: &str,
+    known: &[String],
+) -> Option<Vec<usize>> {
     let Some(names) = names else {
-        ctx.err(step.span(), field, format!("step \"{}\" needs `{field}` (a list of {kind} names)", step.get_ref()));
+        ctx.err(
+            step.span(),
+            field,
+            format!(
+                "step \"{}\" needs `{field}` (a list of {kind} names)",
+                step.get_ref()
+            ),
+        );
         return None;
     };
     if names.is_empty() {
         ctx.err(step.span(), field, format!("expected at least one {kind}"));
         return None;
     }
-    let ids: Vec<Option<usize>> = names.iter().map(|n| ctx.resolve(n, field, kind, known)).collect();
+    let ids: Vec<Option<usize>> = names
+        .iter()
+        .map(|n| ctx.resolve(n, field, kind, known))
+        .collect();
     ids.into_iter().collect()
 }
 
-fn one(ctx: &mut Ctx<'_>, name: &Option<Text>, field: &str, step: &Text, kind: &str, known: &[String]) -> Option<usize> {
+fn one(
+    ctx: &mut Ctx<'_>,
+    name: &Option<Text>,
+    field: &str,
+    step: &Text,
+    kind: &str,
+    known: &[String],
+) -> Option<usize> {
     let Some(name) = name else {
-        ctx.err(step.span(), field, format!("step \"{}\" needs `{field}` (a {kind} name)", step.get_ref()));
+        ctx.err(
+            step.span(),
+            field,
+            format!(
+                "step \"{}\" needs `{field}` (a {kind} name)",
+                step.get_ref()
+            ),
+        );
         return None;
     };
     ctx.resolve(name, field, kind, known)
@@ -402,34 +677,54 @@ fn validate_step(ctx: &mut Ctx<'_>, at: &str, s: &RawStep, n: &Names<'_>) -> Opt
     let f = |k: &str| format!("{at}.{k}");
     let st = &s.step;
     Some(match st.get_ref().as_str() {
-        "fee" => Step::Fee { fee: one(ctx, &s.fee, &f("fee"), st, "fee", n.fees)? },
-        "interest" => Step::Interest { tranches: list(ctx, &s.tranches, &f("tranches"), st, "tranche", n.tranches)? },
+        "fee" => Step::Fee {
+            fee: one(ctx, &s.fee, &f("fee"), st, "fee", n.fees)?,
+        },
+        "interest" => Step::Interest {
+            tranches: list(ctx, &s.tranches, &f("tranches"), st, "tranche", n.tranches)?,
+        },
         "principal" => {
             let tranches = list(ctx, &s.tranches, &f("tranches"), st, "tranche", n.tranches)?;
             let order = match &s.order {
-                Some(o) => ctx.choice(o, &f("order"), |x| match x {
-                    "sequential" => Some(Order::Sequential),
-                    "pro_rata" => Some(Order::ProRata),
-                    _ => None,
-                }, "\"sequential\" or \"pro_rata\"")?,
+                Some(o) => ctx.choice(
+                    o,
+                    &f("order"),
+                    |x| match x {
+                        "sequential" => Some(Order::Sequential),
+                        "pro_rata" => Some(Order::ProRata),
+                        _ => None,
+                    },
+                    "\"sequential\" or \"pro_rata\"",
+                )?,
                 None => Order::Sequential,
             };
             let amount = match &s.amount {
-                Some(a) => ctx.choice(a, &f("amount"), |x| match x {
-                    "pass_through" => Some(PrincipalAmount::PassThrough),
-                    "scheduled" => Some(PrincipalAmount::Scheduled),
-                    "turbo" => Some(PrincipalAmount::Turbo),
-                    _ => None,
-                }, "\"pass_through\", \"scheduled\" or \"turbo\"")?,
+                Some(a) => ctx.choice(
+                    a,
+                    &f("amount"),
+                    |x| match x {
+                        "pass_through" => Some(PrincipalAmount::PassThrough),
+                        "scheduled" => Some(PrincipalAmount::Scheduled),
+                        "turbo" => Some(PrincipalAmount::Turbo),
+                        _ => None,
+                    },
+                    "\"pass_through\", \"scheduled\" or \"turbo\"",
+                )?,
                 None => PrincipalAmount::PassThrough,
             };
-            Step::Principal { tranches, order, amount }
+            Step::Principal {
+                tranches,
+                order,
+                amount,
+            }
         }
         "support" => Step::Support {
             support: one(ctx, &s.support, &f("support"), st, "support", n.supports)?,
             covers: list(ctx, &s.covers, &f("covers"), st, "tranche", n.tranches)?,
         },
-        "reserve_fund" => Step::ReserveFund { account: one(ctx, &s.account, &f("account"), st, "account", n.accounts)? },
+        "reserve_fund" => Step::ReserveFund {
+            account: one(ctx, &s.account, &f("account"), st, "account", n.accounts)?,
+        },
         "reserve_draw" => Step::ReserveDraw {
             account: one(ctx, &s.account, &f("account"), st, "account", n.accounts)?,
             covers: list(ctx, &s.covers, &f("covers"), st, "tranche", n.tranches)?,
@@ -441,9 +736,14 @@ fn validate_step(ctx: &mut Ctx<'_>, at: &str, s: &RawStep, n: &Names<'_>) -> Opt
                 return None;
             };
             ctx.rate(rate, &f("rate"))?;
-            Step::SubordinateReturn { tranche, rate: ctx.decimal(rate, &f("rate"))? }
+            Step::SubordinateReturn {
+                tranche,
+                rate: ctx.decimal(rate, &f("rate"))?,
+            }
         }
-        "residual" => Step::Residual { tranche: one(ctx, &s.tranche, &f("tranche"), st, "tranche", n.tranches)? },
+        "residual" => Step::Residual {
+            tranche: one(ctx, &s.tranche, &f("tranche"), st, "tranche", n.tranches)?,
+        },
         other => {
             ctx.err(st.span(), f("step"), format!("unknown step \"{other}\", expected fee, interest, principal, support, reserve_fund, reserve_draw, subordinate_return or residual"));
             return None;
@@ -451,20 +751,44 @@ fn validate_step(ctx: &mut Ctx<'_>, at: &str, s: &RawStep, n: &Names<'_>) -> Opt
     })
 }
 
-fn validate_trigger(ctx: &mut Ctx<'_>, i: usize, t: &RawTrigger, tranches: &[String], waterfalls: &[String]) -> Option<Trigger> {
+fn validate_trigger(
+    ctx: &mut Ctx<'_>,
+    i: usize,
+    t: &RawTrigger,
+    tranches: &[String],
+    waterfalls: &[String],
+) -> Option<Trigger> {
     let f = |k: &str| format!("triggers[{i}].{k}");
     let threshold = |ctx: &mut Ctx<'_>| {
         let Some(num) = &t.threshold else {
-            ctx.err(t.condition.span(), f("threshold"), format!("condition \"{}\" needs `threshold` (a share in [0, 1])", t.condition.get_ref()));
+            ctx.err(
+                t.condition.span(),
+                f("threshold"),
+                format!(
+                    "condition \"{}\" needs `threshold` (a share in [0, 1])",
+                    t.condition.get_ref()
+                ),
+            );
             return None;
         };
         ctx.rate(num, &f("threshold"))
     };
     let condition = match t.condition.get_ref().as_str() {
-        "cumulative_default_rate_above" => TriggerCondition::CumulativeDefaultRateAbove { threshold: threshold(ctx)? },
-        "pool_factor_below" => TriggerCondition::PoolFactorBelow { threshold: threshold(ctx)? },
+        "cumulative_default_rate_above" => TriggerCondition::CumulativeDefaultRateAbove {
+            threshold: threshold(ctx)?,
+        },
+        "pool_factor_below" => TriggerCondition::PoolFactorBelow {
+            threshold: threshold(ctx)?,
+        },
         "interest_shortfall" => TriggerCondition::InterestShortfall {
-            tranches: list(ctx, &t.tranches, &f("tranches"), &t.condition, "tranche", tranches)?,
+            tranches: list(
+                ctx,
+                &t.tranches,
+                &f("tranches"),
+                &t.condition,
+                "tranche",
+                tranches,
+            )?,
         },
         other => {
             ctx.err(t.condition.span(), f("condition"), format!("expected cumulative_default_rate_above, interest_shortfall or pool_factor_below, found \"{other}\""));
@@ -473,22 +797,46 @@ fn validate_trigger(ctx: &mut Ctx<'_>, i: usize, t: &RawTrigger, tranches: &[Str
     };
     let effect = match t.effect.get_ref().as_str() {
         "switch_waterfall" => TriggerEffect::SwitchWaterfall {
-            waterfall: one(ctx, &t.waterfall, &f("waterfall"), &t.effect, "waterfall", waterfalls)?,
+            waterfall: one(
+                ctx,
+                &t.waterfall,
+                &f("waterfall"),
+                &t.effect,
+                "waterfall",
+                waterfalls,
+            )?,
         },
         "clean_up_call" => TriggerEffect::CleanUpCall,
         other => {
-            ctx.err(t.effect.span(), f("effect"), format!("expected switch_waterfall or clean_up_call, found \"{other}\""));
+            ctx.err(
+                t.effect.span(),
+                f("effect"),
+                format!("expected switch_waterfall or clean_up_call, found \"{other}\""),
+            );
             return None;
         }
     };
-    Some(Trigger { name: t.name.get_ref().clone(), condition, effect })
+    Some(Trigger {
+        name: t.name.get_ref().clone(),
+        condition,
+        effect,
+    })
 }
 
 /// A rate or a per-period vector of rates, each in [0, 1].
 fn curve(ctx: &mut Ctx<'_>, num: &Option<Num>, field: &str, default: f64) -> Option<Vec<f64>> {
-    let Some(num) = num else { return Some(vec![default]) };
+    let Some(num) = num else {
+        return Some(vec![default]);
+    };
     let values: Vec<f64> = match num.get_ref() {
-        toml::Value::Array(items) if !items.is_empty() => items.iter().map(|v| v.as_float().or(v.as_integer().map(|i| i as f64)).unwrap_or(f64::NAN)).collect(),
+        toml::Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|v| {
+                v.as_float()
+                    .or(v.as_integer().map(|i| i as f64))
+                    .unwrap_or(f64::NAN)
+            })
+            .collect(),
         toml::Value::Float(x) => vec![*x],
         toml::Value::Integer(i) => vec![*i as f64],
         _ => vec![f64::NAN],
@@ -500,7 +848,13 @@ fn curve(ctx: &mut Ctx<'_>, num: &Option<Num>, field: &str, default: f64) -> Opt
     Some(values)
 }
 
-fn validate_assumptions(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structure, periods: usize) -> Option<Assumptions> {
+fn validate_assumptions(
+    raw: &RawScenario,
+    ctx: &mut Ctx<'_>,
+    pool: &Pool,
+    s: &Structure,
+    periods: usize,
+) -> Option<Assumptions> {
     let empty = RawAssumptions {
         cdr: None,
         cpr: None,
@@ -514,14 +868,21 @@ fn validate_assumptions(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &S
     let cpr = curve(ctx, &a.cpr, "assumptions.cpr", 0.0);
     let recovery_rate = curve(ctx, &a.recovery_rate, "assumptions.recovery_rate", 0.0);
     let lag = match &a.recovery_lag_months {
-        Some(n) => ctx.whole(n, "assumptions.recovery_lag_months", 0).map(|x| x as u32),
+        Some(n) => ctx
+            .whole(n, "assumptions.recovery_lag_months", 0)
+            .map(|x| x as u32),
         None => Some(0),
     };
     let obligor_names: Vec<String> = pool.obligors.iter().map(|o| o.name.clone()).collect();
     let mut obligor_defaults = Vec::new();
     for (k, d) in a.obligor_defaults.iter().enumerate() {
         let field = format!("assumptions.obligor_defaults[{k}]");
-        let obligor = ctx.resolve(&d.obligor, &format!("{field}.obligor"), "obligor", &obligor_names);
+        let obligor = ctx.resolve(
+            &d.obligor,
+            &format!("{field}.obligor"),
+            "obligor",
+            &obligor_names,
+        );
         let period = period_number(ctx, &d.period, &format!("{field}.period"), periods);
         if let (Some(obligor), Some(period)) = (obligor, period) {
             obligor_defaults.push(ObligorDefault { obligor, period });
@@ -531,7 +892,12 @@ fn validate_assumptions(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &S
     let mut support_default_period = vec![None; s.supports.len()];
     for (k, d) in a.support_defaults.iter().enumerate() {
         let field = format!("assumptions.support_defaults[{k}]");
-        let support = ctx.resolve(&d.support, &format!("{field}.support"), "support", &support_names);
+        let support = ctx.resolve(
+            &d.support,
+            &format!("{field}.support"),
+            "support",
+            &support_names,
+        );
         let period = period_number(ctx, &d.period, &format!("{field}.period"), periods);
         if let (Some(support), Some(period)) = (support, period) {
             support_default_period[support] = Some(period);
@@ -551,20 +917,36 @@ fn validate_assumptions(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &S
 fn period_number(ctx: &mut Ctx<'_>, num: &Num, field: &str, periods: usize) -> Option<usize> {
     let p = ctx.whole(num, field, 1)? as usize;
     if p > periods {
-        ctx.err(num.span(), field, format!("the deal has {periods} payment dates; expected 1..={periods}"));
+        ctx.err(
+            num.span(),
+            field,
+            format!("the deal has {periods} payment dates; expected 1..={periods}"),
+        );
         return None;
     }
     Some(p - 1)
 }
 
-fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structure, a: Option<&Assumptions>) -> Option<CreditModel> {
-    let fallback_rate = a.and_then(|a| a.recovery_rate.first().copied()).unwrap_or(0.2);
+fn validate_model(
+    raw: &RawScenario,
+    ctx: &mut Ctx<'_>,
+    pool: &Pool,
+    s: &Structure,
+    a: Option<&Assumptions>,
+) -> Option<CreditModel> {
+    let fallback_rate = a
+        .and_then(|a| a.recovery_rate.first().copied())
+        .unwrap_or(0.2);
     let fallback_lag = a.map_or(0, |a| a.recovery_lag_months);
     let support_loadings: Vec<f64> = raw
         .support
         .iter()
         .enumerate()
-        .map(|(i, x)| x.factor_loading.as_ref().map_or(Some(0.0), |n| ctx.number_in(n, &format!("support[{i}].factor_loading"), 0.0, 1.0, true)))
+        .map(|(i, x)| {
+            x.factor_loading.as_ref().map_or(Some(0.0), |n| {
+                ctx.number_in(n, &format!("support[{i}].factor_loading"), 0.0, 1.0, true)
+            })
+        })
         .collect::<Option<_>>()?;
     let _ = s;
     let Some(m) = &raw.model else {
@@ -574,7 +956,9 @@ fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structu
             sector_loadings: vec![loading; pool.sectors.len()],
             pd_curve: PdCurve::ConstantHazard,
             pd_multiplier: 1.0,
-            recovery: RecoveryModel::Rate { rate: fallback_rate },
+            recovery: RecoveryModel::Rate {
+                rate: fallback_rate,
+            },
             recovery_lag_months: fallback_lag,
             cpr: a.and_then(|a| a.cpr.first().copied()).unwrap_or(0.0),
             support_loadings,
@@ -585,35 +969,70 @@ fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structu
         Some(c) => match c.get_ref().as_str() {
             "gaussian" => Some(Copula::Gaussian),
             "student_t" => match &m.df {
-                Some(df) => ctx.number_in(df, "model.df", 2.0, 1e6, false).and_then(|v| {
-                    if v <= 2.0 {
-                        ctx.err(df.span(), "model.df", format!("expected degrees of freedom above 2, found {v}"));
-                        None
-                    } else {
-                        Some(Copula::StudentT { df: v })
-                    }
-                }),
+                Some(df) => ctx
+                    .number_in(df, "model.df", 2.0, 1e6, false)
+                    .and_then(|v| {
+                        if v <= 2.0 {
+                            ctx.err(
+                                df.span(),
+                                "model.df",
+                                format!("expected degrees of freedom above 2, found {v}"),
+                            );
+                            None
+                        } else {
+                            Some(Copula::StudentT { df: v })
+                        }
+                    }),
                 None => {
-                    ctx.err(c.span(), "model.df", "copula \"student_t\" needs `df` (degrees of freedom above 2)");
+                    ctx.err(
+                        c.span(),
+                        "model.df",
+                        "copula \"student_t\" needs `df` (degrees of freedom above 2)",
+                    );
                     None
                 }
             },
             other => {
-                ctx.err(c.span(), "model.copula", format!("expected \"gaussian\" or \"student_t\", found \"{other}\""));
+                ctx.err(
+                    c.span(),
+                    "model.copula",
+                    format!("expected \"gaussian\" or \"student_t\", found \"{other}\""),
+                );
                 None
             }
         },
     };
     let sector_loadings = match (&m.correlation, &m.sector_loadings) {
         (Some(c), None) => {
-            let intra = ctx.number_in(&c.intra_sector, "model.correlation.intra_sector", 0.0, 1.0, true);
-            let inter = ctx.number_in(&c.inter_sector, "model.correlation.inter_sector", 0.0, 1.0, true);
+            let intra = ctx.number_in(
+                &c.intra_sector,
+                "model.correlation.intra_sector",
+                0.0,
+                1.0,
+                true,
+            );
+            let inter = ctx.number_in(
+                &c.inter_sector,
+                "model.correlation.inter_sector",
+                0.0,
+                1.0,
+                true,
+            );
             match (intra, inter) {
                 (Some(intra), Some(inter)) if inter > intra => {
-                    ctx.err(c.inter_sector.span(), "model.correlation.inter_sector", format!("must not exceed intra_sector ({intra})"));
+                    ctx.err(
+                        c.inter_sector.span(),
+                        "model.correlation.inter_sector",
+                        format!("must not exceed intra_sector ({intra})"),
+                    );
                     None
                 }
-                (Some(intra), Some(inter)) => Some(vec![SectorLoading::from_correlations(intra, inter); pool.sectors.len()]),
+                (Some(intra), Some(inter)) => {
+                    Some(vec![
+                        SectorLoading::from_correlations(intra, inter);
+                        pool.sectors.len()
+                    ])
+                }
                 _ => None,
             }
         }
@@ -622,7 +1041,11 @@ fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structu
             for sector in &pool.sectors {
                 match table.get_ref().get(sector) {
                     None => {
-                        ctx.err(table.span(), "model.sector_loadings", format!("sector \"{sector}\" of the pool has no loading"));
+                        ctx.err(
+                            table.span(),
+                            "model.sector_loadings",
+                            format!("sector \"{sector}\" of the pool has no loading"),
+                        );
                     }
                     Some(l) => {
                         let f = format!("model.sector_loadings.{sector}");
@@ -630,9 +1053,19 @@ fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structu
                         let b = ctx.number_in(&l.sector, &format!("{f}.sector"), 0.0, 1.0, true);
                         if let (Some(g), Some(b)) = (g, b) {
                             if g * g + b * b >= 1.0 {
-                                ctx.err(l.global.span(), f, format!("loadings' squares must sum below 1; {g}² + {b}² = {}", g * g + b * b));
+                                ctx.err(
+                                    l.global.span(),
+                                    f,
+                                    format!(
+                                        "loadings' squares must sum below 1; {g}² + {b}² = {}",
+                                        g * g + b * b
+                                    ),
+                                );
                             } else {
-                                loadings.push(SectorLoading { global: g, sector: b });
+                                loadings.push(SectorLoading {
+                                    global: g,
+                                    sector: b,
+                                });
                             }
                         }
                     }
@@ -640,19 +1073,35 @@ fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structu
             }
             (loadings.len() == pool.sectors.len()).then_some(loadings)
         }
-        (None, None) => Some(vec![SectorLoading::from_correlations(0.30, 0.15); pool.sectors.len()]),
+        (None, None) => Some(vec![
+            SectorLoading::from_correlations(0.30, 0.15);
+            pool.sectors.len()
+        ]),
         (Some(_), Some(t)) => {
-            ctx.err(t.span(), "model.sector_loadings", "give either `correlation` or `sector_loadings`, not both");
+            ctx.err(
+                t.span(),
+                "model.sector_loadings",
+                "give either `correlation` or `sector_loadings`, not both",
+            );
             None
         }
     };
     let pd_curve = match &m.cumulative_pd {
         None => Some(PdCurve::ConstantHazard),
         Some(list) => {
-            let values: Option<Vec<f64>> = list.get_ref().iter().enumerate().map(|(k, n)| ctx.rate(n, &format!("model.cumulative_pd[{k}]"))).collect();
+            let values: Option<Vec<f64>> = list
+                .get_ref()
+                .iter()
+                .enumerate()
+                .map(|(k, n)| ctx.rate(n, &format!("model.cumulative_pd[{k}]")))
+                .collect();
             match values {
                 Some(v) if v.is_empty() || v.windows(2).any(|w| w[1] < w[0]) => {
-                    ctx.err(list.span(), "model.cumulative_pd", "expected a non-empty, non-decreasing list of cumulative PDs by year");
+                    ctx.err(
+                        list.span(),
+                        "model.cumulative_pd",
+                        "expected a non-empty, non-decreasing list of cumulative PDs by year",
+                    );
                     None
                 }
                 Some(v) => Some(PdCurve::TermStructure { cumulative: v }),
@@ -660,10 +1109,20 @@ fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structu
             }
         }
     };
-    let pd_multiplier = m.pd_multiplier.as_ref().map_or(Some(1.0), |n| ctx.number_in(n, "model.pd_multiplier", 0.0, 1000.0, false));
-    let cpr = m.cpr.as_ref().map_or(Some(0.0), |n| ctx.rate(n, "model.cpr"));
+    let pd_multiplier = m.pd_multiplier.as_ref().map_or(Some(1.0), |n| {
+        ctx.number_in(n, "model.pd_multiplier", 0.0, 1000.0, false)
+    });
+    let cpr = m
+        .cpr
+        .as_ref()
+        .map_or(Some(0.0), |n| ctx.rate(n, "model.cpr"));
     let (recovery, lag) = match &m.recovery {
-        None => (Some(RecoveryModel::Rate { rate: fallback_rate }), Some(fallback_lag)),
+        None => (
+            Some(RecoveryModel::Rate {
+                rate: fallback_rate,
+            }),
+            Some(fallback_lag),
+        ),
         Some(r) => validate_recovery(ctx, r, fallback_lag),
     };
     Some(CreditModel {
@@ -678,13 +1137,24 @@ fn validate_model(raw: &RawScenario, ctx: &mut Ctx<'_>, pool: &Pool, s: &Structu
     })
 }
 
-fn validate_recovery(ctx: &mut Ctx<'_>, r: &RawRecovery, fallback_lag: u32) -> (Option<RecoveryModel>, Option<u32>) {
-    let lag = r.lag_months.as_ref().map_or(Some(fallback_lag), |n| ctx.whole(n, "model.recovery.lag_months", 0).map(|x| x as u32));
+fn validate_recovery(
+    ctx: &mut Ctx<'_>,
+    r: &RawRecovery,
+    fallback_lag: u32,
+) -> (Option<RecoveryModel>, Option<u32>) {
+    let lag = r.lag_months.as_ref().map_or(Some(fallback_lag), |n| {
+        ctx.whole(n, "model.recovery.lag_months", 0)
+            .map(|x| x as u32)
+    });
     let need = |ctx: &mut Ctx<'_>, v: &Option<Num>, k: &str, lo: f64, hi: f64| -> Option<f64> {
         match v {
             Some(n) => ctx.number_in(n, &format!("model.recovery.{k}"), lo, hi, false),
             None => {
-                ctx.err(r.mode.span(), format!("model.recovery.{k}"), format!("mode \"{}\" needs `{k}`", r.mode.get_ref()));
+                ctx.err(
+                    r.mode.span(),
+                    format!("model.recovery.{k}"),
+                    format!("mode \"{}\" needs `{k}`", r.mode.get_ref()),
+                );
                 None
             }
         }
@@ -693,18 +1163,35 @@ fn validate_recovery(ctx: &mut Ctx<'_>, r: &RawRecovery, fallback_lag: u32) -> (
         "rate" => need(ctx, &r.rate, "rate", 0.0, 1.0).map(|rate| RecoveryModel::Rate { rate }),
         "collateral" => {
             let volatility = need(ctx, &r.volatility, "volatility", 0.0, 5.0);
-            let rho = r.systematic_correlation.as_ref().map_or(Some(0.0), |n| ctx.number_in(n, "model.recovery.systematic_correlation", -1.0, 1.0, false));
+            let rho = r.systematic_correlation.as_ref().map_or(Some(0.0), |n| {
+                ctx.number_in(n, "model.recovery.systematic_correlation", -1.0, 1.0, false)
+            });
             let haircut = need(ctx, &r.haircut, "haircut", 0.0, 1.0);
-            let cost = r.disposal_cost.as_ref().map_or(Some(0.0), |n| ctx.rate(n, "model.recovery.disposal_cost"));
+            let cost = r
+                .disposal_cost
+                .as_ref()
+                .map_or(Some(0.0), |n| ctx.rate(n, "model.recovery.disposal_cost"));
             match (volatility, rho, haircut, cost) {
-                (Some(volatility), Some(systematic_correlation), Some(haircut), Some(disposal_cost)) => {
-                    Some(RecoveryModel::Collateral { volatility, systematic_correlation, haircut, disposal_cost })
-                }
+                (
+                    Some(volatility),
+                    Some(systematic_correlation),
+                    Some(haircut),
+                    Some(disposal_cost),
+                ) => Some(RecoveryModel::Collateral {
+                    volatility,
+                    systematic_correlation,
+                    haircut,
+                    disposal_cost,
+                }),
                 _ => None,
             }
         }
         other => {
-            ctx.err(r.mode.span(), "model.recovery.mode", format!("expected \"rate\" or \"collateral\", found \"{other}\""));
+            ctx.err(
+                r.mode.span(),
+                "model.recovery.mode",
+                format!("expected \"rate\" or \"collateral\", found \"{other}\""),
+            );
             None
         }
     };
@@ -713,9 +1200,21 @@ fn validate_recovery(ctx: &mut Ctx<'_>, r: &RawRecovery, fallback_lag: u32) -> (
 
 fn validate_simulation(raw: &RawScenario, ctx: &mut Ctx<'_>) -> Option<Simulation> {
     let Some(s) = &raw.simulation else {
-        return Some(Simulation { paths: DEFAULT_PATHS, seed: DEFAULT_SEED });
+        return Some(Simulation {
+            paths: DEFAULT_PATHS,
+            seed: DEFAULT_SEED,
+        });
     };
-    let paths = s.paths.as_ref().map_or(Some(DEFAULT_PATHS), |n| ctx.whole(n, "simulation.paths", 1));
-    let seed = s.seed.as_ref().map_or(Some(DEFAULT_SEED), |n| ctx.whole(n, "simulation.seed", 0));
-    Some(Simulation { paths: paths?, seed: seed? })
+    let paths = s
+        .paths
+        .as_ref()
+        .map_or(Some(DEFAULT_PATHS), |n| ctx.whole(n, "simulation.paths", 1));
+    let seed = s
+        .seed
+        .as_ref()
+        .map_or(Some(DEFAULT_SEED), |n| ctx.whole(n, "simulation.seed", 0));
+    Some(Simulation {
+        paths: paths?,
+        seed: seed?,
+    })
 }

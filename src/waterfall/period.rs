@@ -37,7 +37,9 @@ pub fn accrue<N: Amount>(terms: &Terms<N>, inputs: &PeriodInputs<N>, state: &mut
             FeeBasis::FixedPerYear { .. } => factor,
             FeeBasis::PoolBalance { .. } => (inputs.pool_balance_open * factor).round_money(),
             FeeBasis::TrancheBalance { .. } => (tranche_total * factor).round_money(),
-            FeeBasis::InterestCollections { .. } => (inputs.interest_collections * factor).round_money(),
+            FeeBasis::InterestCollections { .. } => {
+                (inputs.interest_collections * factor).round_money()
+            }
         };
         state.fee_due[f] = accrued;
         state.fee_arrears[f] += accrued;
@@ -67,7 +69,10 @@ pub struct StepScratch<N> {
 
 impl<N: Amount> StepScratch<N> {
     pub fn new(tranches: usize) -> Self {
-        StepScratch { dues: vec![N::ZERO; tranches], shares: vec![N::ZERO; tranches] }
+        StepScratch {
+            dues: vec![N::ZERO; tranches],
+            shares: vec![N::ZERO; tranches],
+        }
     }
 }
 
@@ -109,15 +114,18 @@ fn run_step<N: Amount>(
                 sink.cash(Reason::TrancheInterest, Party::Tranche(i), paid);
             }
         }
-        Step::Principal { tranches, order, amount } => {
-            principal_step(tranches, *order, *amount, terms, t, state, scratch, sink)
-        }
+        Step::Principal {
+            tranches,
+            order,
+            amount,
+        } => principal_step(tranches, *order, *amount, terms, t, state, scratch, sink),
         Step::Support { support, covers } => {
             if state.support_defaulted[*support] {
                 return;
             }
             let gap = (covered_needs(covers, terms, t, state) - state.available).positive_part();
-            let cap_left = terms.support_cap[*support].map(|cap| cap - state.support_drawn_total[*support]);
+            let cap_left =
+                terms.support_cap[*support].map(|cap| cap - state.support_drawn_total[*support]);
             let draw = cap_left.map_or(gap, |c| gap.min(c)).positive_part();
             state.available += draw;
             state.support_drawn[*support] += draw;
@@ -136,7 +144,10 @@ fn run_step<N: Amount>(
                 return;
             }
             let target = terms.account_target(*account, |i| state.tranches[i].opening_balance);
-            let deposit = pay(state, (target - state.account_balance[*account]).positive_part());
+            let deposit = pay(
+                state,
+                (target - state.account_balance[*account]).positive_part(),
+            );
             state.account_balance[*account] += deposit;
             sink.cash(Reason::ReserveDeposit, Party::Account(*account), deposit);
         }
@@ -162,11 +173,17 @@ fn scheduled_principal<N: Amount>(terms: &Terms<N>, i: usize, t: usize, state: &
     if state.is_final {
         return balance;
     }
-    terms.target_balance[terms.at(i, t)].map_or(N::ZERO, |target| (balance - target).positive_part())
+    terms.target_balance[terms.at(i, t)]
+        .map_or(N::ZERO, |target| (balance - target).positive_part())
 }
 
 /// Interest owed plus scheduled principal of the covered tranches.
-fn covered_needs<N: Amount>(covers: &[usize], terms: &Terms<N>, t: usize, state: &DealState<N>) -> N {
+fn covered_needs<N: Amount>(
+    covers: &[usize],
+    terms: &Terms<N>,
+    t: usize,
+    state: &DealState<N>,
+) -> N {
     covers.iter().fold(N::ZERO, |sum, &i| {
         sum + state.tranches[i].interest_shortfall + scheduled_principal(terms, i, t, state)
     })
@@ -204,14 +221,19 @@ fn principal_step<N: Amount>(
         }
         Order::ProRata => {
             let total = scratch.dues[..n].iter().fold(N::ZERO, |s, d| s + *d);
-            allocate_pro_rata(budget.min(total), &scratch.dues[..n], &mut scratch.shares[..n]);
+            allocate_pro_rata(
+                budget.min(total),
+                &scratch.dues[..n],
+                &mut scratch.shares[..n],
+            );
         }
     }
     for (k, &i) in tranches.iter().enumerate() {
         let paid = pay(state, scratch.shares[k]);
         state.tranches[i].balance -= paid;
         state.tranches[i].principal_paid += paid;
-        state.principal_distribution_left = (state.principal_distribution_left - paid).positive_part();
+        state.principal_distribution_left =
+            (state.principal_distribution_left - paid).positive_part();
         sink.cash(Reason::TranchePrincipal, Party::Tranche(i), paid);
     }
 }

@@ -62,9 +62,14 @@ pub struct Account {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum AccountTarget {
-    Fixed { amount: Decimal },
+    Fixed {
+        amount: Decimal,
+    },
     /// A share of the named tranches' balance at the start of the period.
-    ShareOfTranches { rate: Decimal, tranches: Vec<usize> },
+    ShareOfTranches {
+        rate: Decimal,
+        tranches: Vec<usize>,
+    },
 }
 
 /// A shortfall undertaking (差额支付承诺): a promisor pays the gap to what the covered tranches
@@ -134,7 +139,11 @@ pub enum Step {
     Fee { fee: usize },
     /// Pay the tranches' interest due plus carried-forward shortfalls, pro rata.
     Interest { tranches: Vec<usize> },
-    Principal { tranches: Vec<usize>, order: Order, amount: PrincipalAmount },
+    Principal {
+        tranches: Vec<usize>,
+        order: Order,
+        amount: PrincipalAmount,
+    },
     /// Draw on a shortfall undertaking for the gap to the covered tranches' interest due plus
     /// scheduled principal (the whole balance on the final date).
     Support { support: usize, covers: Vec<usize> },

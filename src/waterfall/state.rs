@@ -67,7 +67,13 @@ pub struct DealState<N> {
 }
 
 impl<N: Amount> DealState<N> {
-    pub fn new(tranches: usize, fees: usize, accounts: usize, supports: usize, triggers: usize) -> Self {
+    pub fn new(
+        tranches: usize,
+        fees: usize,
+        accounts: usize,
+        supports: usize,
+        triggers: usize,
+    ) -> Self {
         DealState {
             tranches: vec![TrancheState::new(N::ZERO); tranches],
             fee_arrears: vec![N::ZERO; fees],
@@ -94,7 +100,11 @@ impl<N: Amount> DealState<N> {
     /// Clears the per-period figures before a payment date.
     pub fn start_period(&mut self) {
         for t in &mut self.tranches {
-            *t = TrancheState { balance: t.balance, interest_shortfall: t.interest_shortfall, ..TrancheState::new(t.balance) };
+            *t = TrancheState {
+                balance: t.balance,
+                interest_shortfall: t.interest_shortfall,
+                ..TrancheState::new(t.balance)
+            };
         }
         self.fee_due.iter_mut().for_each(|x| *x = N::ZERO);
         self.fee_paid.iter_mut().for_each(|x| *x = N::ZERO);

@@ -58,18 +58,33 @@ impl<N: Amount> Terms<N> {
                     FeeBasis::InterestCollections { rate } => rate,
                 })
             }));
-            fee_cap.extend(yf.iter().map(|f| fee.annual_cap.map(|cap| N::from_decimal((cap * f).round_money()))));
+            fee_cap.extend(yf.iter().map(|f| {
+                fee.annual_cap
+                    .map(|cap| N::from_decimal((cap * f).round_money()))
+            }));
         }
         Terms {
             periods,
             year_fraction: yf.iter().map(|x| N::from_decimal(*x)).collect(),
-            tranche_balance: structure.tranches.iter().map(|t| N::from_decimal(t.balance)).collect(),
+            tranche_balance: structure
+                .tranches
+                .iter()
+                .map(|t| N::from_decimal(t.balance))
+                .collect(),
             coupon_factor,
             target_balance,
             fee_factor,
             fee_cap,
-            account_initial: structure.accounts.iter().map(|a| N::from_decimal(a.initial_balance)).collect(),
-            support_cap: structure.supports.iter().map(|s| s.cap.map(N::from_decimal)).collect(),
+            account_initial: structure
+                .accounts
+                .iter()
+                .map(|a| N::from_decimal(a.initial_balance))
+                .collect(),
+            support_cap: structure
+                .supports
+                .iter()
+                .map(|s| s.cap.map(N::from_decimal))
+                .collect(),
             write_down_order: {
                 let mut order: Vec<usize> = (0..structure.tranches.len()).collect();
                 order.sort_by_key(|&i| std::cmp::Reverse(structure.tranches[i].rank));
@@ -88,7 +103,9 @@ impl<N: Amount> Terms<N> {
         match &self.structure.accounts[account].target {
             AccountTarget::Fixed { amount } => N::from_decimal(*amount),
             AccountTarget::ShareOfTranches { rate, tranches } => {
-                let base = tranches.iter().fold(N::ZERO, |sum, &t| sum + tranche_opening(t));
+                let base = tranches
+                    .iter()
+                    .fold(N::ZERO, |sum, &t| sum + tranche_opening(t));
                 (base * N::from_decimal(*rate)).round_money()
             }
         }
