@@ -115,10 +115,15 @@ fn inline_record(ctx: &Ctx<'_>, k: usize, table: &BTreeMap<String, Num>) -> Asse
     let cells = table
         .iter()
         .map(|(key, num)| {
+            // Digit separators are allowed in numbers; names and words are kept as written.
+            let text = match num.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                _ => ctx.literal(num).replace('_', ""),
+            };
             (
                 key.clone(),
                 Cell {
-                    text: ctx.literal(num).replace('_', ""),
+                    text,
                     location: Location::Span(num.span()),
                 },
             )
