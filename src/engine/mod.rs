@@ -137,6 +137,7 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
             let price = flows.closing_balance + pool.pending_cash_after(t);
             inflow(state, Reason::CleanUpCall, Party::Originator, price);
             flows.realized_loss += flows.pending_exposure - pool.pending_cash_after(t);
+            flows.sold_at_call = flows.closing_balance;
             flows.closing_balance = N::ZERO;
             flows.pending_exposure = N::ZERO;
             pool.balance.iter_mut().for_each(|b| *b = N::ZERO);

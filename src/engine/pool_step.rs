@@ -14,6 +14,8 @@ pub struct PoolPeriod<N> {
     pub interest: N,
     pub scheduled_principal: N,
     pub prepayment: N,
+    /// Performing balance bought back by the originator under a clean-up call.
+    pub sold_at_call: N,
     pub recovery: N,
     /// Defaulted exposure resolved this period minus its recovery.
     pub realized_loss: N,
@@ -132,6 +134,7 @@ impl<N: Amount> PoolPeriod<N> {
             interest: N::ZERO,
             scheduled_principal: N::ZERO,
             prepayment: N::ZERO,
+            sold_at_call: N::ZERO,
             recovery: N::ZERO,
             realized_loss: N::ZERO,
             closing_balance: N::ZERO,

@@ -23,6 +23,8 @@ pub struct PoolRow {
     pub interest: Decimal,
     pub scheduled_principal: Decimal,
     pub prepayment: Decimal,
+    /// Performing balance bought back under a clean-up call (at par).
+    pub sold_at_clean_up_call: Decimal,
     pub recovery: Decimal,
     pub realized_loss: Decimal,
     pub closing_balance: Decimal,
@@ -163,6 +165,7 @@ impl Recorder<Decimal> for FullRecorder<'_> {
             interest: flows.interest,
             scheduled_principal: flows.scheduled_principal,
             prepayment: flows.prepayment,
+            sold_at_clean_up_call: flows.sold_at_call,
             recovery: flows.recovery,
             realized_loss: flows.realized_loss,
             closing_balance: flows.closing_balance,
