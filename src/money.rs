@@ -124,6 +124,15 @@ pub fn fen_from_f64(value: f64) -> Decimal {
         .round_money()
 }
 
+/// Serializes a reported amount as a string with exactly two decimals (`"0.00"`, `"1234.50"`),
+/// so CSV columns and JSON values keep the fen and read the same whatever the value's scale.
+pub fn serialize_fen<S: serde::Serializer>(
+    value: &Decimal,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&format_args!("{:.2}", value.round_money()))
+}
+
 /// Splits `amount` over `dues` pro rata without paying any share more than its due and without
 /// creating or losing a fen: shares are rounded down, then left-over fen go one at a time to the
 /// earliest shares still below their due.

@@ -16,7 +16,9 @@ pub struct PoolSummary {
     pub obligors: usize,
     pub ip_items: u32,
     /// yuan, exact.
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub balance: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub appraised_value: Decimal,
     /// Weighted average coupon (annual rate), weights = balance.
     pub wac: f64,

@@ -22,12 +22,14 @@ pub struct CashflowSummary<'a> {
     pub tranches: &'a [TrancheMetrics],
     pub triggers_fired: &'a [FiredTrigger],
     pub support_drawn: Vec<SupportDrawn>,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub pool_balance_at_end: rust_decimal::Decimal,
 }
 
 #[derive(Debug, Serialize)]
 pub struct SupportDrawn {
     pub support: String,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub drawn: rust_decimal::Decimal,
 }
 

@@ -18,16 +18,26 @@ use crate::waterfall::{DealState, Entry, Party, Reason};
 pub struct PoolRow {
     pub period: usize,
     pub date: NaiveDate,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub opening_balance: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub defaulted: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub interest: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub scheduled_principal: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub prepayment: Decimal,
     /// Performing balance bought back under a clean-up call (at par).
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub sold_at_clean_up_call: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub recovery: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub realized_loss: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub closing_balance: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub pending_recovery_exposure: Decimal,
     /// Cumulative defaulted principal / original pool balance.
     pub cumulative_default_rate: f64,
@@ -39,14 +49,23 @@ pub struct TrancheRow {
     pub period: usize,
     pub date: NaiveDate,
     pub tranche: String,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub opening_balance: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub interest_due: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub interest_paid: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub interest_shortfall: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub principal_paid: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub subordinate_return: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub residual: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub write_down: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub closing_balance: Decimal,
 }
 
@@ -56,8 +75,11 @@ pub struct FeeRow {
     pub period: usize,
     pub date: NaiveDate,
     pub fee: String,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub accrued: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub paid: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub arrears: Decimal,
 }
 
@@ -67,7 +89,9 @@ pub struct AccountRow {
     pub period: usize,
     pub date: NaiveDate,
     pub account: String,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub movement: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub closing_balance: Decimal,
 }
 
@@ -79,6 +103,7 @@ pub struct LedgerRow {
     pub direction: &'static str,
     pub reason: &'static str,
     pub party: String,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub amount: Decimal,
 }
 
@@ -86,16 +111,25 @@ pub struct LedgerRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct TrancheMetrics {
     pub tranche: String,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub original_balance: Decimal,
+    /// Annual coupon rate (not an amount).
     pub coupon: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub total_interest: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub total_principal: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub total_subordinate_return: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub total_residual: Decimal,
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub total_write_down: Decimal,
     /// Interest still unpaid after the last payment date.
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub unpaid_interest: Decimal,
     /// Principal not repaid (written down or outstanding at the end): original − principal paid.
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub principal_loss: Decimal,
     pub loss_rate: f64,
     pub wal_years: f64,
@@ -126,6 +160,7 @@ pub struct CashflowRun {
     pub metrics: Vec<TrancheMetrics>,
     pub support_drawn: Vec<(String, Decimal)>,
     /// Pool principal still outstanding or awaiting recovery after the last payment date.
+    #[serde(serialize_with = "crate::money::serialize_fen")]
     pub pool_balance_at_end: Decimal,
 }
 

@@ -40,23 +40,23 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
         Some(t) => ctx.choice(t, "deal.day_count", DayCount::parse, DayCount::NAMES),
         None => Some(DayCount::Act365F),
     };
-    if let (Some(c), Some(f)) = (closing, first_payment) {
-        if f <= c {
-            ctx.err(
-                d.first_payment_date.span(),
-                "deal.first_payment_date",
-                format!("must be after the closing date {c}"),
-            );
-        }
+    if let (Some(c), Some(f)) = (closing, first_payment)
+        && f <= c
+    {
+        ctx.err(
+            d.first_payment_date.span(),
+            "deal.first_payment_date",
+            format!("must be after the closing date {c}"),
+        );
     }
-    if let (Some(f), Some(l)) = (first_payment, legal_final) {
-        if l < f {
-            ctx.err(
-                d.legal_final_date.span(),
-                "deal.legal_final_date",
-                format!("must not be before the first payment date {f}"),
-            );
-        }
+    if let (Some(f), Some(l)) = (first_payment, legal_final)
+        && l < f
+    {
+        ctx.err(
+            d.legal_final_date.span(),
+            "deal.legal_final_date",
+            format!("must not be before the first payment date {f}"),
+        );
     }
     let pool = closing.and_then(|c| validate_pool(raw, ctx, attachments, c));
     let tranche_names: Vec<String> = raw
