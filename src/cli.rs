@@ -17,6 +17,29 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run the deal's waterfall under deterministic assumptions; write cash-flow tables.
     Cashflow(CashflowArgs),
+    /// Run the base case and a Monte Carlo of correlated defaults through the same waterfall.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Number of Monte Carlo paths [default: `simulation.paths` of the scenario].
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Random seed [default: `simulation.seed` of the scenario].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder [default: output/<scenario file stem>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no terminal report.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

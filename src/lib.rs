@@ -12,6 +12,7 @@ pub mod deal;
 pub mod engine;
 pub mod metrics;
 pub mod money;
+pub mod montecarlo;
 pub mod pool;
 pub mod report;
 pub mod results;

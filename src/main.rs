@@ -7,6 +7,7 @@ fn main() {
     let result: Result<(String, bool), AppError> = match &cli.command {
         Command::Validate(args) => commands::validate::run(args).map(|s| (s, false)),
         Command::Cashflow(args) => commands::cashflow::run(args).map(|s| (s, args.quiet)),
+        Command::Run(args) => commands::run::run(args).map(|s| (s, args.quiet)),
     };
     match result {
         Ok((text, quiet)) => {

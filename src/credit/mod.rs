@@ -2,5 +2,7 @@
 //! curves, and recoveries from IP collateral.
 
 pub mod model;
+pub mod sampler;
 
 pub use model::{Copula, CreditModel, PdCurve, RecoveryModel, SectorLoading};
+pub use sampler::{CreditSampler, NO_DEFAULT, PathDraws, PathEvents};

@@ -112,7 +112,7 @@ impl CreditEvents for AssumptionEvents {
             .copied()
             .unwrap_or(0.0)
     }
-    fn recovery_fraction(&self, asset: usize, period: usize) -> f64 {
+    fn recovery_fraction(&self, asset: usize, period: usize, _exposure: f64) -> f64 {
         self.asset_recovery_rate[asset].unwrap_or_else(|| at_period(&self.recovery_rate, period))
     }
     fn recovery_lag(&self, asset: usize) -> usize {

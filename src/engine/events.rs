@@ -8,8 +8,8 @@ pub trait CreditEvents {
     fn default_fraction(&self, asset: usize, period: usize) -> f64;
     /// Share of the performing balance prepaid at the end of `period` (single-period rate).
     fn prepayment_rate(&self, period: usize) -> f64;
-    /// Share of a defaulted exposure that will be recovered (0..=1).
-    fn recovery_fraction(&self, asset: usize, period: usize) -> f64;
+    /// Share of a defaulted exposure (yuan, as `f64`) that will be recovered (0..=1).
+    fn recovery_fraction(&self, asset: usize, period: usize, exposure: f64) -> f64;
     /// Periods between the default and the recovery cash.
     fn recovery_lag(&self, asset: usize) -> usize;
     /// Whether the shortfall promisor has defaulted by `period` (its support stops).

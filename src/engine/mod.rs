@@ -53,25 +53,8 @@ impl<N: Amount> Scratch<N> {
 
     fn reset(&mut self, prep: &Prepared<N>) {
         self.pool.reset(prep);
-        let s = &prep.terms.structure;
-        self.state = DealState::new(
-            s.tranches.len(),
-            s.fees.len(),
-            s.accounts.len(),
-            s.supports.len(),
-            s.triggers.len(),
-        );
-        for (tranche, balance) in self
-            .state
-            .tranches
-            .iter_mut()
-            .zip(&prep.terms.tranche_balance)
-        {
-            tranche.balance = *balance;
-        }
         self.state
-            .account_balance
-            .copy_from_slice(&prep.terms.account_initial);
+            .reset(&prep.terms.tranche_balance, &prep.terms.account_initial);
     }
 }
 

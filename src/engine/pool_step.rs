@@ -91,7 +91,9 @@ pub fn pool_period<N: Amount>(
                 (*balance * N::from_rate(default_fraction)).round_money()
             };
             *balance -= defaulted;
-            let recovery = (defaulted * N::from_rate(events.recovery_fraction(a, t))).round_money();
+            let recovery = (defaulted
+                * N::from_rate(events.recovery_fraction(a, t, defaulted.to_f64())))
+            .round_money();
             let slot = t + events.recovery_lag(a);
             pool.pending_cash[slot] += recovery;
             pool.pending_exposure[slot] += defaulted;

@@ -2,6 +2,7 @@
 //! into place only when every file is complete.
 
 pub mod cashflow;
+pub mod montecarlo;
 pub mod table;
 
 use serde::Serialize;

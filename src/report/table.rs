@@ -112,6 +112,58 @@ pub fn cashflow_report(run: &CashflowRun) -> String {
     out
 }
 
+fn opt_pct(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), |v| format!("{:.3}%", v * 100.0))
+}
+
+/// The Monte Carlo block of `ipabs run`.
+pub fn monte_carlo_report(r: &crate::montecarlo::McResults) -> String {
+    let mut out = format!(
+        "{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}\n",
+        "tranche", "EL", "± s.e.", "P(loss)", "P(miss)", "LGL", "loss p99", "WAL", "yield"
+    );
+    for t in &r.tranches {
+        out += &format!(
+            "{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}\n",
+            t.tranche,
+            format!("{:.4}%", t.expected_loss * 100.0),
+            format!("{:.4}%", t.expected_loss_std_error * 100.0),
+            pct(t.probability_of_loss),
+            pct(t.probability_of_missed_interest),
+            opt_pct(t.loss_given_loss),
+            pct(t.loss_rate.p99),
+            t.wal_years
+                .as_ref()
+                .map_or("-".to_string(), |d| format!("{:.2}", d.mean)),
+            opt_pct(t.yield_at_par.as_ref().map(|d| d.mean)),
+        );
+    }
+    let p = &r.pool;
+    let d = |x: &crate::metrics::stats::Distribution| {
+        format!(
+            "mean {} std {} p50 {} p95 {} p99 {} p99.9 {}",
+            pct(x.mean),
+            pct(x.std),
+            pct(x.p50),
+            pct(x.p95),
+            pct(x.p99),
+            pct(x.p99_9)
+        )
+    };
+    out += &format!(
+        "pool cumulative default rate: {}\n",
+        d(&p.cumulative_default_rate)
+    );
+    out += &format!("pool loss rate:               {}\n", d(&p.loss_rate));
+    out += &format!(
+        "support drawn: probability {}, mean {:.2} yuan, p99 {:.2} yuan\n",
+        pct(p.support_drawn_probability),
+        p.support_drawn_mean,
+        p.support_drawn_p99
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

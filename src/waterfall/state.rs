@@ -93,6 +93,31 @@ impl<N: Amount> DealState<N> {
         }
     }
 
+    /// Back to the closing state without reallocating (paths reuse one state).
+    pub fn reset(&mut self, tranche_balances: &[N], account_balances: &[N]) {
+        for (t, b) in self.tranches.iter_mut().zip(tranche_balances) {
+            *t = TrancheState::new(*b);
+        }
+        for v in [
+            &mut self.fee_arrears,
+            &mut self.fee_due,
+            &mut self.fee_paid,
+            &mut self.support_drawn,
+            &mut self.support_drawn_total,
+        ] {
+            v.iter_mut().for_each(|x| *x = N::ZERO);
+        }
+        self.account_balance.copy_from_slice(account_balances);
+        self.support_defaulted.iter_mut().for_each(|x| *x = false);
+        self.trigger_fired.iter_mut().for_each(|x| *x = false);
+        self.active_waterfall = 0;
+        self.call_pending = false;
+        self.plan_cash = N::ZERO;
+        self.available = N::ZERO;
+        self.principal_distribution_left = N::ZERO;
+        self.is_final = false;
+    }
+
     pub fn tranche_balance(&self) -> N {
         self.tranches.iter().fold(N::ZERO, |sum, t| sum + t.balance)
     }

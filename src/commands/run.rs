@@ -1,0 +1,104 @@
+//! `ipabs run SCENARIO [--paths N] [--seed S] [--threads T] [--out DIR] [--quiet]`.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Once;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::AppError;
+use crate::cli::{RunArgs, default_out};
+use crate::montecarlo::{INTERRUPTED, McOptions, simulate};
+use crate::report::montecarlo::PathsWriter;
+use crate::report::{OutputDir, ReportError, RunMetadata, cashflow, montecarlo, table};
+use crate::results::run_cashflow;
+
+static CTRL_C: Once = Once::new();
+
+/// Makes Ctrl-C stop the run at the next chunk; the partial output folder is then removed.
+fn install_interrupt_handler() {
+    CTRL_C.call_once(|| {
+        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed));
+    });
+}
+
+pub fn run(args: &RunArgs) -> Result<String, AppError> {
+    let deal = crate::scenario::load(&args.scenario)?;
+    let options = McOptions {
+        paths: args.paths.unwrap_or(deal.simulation.paths),
+        seed: args.seed.unwrap_or(deal.simulation.seed),
+        threads: args.threads.unwrap_or(0),
+    };
+    if options.paths == 0 {
+        return Err(AppError::Usage("--paths expects at least 1 path".into()));
+    }
+    install_interrupt_handler();
+    let meta = RunMetadata::new(&args.scenario);
+    let target = default_out(&args.scenario, &args.out);
+    let out = OutputDir::create(&target)?;
+    let base = run_cashflow(&deal);
+    cashflow::write(&out, &deal, &base, &meta)?;
+
+    let bar = ProgressBar::with_draw_target(Some(options.paths), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}")
+            .expect("valid template"),
+    );
+    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut writer = PathsWriter::create(
+        &out,
+        crate::montecarlo::path::column_names(&names(&deal)).len(),
+    )?;
+    let mut write_error: Option<ReportError> = None;
+    let results = simulate(
+        &deal,
+        options,
+        |_, rows| {
+            if write_error.is_none() {
+                write_error = writer.write_rows(rows).err();
+            }
+        },
+        |done| {
+            // Only runs longer than a second get a bar.
+            if show_bar && bar.is_hidden() && started.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            bar.set_position(done);
+        },
+    )
+    .map_err(|_| AppError::Interrupted)?;
+    bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    writer.finish(&out, &results.columns, results.seed)?;
+    montecarlo::write(&out, &deal.name, &results, &meta, elapsed)?;
+    let written = out.commit()?;
+
+    let mut text = format!(
+        "{} — base case ({} payment dates)\n",
+        deal.name, base.periods_run
+    );
+    text += &table::cashflow_report(&base);
+    text += &format!(
+        "\nMonte Carlo: {} paths, seed {}, {} threads, {:.2} s ({:.0} paths/s)\n",
+        results.paths,
+        results.seed,
+        results.threads,
+        elapsed,
+        results.paths as f64 / elapsed.max(1e-9)
+    );
+    text += &table::monte_carlo_report(&results);
+    text += &format!("written to {}\n", written.display());
+    Ok(text)
+}
+
+fn names(deal: &crate::deal::Deal) -> Vec<String> {
+    deal.structure
+        .tranches
+        .iter()
+        .map(|t| t.name.clone())
+        .collect()
+}

@@ -1,0 +1,316 @@
+//! One Monte Carlo path's credit events: correlated obligor default periods, collateral value
+//! shocks and promisor defaults, drawn from a factor copula.
+//!
+//! Every path draws the same number of random numbers in the same order whatever the
+//! parameters (global factor, sector factors, one idiosyncratic normal per obligor, one value
+//! shock per asset, one per promisor, then the Student-t mixing variable), so sweeps over
+//! parameters use common random numbers.
+
+use rand::{Rng, RngExt};
+use rand_distr::{ChiSquared, StandardNormal};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+use super::model::{Copula, CreditModel, PdCurve, RecoveryModel};
+use crate::dates::years_between;
+use crate::deal::{Deal, months_to_periods, period_rate};
+use crate::engine::CreditEvents;
+
+/// "Never defaults within the deal".
+pub const NO_DEFAULT: u32 = u32::MAX;
+
+/// Everything a path's draws need, precomputed once per deal.
+#[derive(Debug, Clone)]
+pub struct CreditSampler {
+    periods: usize,
+    copula: Copula,
+    sectors: usize,
+    obligor_sector: Vec<usize>,
+    /// Per sector: (global loading, sector loading, idiosyncratic loading).
+    loadings: Vec<(f64, f64, f64)>,
+    /// Latent threshold for "defaulted by the end of period k", `[obligor][k]`.
+    thresholds: Vec<f64>,
+    asset_obligor: Vec<usize>,
+    asset_appraised: Vec<f64>,
+    asset_recovery_rate: Vec<Option<f64>>,
+    asset_lag: Vec<usize>,
+    recovery: RecoveryModel,
+    /// Per promisor: global loading and thresholds `[support][k]`.
+    support_loading: Vec<f64>,
+    support_thresholds: Vec<f64>,
+    prepayment_rate: f64,
+}
+
+/// The draws of one path; reused between paths.
+#[derive(Debug, Clone)]
+pub struct PathDraws {
+    pub global_factor: f64,
+    /// Period index at whose start each obligor defaults, or [`NO_DEFAULT`].
+    pub obligor_default: Vec<u32>,
+    /// Standard normal behind each asset's collateral value shock.
+    pub value_normal: Vec<f64>,
+    pub support_default: Vec<u32>,
+    sector_factor: Vec<f64>,
+    latent: Vec<f64>,
+    support_latent: Vec<f64>,
+}
+
+/// Cumulative default probability by `years` for an obligor with annual PD `pd`.
+fn cumulative_pd(curve: &PdCurve, pd: f64, pool_pd: f64, years: f64) -> f64 {
+    match curve {
+        PdCurve::ConstantHazard => 1.0 - (1.0 - pd.min(1.0)).powf(years),
+        PdCurve::TermStructure { cumulative } => {
+            // Hazard −ln(1 − PD) interpolated linearly between yearly knots, flat after the last,
+            // scaled by the obligor's PD relative to the pool's.
+            let hazard = |k: usize| -(1.0 - cumulative[k].min(1.0 - 1e-15)).ln();
+            let whole = years.floor() as usize;
+            let h = if years <= 0.0 {
+                0.0
+            } else if whole >= cumulative.len() {
+                hazard(cumulative.len() - 1)
+            } else {
+                let lo = if whole == 0 { 0.0 } else { hazard(whole - 1) };
+                lo + (hazard(whole) - lo) * (years - whole as f64)
+            };
+            let scale = if pool_pd > 0.0 { pd / pool_pd } else { 1.0 };
+            1.0 - (-h * scale).exp()
+        }
+    }
+}
+
+impl CreditSampler {
+    pub fn new(deal: &Deal) -> Self {
+        let model: &CreditModel = &deal.credit;
+        let periods = deal.period_ends.len();
+        let pool = &deal.pool;
+        let years: Vec<f64> = deal
+            .period_ends
+            .iter()
+            .map(|d| years_between(deal.closing, *d))
+            .collect();
+        let inverse = latent_inverse(model.copula);
+        // An obligor's PD: balance-weighted over its assets, times the model's multiplier.
+        let mut weighted = vec![(0.0, 0.0); pool.obligors.len()];
+        for asset in &pool.assets {
+            let b = crate::money::Amount::to_f64(asset.balance);
+            weighted[asset.obligor].0 += b * asset.annual_pd;
+            weighted[asset.obligor].1 += b;
+        }
+        let obligor_pd: Vec<f64> = weighted
+            .iter()
+            .map(|(pb, b)| {
+                if *b > 0.0 {
+                    (pb / b * model.pd_multiplier).min(1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let pool_pd = {
+            let total: f64 = weighted.iter().map(|w| w.1).sum();
+            weighted.iter().map(|(pb, _)| pb).sum::<f64>() * model.pd_multiplier
+                / total.max(f64::MIN_POSITIVE)
+        };
+        let thresholds = obligor_pd
+            .iter()
+            .flat_map(|pd| years.iter().map(move |t| (*pd, *t)))
+            .map(|(pd, t)| inverse(cumulative_pd(&model.pd_curve, pd, pool_pd, t)))
+            .collect();
+        let support_thresholds = deal
+            .structure
+            .supports
+            .iter()
+            .flat_map(|s| years.iter().map(move |t| (s.annual_pd, *t)))
+            .map(|(pd, t)| inverse(cumulative_pd(&PdCurve::ConstantHazard, pd, pd, t)))
+            .collect();
+        let lag = months_to_periods(model.recovery_lag_months, deal.frequency.months());
+        CreditSampler {
+            periods,
+            copula: model.copula,
+            sectors: pool.sectors.len(),
+            obligor_sector: pool.obligors.iter().map(|o| o.sector).collect(),
+            loadings: model
+                .sector_loadings
+                .iter()
+                .map(|l| (l.global, l.sector, l.idiosyncratic()))
+                .collect(),
+            thresholds,
+            asset_obligor: pool.assets.iter().map(|a| a.obligor).collect(),
+            asset_appraised: pool
+                .assets
+                .iter()
+                .map(|a| crate::money::Amount::to_f64(a.appraised_value))
+                .collect(),
+            asset_recovery_rate: pool.assets.iter().map(|a| a.recovery_rate).collect(),
+            asset_lag: pool
+                .assets
+                .iter()
+                .map(|a| {
+                    a.recovery_lag_months
+                        .map_or(lag, |m| months_to_periods(m, deal.frequency.months()))
+                })
+                .collect(),
+            recovery: model.recovery.clone(),
+            support_loading: model.support_loadings.clone(),
+            support_thresholds,
+            prepayment_rate: period_rate(model.cpr, deal.frequency.months()),
+        }
+    }
+
+    pub fn max_lag(&self) -> usize {
+        self.asset_lag.iter().copied().max().unwrap_or(0)
+    }
+
+    pub fn new_draws(&self) -> PathDraws {
+        PathDraws {
+            global_factor: 0.0,
+            obligor_default: vec![NO_DEFAULT; self.obligor_sector.len()],
+            value_normal: vec![0.0; self.asset_obligor.len()],
+            support_default: vec![NO_DEFAULT; self.support_loading.len()],
+            sector_factor: vec![0.0; self.sectors],
+            latent: vec![0.0; self.obligor_sector.len()],
+            support_latent: vec![0.0; self.support_loading.len()],
+        }
+    }
+
+    /// Draws one path's events into `draws`.
+    pub fn draw(&self, rng: &mut impl Rng, draws: &mut PathDraws) {
+        let z: f64 = rng.sample(StandardNormal);
+        draws.global_factor = z;
+        for f in draws.sector_factor.iter_mut() {
+            *f = rng.sample(StandardNormal);
+        }
+        for (o, latent) in draws.latent.iter_mut().enumerate() {
+            let sector = self.obligor_sector[o];
+            let (a, b, c) = self.loadings[sector];
+            let eps: f64 = rng.sample(StandardNormal);
+            *latent = a * z + b * draws.sector_factor[sector] + c * eps;
+        }
+        for v in draws.value_normal.iter_mut() {
+            *v = rng.sample(StandardNormal);
+        }
+        for (s, latent) in draws.support_latent.iter_mut().enumerate() {
+            let a = self.support_loading[s];
+            let eps: f64 = rng.sample(StandardNormal);
+            *latent = a * z + (1.0 - a * a).max(0.0).sqrt() * eps;
+        }
+        // The t mixing variable comes last: its sampler uses a variable number of uniforms.
+        let scale = match self.copula {
+            Copula::Gaussian => 1.0,
+            Copula::StudentT { df } => {
+                let chi2 = ChiSquared::new(df).expect("validated: df > 2");
+                let w: f64 = rng.sample(chi2);
+                (df / w).sqrt()
+            }
+        };
+        let n = self.periods;
+        for (o, default) in draws.obligor_default.iter_mut().enumerate() {
+            *default = first_crossing(
+                &self.thresholds[o * n..(o + 1) * n],
+                draws.latent[o] * scale,
+            );
+        }
+        for (s, default) in draws.support_default.iter_mut().enumerate() {
+            *default = first_crossing(
+                &self.support_thresholds[s * n..(s + 1) * n],
+                draws.support_latent[s] * scale,
+            );
+        }
+    }
+
+    /// The credit events of `draws`, as the engine asks for them.
+    pub fn events<'a>(&'a self, draws: &'a PathDraws) -> PathEvents<'a> {
+        PathEvents {
+            sampler: self,
+            draws,
+        }
+    }
+}
+
+/// One path's events (implements [`CreditEvents`]).
+pub struct PathEvents<'a> {
+    sampler: &'a CreditSampler,
+    draws: &'a PathDraws,
+}
+
+impl CreditEvents for PathEvents<'_> {
+    #[inline]
+    fn default_fraction(&self, asset: usize, period: usize) -> f64 {
+        if self.draws.obligor_default[self.sampler.asset_obligor[asset]] == period as u32 {
+            1.0
+        } else {
+            0.0
+        }
+    }
+    #[inline]
+    fn prepayment_rate(&self, _period: usize) -> f64 {
+        self.sampler.prepayment_rate
+    }
+    fn recovery_fraction(&self, asset: usize, _period: usize, exposure: f64) -> f64 {
+        let s = self.sampler;
+        if let Some(rate) = s.asset_recovery_rate[asset] {
+            return rate;
+        }
+        match s.recovery {
+            RecoveryModel::Rate { rate } => rate,
+            RecoveryModel::Collateral {
+                volatility,
+                systematic_correlation: rho,
+                haircut,
+                disposal_cost,
+            } => {
+                if exposure <= 0.0 {
+                    return 0.0;
+                }
+                // Median-one lognormal shock tied to the global factor: collateral is worth less
+                // on paths where the factor is low and defaults cluster.
+                let normal = rho * self.draws.global_factor
+                    + (1.0 - rho * rho).max(0.0).sqrt() * self.draws.value_normal[asset];
+                let appraised = s.asset_appraised[asset];
+                let proceeds = appraised * (volatility * normal).exp() * (1.0 - haircut)
+                    - disposal_cost * appraised;
+                (proceeds / exposure).clamp(0.0, 1.0)
+            }
+        }
+    }
+    #[inline]
+    fn recovery_lag(&self, asset: usize) -> usize {
+        self.sampler.asset_lag[asset]
+    }
+    #[inline]
+    fn support_defaulted(&self, support: usize, period: usize) -> bool {
+        let d = self.draws.support_default[support];
+        d != NO_DEFAULT && period as u32 >= d
+    }
+}
+
+/// First period whose threshold the latent variable is at or below, or [`NO_DEFAULT`].
+fn first_crossing(thresholds: &[f64], x: f64) -> u32 {
+    match thresholds.last() {
+        Some(last) if x <= *last => thresholds
+            .iter()
+            .position(|c| x <= *c)
+            .map_or(NO_DEFAULT, |k| k as u32),
+        _ => NO_DEFAULT,
+    }
+}
+
+/// The latent variable's inverse CDF for the copula (Φ⁻¹ or T_ν⁻¹); −∞ for probability 0.
+fn latent_inverse(copula: Copula) -> impl Fn(f64) -> f64 {
+    let normal = Normal::standard();
+    let t = match copula {
+        Copula::StudentT { df } => StudentsT::new(0.0, 1.0, df).ok(),
+        Copula::Gaussian => None,
+    };
+    move |p: f64| {
+        if p <= 0.0 {
+            f64::NEG_INFINITY
+        } else if p >= 1.0 {
+            f64::INFINITY
+        } else {
+            match &t {
+                Some(t) => t.inverse_cdf(p),
+                None => normal.inverse_cdf(p),
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The Monte Carlo driver: paths of correlated credit events through the deal's one waterfall,
+//! in parallel, reproducible for any thread count.
+//!
+//! Paths run in chunks of [`CHUNK`] on a rayon pool; each path draws from its own stream keyed
+//! by (seed, path index) and writes one row of numbers. Chunks are handed to the caller in path
+//! order (so the per-path file is written in order and statistics are reduced in order), and
+//! only per-path rows are kept — no per-period arrays.
+
+pub mod fan;
+pub mod path;
+pub mod stream;
+pub mod summary;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::credit::{CreditSampler, NO_DEFAULT};
+use crate::dates::years_between;
+use crate::deal::Deal;
+use crate::engine::{Prepared, Scratch, run_path};
+use fan::{FanHistogram, FanRow};
+use path::{PathRecorder, column_names};
+use summary::{PoolStats, TrancheStats, summarise};
+
+/// Paths per chunk (the unit of parallel work and of writing).
+pub const CHUNK: usize = 4096;
+
+/// Set by a Ctrl-C handler: the run stops at the next chunk boundary.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// How to run.
+#[derive(Debug, Clone, Copy)]
+pub struct McOptions {
+    pub paths: u64,
+    pub seed: u64,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+}
+
+/// Everything a run produced besides the per-path rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct McResults {
+    pub paths: u64,
+    pub seed: u64,
+    pub generator: &'static str,
+    pub threads: usize,
+    pub columns: Vec<String>,
+    pub pool: PoolStats,
+    pub tranches: Vec<TrancheStats>,
+    /// Performing pool balance per payment date across paths, yuan.
+    pub pool_balance_fan: Vec<FanRow>,
+    /// Senior classes' total balance per payment date across paths, yuan.
+    pub senior_balance_fan: Vec<FanRow>,
+}
+
+/// The run was stopped (Ctrl-C) before all paths ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+/// Runs the Monte Carlo. `on_chunk(first_path, rows)` receives each chunk's rows in path order
+/// (row width = `columns.len()`), and `progress(paths_done)` after each batch.
+pub fn simulate(
+    deal: &Deal,
+    options: McOptions,
+    mut on_chunk: impl FnMut(u64, &[f64]),
+    mut progress: impl FnMut(u64),
+) -> Result<McResults, Interrupted> {
+    let setup = Setup::new(deal);
+    let width = setup.columns.len();
+    let threads = if options.threads == 0 {
+        rayon::current_num_threads().max(1)
+    } else {
+        options.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let chunks = options.paths.div_ceil(CHUNK as u64);
+    let batch = (threads * 4) as u64;
+    let mut rows: Vec<f64> = Vec::with_capacity(options.paths as usize * width);
+    let mut pool_fan = FanHistogram::new(deal.period_ends.len());
+    let mut senior_fan = FanHistogram::new(deal.period_ends.len());
+    let mut first_chunk = 0;
+    while first_chunk < chunks {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            return Err(Interrupted);
+        }
+        let last_chunk = (first_chunk + batch).min(chunks);
+        let results: Vec<ChunkResult> = pool.install(|| {
+            (first_chunk..last_chunk)
+                .into_par_iter()
+                .map(|c| {
+                    let start = c * CHUNK as u64;
+                    let end = (start + CHUNK as u64).min(options.paths);
+                    setup.run_chunk(options.seed, start, end)
+                })
+                .collect()
+        });
+        for (k, result) in results.iter().enumerate() {
+            on_chunk((first_chunk + k as u64) * CHUNK as u64, &result.rows);
+            rows.extend_from_slice(&result.rows);
+            pool_fan.merge(&result.pool_fan);
+            senior_fan.merge(&result.senior_fan);
+        }
+        first_chunk = last_chunk;
+        progress((first_chunk * CHUNK as u64).min(options.paths));
+    }
+    let tranches: Vec<(String, f64)> = setup
+        .names
+        .iter()
+        .cloned()
+        .zip(setup.tranche_original.iter().copied())
+        .collect();
+    let (pool_stats, tranche_stats) = summarise(&rows, width, &tranches, deal.pool.obligors.len());
+    Ok(McResults {
+        paths: options.paths,
+        seed: options.seed,
+        generator: stream::GENERATOR,
+        threads,
+        columns: setup.columns.clone(),
+        pool: pool_stats,
+        tranches: tranche_stats,
+        pool_balance_fan: pool_fan.bands(setup.prep.original_pool_balance),
+        senior_balance_fan: senior_fan.bands(setup.senior_original),
+    })
+}
+
+/// Runs a single path with the given seed and index in `N`, for tests and diagnostics: the
+/// same draws and the same waterfall as inside [`simulate`].
+pub fn run_one_path<N: crate::money::Amount, R: crate::engine::Recorder<N>>(
+    deal: &Deal,
+    seed: u64,
+    path: u64,
+    recorder: &mut R,
+) {
+    let sampler = CreditSampler::new(deal);
+    let prep: Prepared<N> = Prepared::for_deal(deal);
+    let mut scratch = Scratch::new(&prep, sampler.max_lag());
+    let mut draws = sampler.new_draws();
+    sampler.draw(&mut stream::path_rng(seed, path), &mut draws);
+    run_path(&prep, &sampler.events(&draws), &mut scratch, recorder);
+}
+
+/// Shared, read-only inputs of every path.
+struct Setup {
+    sampler: CreditSampler,
+    prep: Prepared<f64>,
+    years: Vec<f64>,
+    tranche_original: Vec<f64>,
+    senior: Vec<bool>,
+    senior_original: f64,
+    yield_guess: Vec<f64>,
+    names: Vec<String>,
+    columns: Vec<String>,
+    /// Last period in which each obligor still owes principal: a later default is no default.
+    obligor_horizon: Vec<u32>,
+}
+
+struct ChunkResult {
+    rows: Vec<f64>,
+    pool_fan: FanHistogram,
+    senior_fan: FanHistogram,
+}
+
+impl Setup {
+    fn new(deal: &Deal) -> Self {
+        let tranches = &deal.structure.tranches;
+        let names: Vec<String> = tranches.iter().map(|t| t.name.clone()).collect();
+        let tranche_original: Vec<f64> = tranches
+            .iter()
+            .map(|t| crate::money::Amount::to_f64(t.balance))
+            .collect();
+        let senior: Vec<bool> = tranches.iter().map(|t| t.senior).collect();
+        let prep: Prepared<f64> = Prepared::for_deal(deal);
+        let mut obligor_horizon = vec![0u32; deal.pool.obligors.len()];
+        for (a, asset) in deal.pool.assets.iter().enumerate() {
+            let last = (0..prep.periods)
+                .rev()
+                .find(|&t| prep.projection.principal_fraction[prep.projection.at(a, t)] > 0.0);
+            // An asset still owing after the last period counts up to the end.
+            let last = last.map_or(prep.periods as u32, |t| t as u32);
+            obligor_horizon[asset.obligor] = obligor_horizon[asset.obligor].max(last);
+        }
+        Setup {
+            sampler: CreditSampler::new(deal),
+            prep,
+            obligor_horizon,
+            years: deal
+                .period_ends
+                .iter()
+                .map(|d| years_between(deal.closing, *d))
+                .collect(),
+            senior_original: tranche_original
+                .iter()
+                .zip(&senior)
+                .filter(|(_, s)| **s)
+                .map(|(b, _)| b)
+                .sum(),
+            yield_guess: tranches
+                .iter()
+                .map(|t| crate::money::Amount::to_f64(t.coupon).max(0.01))
+                .collect(),
+            columns: column_names(&names),
+            tranche_original,
+            senior,
+            names,
+        }
+    }
+
+    fn run_chunk(&self, seed: u64, start: u64, end: u64) -> ChunkResult {
+        let width = self.columns.len();
+        let mut rows = vec![0.0; (end - start) as usize * width];
+        let mut scratch = Scratch::new(&self.prep, self.sampler.max_lag());
+        let mut draws = self.sampler.new_draws();
+        let original_pool = self.prep.original_pool_balance;
+        let mut recorder = PathRecorder::new(
+            &self.years,
+            &self.tranche_original,
+            &self.senior,
+            original_pool,
+        );
+        let periods = self.years.len() as u32;
+        let horizon = &self.obligor_horizon;
+        for (k, row) in rows.chunks_exact_mut(width).enumerate() {
+            let mut rng = stream::path_rng(seed, start + k as u64);
+            self.sampler.draw(&mut rng, &mut draws);
+            recorder.start_path();
+            run_path(
+                &self.prep,
+                &self.sampler.events(&draws),
+                &mut scratch,
+                &mut recorder,
+            );
+            let defaulted = draws
+                .obligor_default
+                .iter()
+                .zip(horizon)
+                .filter(|(d, h)| **d != NO_DEFAULT && **d < periods && **d <= **h)
+                .count();
+            recorder.finish_path(defaulted, &self.yield_guess, row);
+        }
+        ChunkResult {
+            rows,
+            pool_fan: recorder.pool_fan,
+            senior_fan: recorder.senior_fan,
+        }
+    }
+}

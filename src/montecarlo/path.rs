@@ -1,0 +1,164 @@
+//! What one Monte Carlo path keeps: a few numbers per tranche and for the pool, folded from the
+//! payment dates as they happen (no per-period arrays survive the path).
+
+use super::fan::FanHistogram;
+use crate::engine::{PoolPeriod, Recorder};
+use crate::metrics;
+use crate::waterfall::DealState;
+
+/// Pool columns of a path row, then [`TRANCHE_COLUMNS`] per tranche.
+pub const POOL_COLUMNS: [&str; 4] = [
+    "pool_cdr",
+    "pool_loss_rate",
+    "defaulted_obligors",
+    "support_drawn",
+];
+pub const TRANCHE_COLUMNS: [&str; 4] = ["loss_rate", "wal", "yield", "missed_interest"];
+
+/// Column names of a path row for these tranche names.
+pub fn column_names(tranches: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = POOL_COLUMNS.iter().map(|s| s.to_string()).collect();
+    for t in tranches {
+        names.extend(TRANCHE_COLUMNS.iter().map(|c| format!("{t}_{c}")));
+    }
+    names
+}
+
+/// Shares of a tranche's original balance below this are rounding, not loss (one fen on the
+/// smallest class).
+pub const LOSS_EPSILON: f64 = 0.005;
+
+/// Folds a path's payment dates; reused between paths.
+pub struct PathRecorder<'a> {
+    years: &'a [f64],
+    tranche_original: &'a [f64],
+    senior: &'a [bool],
+    original_pool: f64,
+    periods: usize,
+    /// `[tranche][period]` cash received, for the path's yield.
+    cash: Vec<f64>,
+    principal: Vec<f64>,
+    wal_numerator: Vec<f64>,
+    missed_interest: Vec<bool>,
+    realized_loss: f64,
+    end_balance: f64,
+    cumulative_defaulted: f64,
+    support_drawn: f64,
+    last_period: usize,
+    flows: Vec<(f64, f64)>,
+    pub pool_fan: FanHistogram,
+    pub senior_fan: FanHistogram,
+}
+
+impl<'a> PathRecorder<'a> {
+    pub fn new(
+        years: &'a [f64],
+        tranche_original: &'a [f64],
+        senior: &'a [bool],
+        original_pool: f64,
+    ) -> Self {
+        let periods = years.len();
+        let n = tranche_original.len();
+        PathRecorder {
+            years,
+            tranche_original,
+            senior,
+            original_pool,
+            periods,
+            cash: vec![0.0; n * periods],
+            principal: vec![0.0; n],
+            wal_numerator: vec![0.0; n],
+            missed_interest: vec![false; n],
+            realized_loss: 0.0,
+            end_balance: 0.0,
+            cumulative_defaulted: 0.0,
+            support_drawn: 0.0,
+            last_period: 0,
+            flows: Vec::with_capacity(periods),
+            pool_fan: FanHistogram::new(periods),
+            senior_fan: FanHistogram::new(periods),
+        }
+    }
+
+    pub fn start_path(&mut self) {
+        self.cash.iter_mut().for_each(|x| *x = 0.0);
+        self.principal.iter_mut().for_each(|x| *x = 0.0);
+        self.wal_numerator.iter_mut().for_each(|x| *x = 0.0);
+        self.missed_interest.iter_mut().for_each(|x| *x = false);
+        self.realized_loss = 0.0;
+        self.end_balance = 0.0;
+        self.cumulative_defaulted = 0.0;
+        self.support_drawn = 0.0;
+        self.last_period = 0;
+    }
+
+    /// Writes the path's row (see [`column_names`]); `defaulted_obligors` comes from the draws.
+    /// `yield_guess[i]` starts each tranche's yield search.
+    pub fn finish_path(&mut self, defaulted_obligors: usize, yield_guess: &[f64], row: &mut [f64]) {
+        // Balances are zero after the deal ends: the fan counts them so.
+        for t in self.last_period + 1..self.periods {
+            self.pool_fan.add(t, 0.0);
+            self.senior_fan.add(t, 0.0);
+        }
+        row[0] = self.cumulative_defaulted / self.original_pool;
+        row[1] = (self.realized_loss + self.end_balance) / self.original_pool;
+        row[2] = defaulted_obligors as f64;
+        row[3] = self.support_drawn;
+        for (i, original) in self.tranche_original.iter().enumerate() {
+            let out = &mut row[4 + 4 * i..8 + 4 * i];
+            let loss = (original - self.principal[i]).max(0.0);
+            out[0] = if loss > LOSS_EPSILON {
+                loss / original
+            } else {
+                0.0
+            };
+            out[1] = if self.principal[i] > 0.0 {
+                self.wal_numerator[i] / self.principal[i]
+            } else {
+                f64::NAN
+            };
+            self.flows.clear();
+            for t in 0..=self.last_period {
+                let cf = self.cash[i * self.periods + t];
+                if cf != 0.0 {
+                    self.flows.push((self.years[t], cf));
+                }
+            }
+            out[2] =
+                metrics::yield_newton(*original, &self.flows, yield_guess[i]).unwrap_or(f64::NAN);
+            out[3] = if self.missed_interest[i] { 1.0 } else { 0.0 };
+        }
+    }
+}
+
+impl Recorder<f64> for PathRecorder<'_> {
+    #[inline]
+    fn period_end(&mut self, pool: &PoolPeriod<f64>, state: &DealState<f64>) {
+        let t = pool.period;
+        self.last_period = t;
+        let mut senior_balance = 0.0;
+        let mut senior_original = 0.0;
+        for (i, tranche) in state.tranches.iter().enumerate() {
+            self.cash[i * self.periods + t] = tranche.cash_received();
+            self.principal[i] += tranche.principal_paid;
+            self.wal_numerator[i] += tranche.principal_paid * self.years[t];
+            // Interest owed but unpaid beyond rounding noise counts as a missed payment.
+            if tranche.interest_shortfall > LOSS_EPSILON {
+                self.missed_interest[i] = true;
+            }
+            if self.senior[i] {
+                senior_balance += tranche.balance;
+                senior_original += self.tranche_original[i];
+            }
+        }
+        self.realized_loss += pool.realized_loss;
+        self.end_balance = pool.closing_balance + pool.pending_exposure;
+        self.cumulative_defaulted = pool.cumulative_defaulted;
+        self.support_drawn = state.support_drawn_total.iter().sum();
+        self.pool_fan
+            .add(t, pool.closing_balance / self.original_pool);
+        if senior_original > 0.0 {
+            self.senior_fan.add(t, senior_balance / senior_original);
+        }
+    }
+}

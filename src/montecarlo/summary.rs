@@ -1,0 +1,108 @@
+//! Statistics over paths: per tranche and for the pool, as plain serde structs.
+
+use serde::Serialize;
+
+use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS};
+use crate::metrics::stats::{Distribution, Welford, percentile_sorted};
+
+/// Monte Carlo measures of one tranche.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrancheStats {
+    pub tranche: String,
+    pub original_balance: f64,
+    /// Mean principal loss / original balance.
+    pub expected_loss: f64,
+    /// Monte Carlo standard error of `expected_loss`.
+    pub expected_loss_std_error: f64,
+    /// Share of paths with any principal loss.
+    pub probability_of_loss: f64,
+    /// Share of paths where interest due was not paid in full on some payment date.
+    pub probability_of_missed_interest: f64,
+    /// Mean loss rate over the paths with a loss (loss given loss); `None` without any loss.
+    pub loss_given_loss: Option<f64>,
+    pub loss_rate: Distribution,
+    /// Over paths that repaid any principal.
+    pub wal_years: Option<Distribution>,
+    /// Annual effective IRR at par, over paths with a yield (a total loss has none).
+    pub yield_at_par: Option<Distribution>,
+}
+
+/// Pool measures over paths.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolStats {
+    pub cumulative_default_rate: Distribution,
+    pub loss_rate: Distribution,
+    /// `defaulted_obligors_histogram[k]` = share of paths with exactly k obligors in default.
+    pub defaulted_obligors_histogram: Vec<f64>,
+    pub support_drawn_probability: f64,
+    pub support_drawn_mean: f64,
+    pub support_drawn_p99: f64,
+}
+
+/// Summaries of the path matrix (one row per path, columns as in `path::column_names`).
+pub fn summarise(
+    rows: &[f64],
+    width: usize,
+    tranches: &[(String, f64)],
+    obligors: usize,
+) -> (PoolStats, Vec<TrancheStats>) {
+    let paths = rows.len() / width;
+    let column = |c: usize| -> Vec<f64> { rows.chunks_exact(width).map(|r| r[c]).collect() };
+    let share = |count: usize| count as f64 / paths.max(1) as f64;
+    let mut histogram = vec![0usize; obligors + 1];
+    for r in rows.chunks_exact(width) {
+        histogram[(r[2] as usize).min(obligors)] += 1;
+    }
+    let mut support = column(3);
+    let support_drawn_probability = share(support.iter().filter(|s| **s > 0.005).count());
+    let support_mean = mean(&support);
+    support.sort_by(f64::total_cmp);
+    let pool = PoolStats {
+        cumulative_default_rate: Distribution::of(&mut column(0)),
+        loss_rate: Distribution::of(&mut column(1)),
+        defaulted_obligors_histogram: histogram.into_iter().map(share).collect(),
+        support_drawn_probability,
+        support_drawn_mean: support_mean,
+        support_drawn_p99: percentile_sorted(&support, 99.0),
+    };
+    let stats = tranches
+        .iter()
+        .enumerate()
+        .map(|(i, (name, original))| {
+            let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
+            let mut losses = column(base);
+            let mut el = Welford::default();
+            losses.iter().for_each(|l| el.push(*l));
+            let with_loss: Vec<f64> = losses
+                .iter()
+                .copied()
+                .filter(|l| *l * original > LOSS_EPSILON)
+                .collect();
+            let missed = column(base + 3).iter().filter(|m| **m > 0.5).count();
+            let finite = |c: usize| -> Option<Distribution> {
+                let mut v: Vec<f64> = column(c).into_iter().filter(|x| x.is_finite()).collect();
+                (!v.is_empty()).then(|| Distribution::of(&mut v))
+            };
+            TrancheStats {
+                tranche: name.clone(),
+                original_balance: *original,
+                expected_loss: el.mean(),
+                expected_loss_std_error: el.std_error(),
+                probability_of_loss: share(with_loss.len()),
+                probability_of_missed_interest: share(missed),
+                loss_given_loss: (!with_loss.is_empty()).then(|| mean(&with_loss)),
+                loss_rate: Distribution::of(&mut losses),
+                wal_years: finite(base + 1),
+                yield_at_par: finite(base + 2),
+            }
+        })
+        .collect();
+    (pool, stats)
+}
+
+/// Mean summed in path order (reproducible for any thread count).
+fn mean(values: &[f64]) -> f64 {
+    let mut w = Welford::default();
+    values.iter().for_each(|v| w.push(*v));
+    w.mean()
+}

@@ -1,0 +1,246 @@
+//! Files of a Monte Carlo run: mc-summary.json, tidy CSVs and the compact per-path file.
+
+use serde::Serialize;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use super::{OutputDir, ReportError, RunMetadata};
+use crate::metrics::stats::Distribution;
+use crate::montecarlo::McResults;
+
+/// Name of the per-path file and of its descriptor.
+pub const PATHS_FILE: &str = "paths.bin";
+pub const PATHS_DESCRIPTOR: &str = "paths.json";
+
+/// Describes `paths.bin`: `rows × columns` little-endian `f32`, row-major, in path order.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct PathsDescriptor {
+    pub format: String,
+    pub rows: u64,
+    pub columns: Vec<String>,
+    pub seed: u64,
+}
+
+/// Streams per-path rows to `paths.bin` as chunks finish.
+pub struct PathsWriter {
+    path: PathBuf,
+    out: BufWriter<std::fs::File>,
+    rows: u64,
+    width: usize,
+}
+
+impl PathsWriter {
+    pub fn create(dir: &OutputDir, width: usize) -> Result<Self, ReportError> {
+        let path = dir.path(PATHS_FILE)?;
+        let file = std::fs::File::create(&path).map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(PathsWriter {
+            path,
+            out: BufWriter::with_capacity(1 << 20, file),
+            rows: 0,
+            width,
+        })
+    }
+
+    pub fn write_rows(&mut self, rows: &[f64]) -> Result<(), ReportError> {
+        let mut bytes = Vec::with_capacity(rows.len() * 4);
+        for v in rows {
+            bytes.extend_from_slice(&(*v as f32).to_le_bytes());
+        }
+        self.out
+            .write_all(&bytes)
+            .map_err(|source| ReportError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.rows += (rows.len() / self.width) as u64;
+        Ok(())
+    }
+
+    pub fn finish(
+        mut self,
+        dir: &OutputDir,
+        columns: &[String],
+        seed: u64,
+    ) -> Result<u64, ReportError> {
+        self.out.flush().map_err(|source| ReportError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        let descriptor = PathsDescriptor {
+            format: "f32 little-endian, row-major, one row per path in path order; NaN = not defined (e.g. no yield after a total loss)".into(),
+            rows: self.rows,
+            columns: columns.to_vec(),
+            seed,
+        };
+        dir.json(PATHS_DESCRIPTOR, &descriptor)?;
+        Ok(self.rows)
+    }
+}
+
+/// Reads a per-path file back: (descriptor, rows as f64).
+pub fn read_paths(dir: &std::path::Path) -> Result<(PathsDescriptor, Vec<f64>), ReportError> {
+    let desc_path = dir.join(PATHS_DESCRIPTOR);
+    let text = std::fs::read_to_string(&desc_path).map_err(|source| ReportError::Io {
+        path: desc_path.clone(),
+        source,
+    })?;
+    let descriptor: PathsDescriptor =
+        serde_json::from_str(&text).map_err(|source| ReportError::Json {
+            path: desc_path,
+            source,
+        })?;
+    let bin = dir.join(PATHS_FILE);
+    let bytes = std::fs::read(&bin).map_err(|source| ReportError::Io {
+        path: bin.clone(),
+        source,
+    })?;
+    let expected = descriptor.rows as usize * descriptor.columns.len() * 4;
+    if bytes.len() != expected {
+        return Err(ReportError::Other(format!(
+            "{}: expected {expected} bytes, found {}",
+            bin.display(),
+            bytes.len()
+        )));
+    }
+    let rows = bytes
+        .chunks_exact(4)
+        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect();
+    Ok((descriptor, rows))
+}
+
+#[derive(Serialize)]
+struct McSummaryFile<'a> {
+    metadata: &'a RunMetadata,
+    deal: &'a str,
+    elapsed_seconds: f64,
+    #[serde(flatten)]
+    results: &'a McResults,
+}
+
+#[derive(Serialize)]
+struct TrancheRow<'a> {
+    tranche: &'a str,
+    original_balance: f64,
+    expected_loss: f64,
+    expected_loss_std_error: f64,
+    probability_of_loss: f64,
+    probability_of_missed_interest: f64,
+    loss_given_loss: Option<f64>,
+    loss_p50: f64,
+    loss_p95: f64,
+    loss_p99: f64,
+    loss_p99_9: f64,
+    wal_mean_years: Option<f64>,
+    wal_p5_years: Option<f64>,
+    wal_p95_years: Option<f64>,
+    yield_mean: Option<f64>,
+    yield_p5: Option<f64>,
+    yield_p50: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct DistributionRow<'a> {
+    measure: &'a str,
+    mean: f64,
+    std: f64,
+    p5: f64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    p99_9: f64,
+}
+
+fn distribution_row<'a>(measure: &'a str, d: &Distribution) -> DistributionRow<'a> {
+    DistributionRow {
+        measure,
+        mean: d.mean,
+        std: d.std,
+        p5: d.p5,
+        p50: d.p50,
+        p95: d.p95,
+        p99: d.p99,
+        p99_9: d.p99_9,
+    }
+}
+
+#[derive(Serialize)]
+struct CountRow {
+    defaulted_obligors: usize,
+    share_of_paths: f64,
+}
+
+/// Writes the summary files of a Monte Carlo run.
+pub fn write(
+    out: &OutputDir,
+    deal: &str,
+    results: &McResults,
+    meta: &RunMetadata,
+    elapsed: f64,
+) -> Result<(), ReportError> {
+    out.json(
+        "mc-summary.json",
+        &McSummaryFile {
+            metadata: meta,
+            deal,
+            elapsed_seconds: elapsed,
+            results,
+        },
+    )?;
+    let rows: Vec<TrancheRow> = results
+        .tranches
+        .iter()
+        .map(|t| TrancheRow {
+            tranche: &t.tranche,
+            original_balance: t.original_balance,
+            expected_loss: t.expected_loss,
+            expected_loss_std_error: t.expected_loss_std_error,
+            probability_of_loss: t.probability_of_loss,
+            probability_of_missed_interest: t.probability_of_missed_interest,
+            loss_given_loss: t.loss_given_loss,
+            loss_p50: t.loss_rate.p50,
+            loss_p95: t.loss_rate.p95,
+            loss_p99: t.loss_rate.p99,
+            loss_p99_9: t.loss_rate.p99_9,
+            wal_mean_years: t.wal_years.as_ref().map(|d| d.mean),
+            wal_p5_years: t.wal_years.as_ref().map(|d| d.p5),
+            wal_p95_years: t.wal_years.as_ref().map(|d| d.p95),
+            yield_mean: t.yield_at_par.as_ref().map(|d| d.mean),
+            yield_p5: t.yield_at_par.as_ref().map(|d| d.p5),
+            yield_p50: t.yield_at_par.as_ref().map(|d| d.p50),
+        })
+        .collect();
+    out.csv("mc_tranches.csv", &rows)?;
+    let mut dists = vec![
+        distribution_row(
+            "pool_cumulative_default_rate",
+            &results.pool.cumulative_default_rate,
+        ),
+        distribution_row("pool_loss_rate", &results.pool.loss_rate),
+    ];
+    let names: Vec<String> = results
+        .tranches
+        .iter()
+        .map(|t| format!("{}_loss_rate", t.tranche))
+        .collect();
+    for (t, name) in results.tranches.iter().zip(&names) {
+        dists.push(distribution_row(name, &t.loss_rate));
+    }
+    out.csv("mc_distributions.csv", &dists)?;
+    let counts: Vec<CountRow> = results
+        .pool
+        .defaulted_obligors_histogram
+        .iter()
+        .enumerate()
+        .map(|(k, s)| CountRow {
+            defaulted_obligors: k,
+            share_of_paths: *s,
+        })
+        .collect();
+    out.csv("mc_defaulted_obligors.csv", &counts)?;
+    out.csv("mc_pool_balance_fan.csv", &results.pool_balance_fan)?;
+    out.csv("mc_senior_balance_fan.csv", &results.senior_balance_fan)
+}
