@@ -107,6 +107,23 @@ pub fn format_auto(v: f64, kind: ValueKind, unit: AmountUnit) -> String {
     format_value(v, kind, unit, decimals)
 }
 
+/// Labels for a list of values (heat map rows and columns) with one shared number of decimals,
+/// the fewest that prints every value exactly (at most 4).
+pub(crate) fn format_list(values: &[f64], kind: ValueKind, unit: AmountUnit) -> Vec<String> {
+    let f = display_factor(kind, unit);
+    let decimals = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|v| decimals_for_step(v * f))
+        .max()
+        .unwrap_or(0)
+        .min(4);
+    values
+        .iter()
+        .map(|&v| format_value(v, kind, unit, decimals))
+        .collect()
+}
+
 /// Fewest decimals that print `step` (display units) exactly, up to 8.
 pub(crate) fn decimals_for_step(step: f64) -> usize {
     for d in 0..=8 {
@@ -310,6 +327,12 @@ mod tests {
         assert_eq!(labels, ["0.01%", "0.1%", "1%", "10%", "100%"]);
         assert!((s.frac(0.01) - 0.5).abs() < 1e-12);
         assert_eq!(s.frac(0.0), 0.0);
+    }
+
+    #[test]
+    fn lists_share_decimals() {
+        let l = format_list(&[0.05, 0.1, 0.125], ValueKind::Percent, AmountUnit::Wan);
+        assert_eq!(l, ["5.0%", "10.0%", "12.5%"]);
     }
 
     #[test]

@@ -52,6 +52,18 @@ pub(crate) enum Legend {
     },
 }
 
+impl Legend {
+    /// Entries with a label; no legend at all when none has one (a lone unnamed series).
+    pub fn from_entries(entries: Vec<(String, Swatch)>) -> Self {
+        let entries: Vec<_> = entries.into_iter().filter(|(l, _)| !l.is_empty()).collect();
+        if entries.is_empty() {
+            Self::None
+        } else {
+            Self::Entries(entries)
+        }
+    }
+}
+
 /// Everything [`draw_frame`] needs.
 pub(crate) struct FrameSpec<'a> {
     pub title: &'a str,

@@ -35,7 +35,14 @@ use plotters::prelude::{
 };
 
 pub use axis::{format_auto, format_number, format_value};
+pub use kinds::exceedance::{ExceedanceCurve, ExceedanceSeries, exceedance_curve};
+pub use kinds::fan::{FanChart, FanSeries, fan_chart};
+pub use kinds::grouped_bars::{GroupedBars, grouped_bars};
+pub use kinds::heatmap::{Heatmap, heatmap};
+pub use kinds::histogram::{HistogramChart, Marker, histogram};
 pub use kinds::line::{LineChart, line_chart};
+pub use kinds::stacked_area::{StackedArea, stacked_area};
+pub use kinds::stacked_bars::{StackedBars, stacked_bars};
 pub use units::AmountUnit;
 
 /// Output file format.

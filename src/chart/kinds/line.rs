@@ -55,7 +55,7 @@ impl Render for LineChart {
                 kind: self.y_kind,
                 log: false,
             },
-            legend: Legend::Entries(
+            legend: Legend::from_entries(
                 self.series
                     .iter()
                     .enumerate()
