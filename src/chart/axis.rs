@@ -104,7 +104,17 @@ pub fn format_auto(v: f64, kind: ValueKind, unit: AmountUnit) -> String {
         // Three significant digits for small probabilities such as 0.0123%.
         ((-d.log10()).floor() as usize + 3).min(8)
     };
-    format_value(v, kind, unit, decimals)
+    let s = format_number(v * display_factor(kind, unit), decimals);
+    // Annotations stand alone, so "5.00" says nothing "5" does not.
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    match kind {
+        ValueKind::Percent => format!("{s}%"),
+        _ => s,
+    }
 }
 
 /// Labels for a list of values (heat map rows and columns) with one shared number of decimals,
@@ -137,7 +147,7 @@ pub(crate) fn decimals_for_step(step: f64) -> usize {
 
 /// Smallest step from {1, 2, 2.5, 5} × 10ᵏ that is at least `raw`.
 fn nice_step(raw: f64) -> f64 {
-    if !(raw > 0.0) || !raw.is_finite() {
+    if raw.is_nan() || raw <= 0.0 || !raw.is_finite() {
         return 1.0;
     }
     let mag = 10f64.powf(raw.log10().floor());
@@ -180,7 +190,7 @@ pub(crate) fn linear_ticks(
     loop {
         s = (a / step + 1e-9).floor() * step;
         e = (b / step - 1e-9).ceil() * step;
-        if ((e - s) / step).round() as usize + 1 <= max_ticks {
+        if (((e - s) / step).round() as usize) < max_ticks {
             break;
         }
         step = nice_step(step * 1.01);
@@ -212,6 +222,24 @@ pub(crate) fn linear_ticks(
     )
 }
 
+/// Label for a log-axis tick at display value `d` (a power of ten times 1, 2 or 5); tiny values
+/// switch to `1e-7` notation, which stays short where decimals would run to a dozen digits.
+fn log_label(d: f64, kind: ValueKind) -> String {
+    let mut label = if d >= 1.0 {
+        format_number(d, 0)
+    } else if d >= 1e-4 {
+        format_number(d, ((-d.log10()) - 1e-9).ceil() as usize)
+    } else {
+        let exp = d.log10().floor();
+        let mant = (d / 10f64.powf(exp)).round();
+        format!("{mant}e{exp}")
+    };
+    if kind == ValueKind::Percent {
+        label.push('%');
+    }
+    label
+}
+
 /// Log axis over at least `[lo, hi]` (both > 0), widened to whole decades; at most `max_ticks`
 /// decade labels, with 2× and 5× labels added when there are only a few decades.
 pub(crate) fn log_ticks(
@@ -222,14 +250,14 @@ pub(crate) fn log_ticks(
     unit: AmountUnit,
 ) -> (Scale, Vec<Tick>) {
     let (mut lo, mut hi) = (lo, hi);
-    if !(lo > 0.0) || !lo.is_finite() {
+    if lo.is_nan() || lo <= 0.0 || !lo.is_finite() {
         lo = if hi > 0.0 && hi.is_finite() {
             hi / 1000.0
         } else {
             1e-3
         };
     }
-    if !(hi > lo) || !hi.is_finite() {
+    if hi.is_nan() || hi <= lo || !hi.is_finite() {
         hi = lo * 10.0;
     }
     let e0 = (lo.log10() + 1e-9).floor() as i32;
@@ -247,27 +275,22 @@ pub(crate) fn log_ticks(
     };
     let f = display_factor(kind, unit);
     let mut ticks = Vec::new();
-    let mut e = e0;
-    while e <= e1 {
-        for &m in mults {
+    // Count down from the top decade so the largest value (often 100%) is always labelled.
+    let mut e = e1;
+    while e >= e0 {
+        for &m in mults.iter().rev() {
             if e == e1 && m > 1.0 {
-                break;
+                continue;
             }
             let v = m * 10f64.powi(e);
-            let d = v * f;
-            let decimals = if d >= 1.0 {
-                0
-            } else {
-                (-d.log10()).ceil() as usize
-            };
-            let mut label = format_number(d, decimals.min(10));
-            if kind == ValueKind::Percent {
-                label.push('%');
-            }
-            ticks.push(Tick { value: v, label });
+            ticks.push(Tick {
+                value: v,
+                label: log_label(v * f, kind),
+            });
         }
-        e += every as i32;
+        e -= every as i32;
     }
+    ticks.reverse();
     (
         Scale {
             min: 10f64.powi(e0),
@@ -301,7 +324,8 @@ mod tests {
         );
         assert_eq!(format_value(0.125, ValueKind::Percent, w, 1), "12.5%");
         assert_eq!(format_auto(0.000123, ValueKind::Percent, w), "0.0123%");
-        assert_eq!(format_auto(5e8, ValueKind::Amount, AmountUnit::Yi), "5.00");
+        assert_eq!(format_auto(5e8, ValueKind::Amount, AmountUnit::Yi), "5");
+        assert_eq!(format_auto(0.0004, ValueKind::Percent, w), "0.04%");
     }
 
     #[test]
@@ -326,6 +350,10 @@ mod tests {
         let labels: Vec<_> = t.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["0.01%", "0.1%", "1%", "10%", "100%"]);
         assert!((s.frac(0.01) - 0.5).abs() < 1e-12);
+        let (_, t) = log_ticks(1e-11, 1.0, 6, ValueKind::Percent, AmountUnit::Wan);
+        assert!(t.len() <= 6, "{t:?}");
+        assert_eq!(t.last().unwrap().label, "100%");
+        assert!(t.iter().all(|t| t.label.len() <= 8), "{t:?}");
         assert_eq!(s.frac(0.0), 0.0);
     }
 

@@ -312,3 +312,86 @@ pub(crate) fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{decode_png, opts};
+    use super::*;
+
+    fn titled(title: &str) -> LineChart {
+        LineChart {
+            title: title.into(),
+            x_labels: vec!["1".into(), "2".into(), "3".into()],
+            series: vec![Series::new("优先A1", vec![3.0, 2.0, 1.0])],
+            y_kind: ValueKind::Number,
+            ..LineChart::default()
+        }
+    }
+
+    /// Dark pixels in the title band (top 8% of the image, middle half of the width).
+    fn title_ink(title: &str) -> usize {
+        let dir = tempfile::tempdir().unwrap();
+        let o = ChartOptions {
+            formats: vec![ChartFormat::Png],
+            ..opts(800, 500)
+        };
+        let paths = line_chart(&titled(title), &dir.path().join("t"), &o).unwrap();
+        let img = decode_png(&paths[0]);
+        img.dark_pixels(200, 0, 600, 40)
+    }
+
+    #[test]
+    fn chinese_title_renders_glyphs() {
+        let blank = title_ink("");
+        let chinese = title_ink("优先A1 影视版权资产支持证券");
+        assert!(blank < 10, "title band not empty without a title: {blank}");
+        assert!(
+            chinese > 300,
+            "Chinese title drew only {chinese} dark pixels"
+        );
+        // Distinct characters must give distinct pixels; a missing-glyph box would not.
+        assert_ne!(title_ink("影视"), title_ink("优先"));
+    }
+
+    #[test]
+    fn formats_and_paths() {
+        assert_eq!("SVG".parse::<ChartFormat>(), Ok(ChartFormat::Svg));
+        assert!("jpg".parse::<ChartFormat>().is_err());
+        assert_eq!(
+            with_ext(Path::new("out/run.v2/bal"), "png"),
+            PathBuf::from("out/run.v2/bal.png")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let o = ChartOptions {
+            formats: vec![ChartFormat::Svg],
+            ..opts(400, 300)
+        };
+        let paths = line_chart(&titled("x"), &dir.path().join("only"), &o).unwrap();
+        assert_eq!(paths, [dir.path().join("only.svg")]);
+        let svg = std::fs::read_to_string(&paths[0]).unwrap();
+        assert!(svg.contains(font::FONT_FAMILY));
+    }
+
+    #[test]
+    fn bad_size_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = opts(0, 300);
+        let err = line_chart(&titled("x"), &dir.path().join("x"), &o).unwrap_err();
+        assert!(matches!(err, ChartError::InvalidSize { .. }), "{err}");
+    }
+
+    #[test]
+    fn default_options() {
+        let o = ChartOptions::default();
+        assert_eq!((o.width, o.height), (1600, 1000));
+        assert_eq!(o.unit, AmountUnit::Wan);
+        assert_eq!(
+            ValueKind::Amount.axis_title("余额", AmountUnit::Yi),
+            "余额 (亿元)"
+        );
+        assert_eq!(
+            ValueKind::Percent.axis_title("概率", AmountUnit::Yi),
+            "概率"
+        );
+    }
+}

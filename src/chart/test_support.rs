@@ -23,7 +23,7 @@ pub struct Image {
 }
 
 impl Image {
-    pub fn pixel(&self, x: u32, y: u32) -> (u8, u8, u8) {
+    fn pixel(&self, x: u32, y: u32) -> (u8, u8, u8) {
         let i = ((y * self.width + x) * 3) as usize;
         (self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
     }

@@ -51,7 +51,8 @@ impl Render for GroupedBars {
     ) -> Result<(), ChartError> {
         let values = self.series.iter().flat_map(|s| s.values.iter().copied());
         let (lo, hi) = if self.log_y {
-            finite_range(values.filter(|v| *v > 0.0)).unwrap_or((0.01, 1.0))
+            // Start a bit below the smallest bar so it still shows as a bar, not a line.
+            finite_range(values.filter(|v| *v > 0.0)).map_or((0.01, 1.0), |(lo, hi)| (lo / 3.0, hi))
         } else {
             let (lo, hi) = finite_range(values).unwrap_or((0.0, 1.0));
             (lo.min(0.0), hi.max(0.0))
