@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::axis::{Scale, Tick, linear_ticks, log_ticks};
-use super::font::{measure, style, style_vertical};
+use super::font::{draw_text, measure, style, style_vertical};
 use super::palette::{GRID, INK, INK_SOFT, heat_color};
 use super::{ChartError, ChartOptions, DrawResult, ValueKind};
 
@@ -346,8 +346,7 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
             tick_style,
         ))
         .chart()?;
-        root.draw_text(&t.label, &y_label, (left - tick_gap, y))
-            .chart()?;
+        draw_text(root, &t.label, &y_label, (left - tick_gap, y))?;
     }
     let x_label = style(fpx, INK_SOFT, HPos::Center, VPos::Top);
     for t in &x_ticks {
@@ -357,26 +356,22 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
             tick_style,
         ))
         .chart()?;
-        root.draw_text(&t.label, &x_label, (x, bottom + tick_gap))
-            .chart()?;
+        draw_text(root, &t.label, &x_label, (x, bottom + tick_gap))?;
     }
 
     let title_style = style(title_px, INK, HPos::Center, VPos::Top);
     let title = fit_text(spec.title, title_px, w - 2 * margin);
     let title_x = ((left + right) / 2).clamp(measure(&title, title_px).0 / 2 + margin, w / 2);
-    root.draw_text(&title, &title_style, (title_x, margin))
-        .chart()?;
+    draw_text(root, &title, &title_style, (title_x, margin))?;
     if !spec.x_title.is_empty() {
         let s = style(fpx, INK, HPos::Center, VPos::Bottom);
         let t = fit_text(&spec.x_title, fpx, right - left);
-        root.draw_text(&t, &s, ((left + right) / 2, h - margin))
-            .chart()?;
+        draw_text(root, &t, &s, ((left + right) / 2, h - margin))?;
     }
     if !spec.y_title.is_empty() {
         let s = style_vertical(fpx, INK);
         let t = fit_text(&spec.y_title, fpx, bottom - top);
-        root.draw_text(&t, &s, (margin + fpx as i32 / 2, (top + bottom) / 2))
-            .chart()?;
+        draw_text(root, &t, &s, (margin + fpx as i32 / 2, (top + bottom) / 2))?;
     }
 
     draw_legend(
@@ -443,7 +438,7 @@ fn draw_legend<DB: DrawingBackend>(
                         .chart()?,
                 }
                 let l = fit_text(label, fpx, x1 - label_x);
-                root.draw_text(&l, &text, (label_x, cy)).chart()?;
+                draw_text(root, &l, &text, (label_x, cy))?;
             }
             Ok(())
         }
@@ -454,8 +449,12 @@ fn draw_legend<DB: DrawingBackend>(
             kind,
         } => {
             let t = fit_text(title, fpx, x1 - x0);
-            root.draw_text(&t, &style(fpx, INK, HPos::Left, VPos::Top), (x0, frame.top))
-                .chart()?;
+            draw_text(
+                root,
+                &t,
+                &style(fpx, INK, HPos::Left, VPos::Top),
+                (x0, frame.top),
+            )?;
             let bar_top = frame.top + (fpx * 1.8) as i32;
             let bar_bottom = frame.bottom;
             let bar_w = (fpx * 1.2) as i32;
@@ -491,8 +490,7 @@ fn draw_legend<DB: DrawingBackend>(
                     INK.stroke_width(1),
                 ))
                 .chart()?;
-                root.draw_text(&tk.label, &text, (x0 + bar_w + (fpx * 0.5) as i32, y))
-                    .chart()?;
+                draw_text(root, &tk.label, &text, (x0 + bar_w + (fpx * 0.5) as i32, y))?;
             }
             Ok(())
         }

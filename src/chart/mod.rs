@@ -256,6 +256,7 @@ pub(crate) fn write_chart<C: Render>(
         match format {
             ChartFormat::Png => {
                 let root = BitMapBackend::new(&path, size).into_drawing_area();
+                let _glyphs = font::PerGlyphText::enable();
                 chart.render(&root, opts)?;
                 root.present().chart()?;
             }

@@ -10,7 +10,7 @@ use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::axis::format_auto;
-use crate::chart::font::{measure, style};
+use crate::chart::font::{draw_text, measure, style};
 use crate::chart::frame::{AxisSpec, FrameSpec, Legend, Swatch, draw_frame};
 use crate::chart::palette::INK_SOFT;
 use crate::chart::{
@@ -114,7 +114,7 @@ impl Render for GroupedBars {
                             (VPos::Top, frame.py(v) + 3)
                         };
                         let st = style(fpx, INK_SOFT, HPos::Center, anchor);
-                        root.draw_text(&text, &st, ((x0 + x1) / 2, y)).chart()?;
+                        draw_text(root, &text, &st, ((x0 + x1) / 2, y))?;
                     }
                 }
             }

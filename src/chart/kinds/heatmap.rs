@@ -10,7 +10,7 @@ use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::axis::{format_auto, format_list};
-use crate::chart::font::{measure, style};
+use crate::chart::font::{draw_text, measure, style};
 use crate::chart::frame::{AxisSpec, FrameSpec, Legend, draw_frame};
 use crate::chart::palette::{MISSING, heat_color, text_on};
 use crate::chart::{
@@ -106,8 +106,7 @@ impl Render for Heatmap {
                     // Values that do not fit their cell are left to the colour scale.
                     if (measure(&text, fpx).0 as f64) < cw * 0.92 {
                         let st = style(fpx, text_on(color), HPos::Center, VPos::Center);
-                        root.draw_text(&text, &st, ((x0 + x1) / 2, (y0 + y1) / 2))
-                            .chart()?;
+                        draw_text(root, &text, &st, ((x0 + x1) / 2, (y0 + y1) / 2))?;
                     }
                 }
             }

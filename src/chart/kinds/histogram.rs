@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::dashed;
 use crate::chart::axis::format_auto;
-use crate::chart::font::{measure, style};
+use crate::chart::font::{draw_text, measure, style};
 use crate::chart::frame::{AxisSpec, FrameSpec, Legend, Swatch, draw_frame};
 use crate::chart::palette::series_color;
 use crate::chart::{ChartError, ChartOptions, DrawResult, Render, ValueKind, write_chart};
@@ -218,8 +218,7 @@ impl Render for HistogramChart {
             let y = frame.top + 4 + row_h * row as i32;
             let h = if right_side { HPos::Left } else { HPos::Right };
             let tx = if right_side { x + 4 } else { x - 4 };
-            root.draw_text(&texts[k], &style(fpx, color, h, VPos::Top), (tx, y))
-                .chart()?;
+            draw_text(root, &texts[k], &style(fpx, color, h, VPos::Top), (tx, y))?;
         }
         frame.finish(root)
     }
