@@ -232,7 +232,7 @@ fn unknown_key_in_a_tranche() {
     has(
         &err,
         &[
-            "error: syntax: unknown field `cupon`, expected one of `name`, `balance`, `coupon`,",
+            "error: tranches[0].cupon: unknown field `cupon`, expected one of `name`, `balance`, `coupon`,",
             &format!("  --> {}", case.toml_at("cupon = 0.043")),
             "| cupon = 0.043",
             &case.caret("cupon"),
@@ -249,7 +249,7 @@ fn missing_required_field() {
     has(
         &err,
         &[
-            "error: syntax: missing field `name`",
+            "error: tranches[0]: missing field `name`",
             // Points at the table that lacks it: the first `[[tranches]]`.
             &format!("  --> {}", case.toml_at("[[tranches]]")),
             "| [[tranches]]",
@@ -398,7 +398,7 @@ fn toml_syntax_error() {
     has(
         &err,
         &[
-            "error: syntax: ",
+            "error: tranches[0].coupon: invalid value: expected a number, a quoted string, a date or a list",
             &format!("  --> {}", case.toml_at("0.043 0.1")),
             "| coupon = 0.043 0.1",
         ],
@@ -433,7 +433,7 @@ fn tape_bad_column_name() {
         &[
             "error: anual_pd: unknown column `anual_pd`, expected one of: id, obligor, sector,",
             &format!(
-                "  --> {}:1:{column} (row 0, column `anual_pd`)",
+                "  --> {}:1:{column} (header, column `anual_pd`)",
                 case.tape_path().display()
             ),
             "error: annual_pd: missing column `annual_pd`",
@@ -453,9 +453,8 @@ fn tape_malformed_row() {
     has(
         &err,
         &[
-            "error: row: malformed CSV row: ",
             &format!(
-                "found record with {} fields, but the previous record has {fields} fields",
+                "error: row: malformed row: {} fields, but the header has {fields}",
                 fields - 1
             ),
             &format!("  --> {}:3", case.tape_path().display()),

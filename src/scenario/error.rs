@@ -106,11 +106,14 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
                 },
                 _,
             ) => {
+                let row = if *line <= 1 {
+                    "header".to_string()
+                } else {
+                    format!("row {}", line - 1)
+                };
                 out += &format!(
-                    "error: {}: {}\n  --> {file}:{line}:{column} (row {}, column `{header}`)\n",
-                    p.field,
-                    p.message,
-                    line.saturating_sub(1)
+                    "error: {}: {}\n  --> {file}:{line}:{column} ({row}, column `{header}`)\n",
+                    p.field, p.message,
                 );
             }
             (Location::Line(line), _) => {

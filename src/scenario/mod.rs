@@ -32,11 +32,15 @@ pub fn load_text(path: &Path, text: &str) -> Result<Deal, ScenarioError> {
     let raw: raw::RawScenario = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
+            let field = e.span().map_or_else(
+                || "syntax".to_string(),
+                |span| key_path_at(text, span.start),
+            );
             let problem = Problem {
                 file: path.to_path_buf(),
                 location: e.span().map_or(Location::File, Location::Span),
-                field: "syntax".into(),
-                message: e.message().trim().to_string(),
+                field,
+                message: parse_message(e.message()),
             };
             return Err(ScenarioError::Invalid {
                 problems: vec![problem],
@@ -76,5 +80,79 @@ pub fn load_text(path: &Path, text: &str) -> Result<Deal, ScenarioError> {
             problems: ctx.problems,
             sources,
         }),
+    }
+}
+
+/// toml's message for a bare word where a value belongs talks about quoting; say what fits.
+fn parse_message(message: &str) -> String {
+    let message = message.trim();
+    if message.starts_with("string values must be quoted") {
+        return "invalid value: expected a number, a quoted string, a date or a list".to_string();
+    }
+    message.to_string()
+}
+
+/// The key path (`tranches[1].coupon`, `deal`) of the TOML line holding `offset`, found from the
+/// table headers above it; for naming the field in parse errors, which carry only a span.
+fn key_path_at(text: &str, offset: usize) -> String {
+    let offset = text.floor_char_boundary(offset.min(text.len()));
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("").trim();
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.starts_with('['));
+    let mut table = String::new();
+    for header in text[..line_start].lines().rev().map(str::trim) {
+        if let Some(name) = header.strip_prefix("[[").and_then(|h| h.split("]]").next()) {
+            let name = name.trim();
+            let before = text[..line_start]
+                .lines()
+                .filter(|l| l.trim().starts_with(&format!("[[{name}]]")))
+                .count();
+            table = format!("{name}[{}]", before.saturating_sub(1));
+            break;
+        }
+        if let Some(name) = header.strip_prefix('[').and_then(|h| h.split(']').next()) {
+            table = name.trim().to_string();
+            break;
+        }
+    }
+    if line.starts_with("[[") && key.is_none() {
+        // The error is about a whole table (a missing field): name the new element.
+        if let Some(name) = line.strip_prefix("[[").and_then(|h| h.split("]]").next()) {
+            let name = name.trim();
+            let before = text[..line_start]
+                .lines()
+                .filter(|l| l.trim().starts_with(&format!("[[{name}]]")))
+                .count();
+            return format!("{name}[{before}]");
+        }
+    }
+    match (table.is_empty(), key) {
+        (true, Some(k)) => k,
+        (true, None) => "syntax".to_string(),
+        (false, Some(k)) => format!("{table}.{k}"),
+        (false, None) => table,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_for_parse_errors() {
+        let text = "[deal]\nname = 1\n\n[[tranches]]\nname = \"A\"\n\n[[tranches]]\ncupon = 0.1\n";
+        assert_eq!(
+            key_path_at(text, text.find("name = 1").unwrap()),
+            "deal.name"
+        );
+        assert_eq!(
+            key_path_at(text, text.find("cupon").unwrap()),
+            "tranches[1].cupon"
+        );
+        let header = text.rfind("[[tranches]]").unwrap();
+        assert_eq!(key_path_at(text, header), "tranches[1]");
     }
 }

@@ -147,7 +147,7 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
                     path,
                     Location::Line(line),
                     "row",
-                    format!("malformed CSV row: {e}"),
+                    csv_row_message(&e),
                 ));
                 continue;
             }
@@ -285,6 +285,21 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
         );
     }
     r.ok.then_some(asset)
+}
+
+/// A CSV reading error in an analyst's words.
+fn csv_row_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("malformed row: {len} fields, but the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => {
+            "malformed row: not valid UTF-8 text (save the tape as UTF-8)".to_string()
+        }
+        _ => format!("malformed row: {e}"),
+    }
 }
 
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -433,7 +448,7 @@ pub fn read_schedules(
                     path,
                     Location::Line(line),
                     "row",
-                    format!("malformed CSV row: {e}"),
+                    csv_row_message(&e),
                 ));
                 continue;
             }

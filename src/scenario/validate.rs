@@ -163,7 +163,11 @@ fn validate_pool(
         Some((path, text)) => tape::read_schedules(path, text, &mut ctx.problems),
         None => HashMap::new(),
     };
-    if records.is_empty() && ctx.problems.is_empty() {
+    if records.is_empty() {
+        if !ctx.problems.is_empty() {
+            // The tape could not be read: the reason is already reported.
+            return None;
+        }
         let span = raw.pool.loan_tape.as_ref().map_or(0..0, |t| t.span());
         ctx.err(
             span,
