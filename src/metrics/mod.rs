@@ -49,34 +49,53 @@ pub fn yield_at_price(price: f64, flows: &[(f64, f64)]) -> Option<f64> {
     Some(0.5 * (lo + hi))
 }
 
-/// The same yield as [`yield_at_price`], by Newton's method from `guess` (fast when the guess
-/// is close, as on Monte Carlo paths); falls back to bisection if Newton does not converge.
-pub fn yield_newton(price: f64, flows: &[(f64, f64)], guess: f64) -> Option<f64> {
+/// The same yield as [`yield_at_price`] for cash flows `days` after the start on ACT/365F
+/// (`t = days / 365`), by Newton's method from `guess`, safeguarded by a bracket (a step that
+/// leaves the bracket bisects instead), so it is fast near the guess and never diverges.
+/// Consecutive discount factors differ by q^Δdays with q = (1 + y)^(−1/365): one `exp` per
+/// iteration, not one per flow. Used on every Monte Carlo path.
+pub fn yield_newton_days(price: f64, flows: &[(u32, f64)], guess: f64) -> Option<f64> {
     if price <= 0.0 || flows.iter().all(|(_, cf)| *cf <= 0.0) {
         return None;
     }
-    let mut y = guess;
-    for _ in 0..30 {
-        let log_growth = (1.0 + y).ln();
-        let (mut pv, mut slope) = (0.0, 0.0);
-        for (t, cf) in flows {
-            let discounted = cf * (-t * log_growth).exp();
+    let value_and_slope = |y: f64| {
+        let q = (-(1.0 + y).ln() / 365.0).exp();
+        let (mut pv, mut slope, mut discount, mut last) = (0.0, 0.0, 1.0, 0u32);
+        for (d, cf) in flows {
+            discount *= q.powi((d - last) as i32);
+            last = *d;
+            let discounted = cf * discount;
             pv += discounted;
-            slope -= t * discounted / (1.0 + y);
+            slope -= f64::from(*d) / 365.0 * discounted;
         }
-        let step = (pv - price) / slope;
-        if !step.is_finite() {
-            break;
-        }
-        y -= step;
-        if y <= -0.99 {
-            break;
-        }
-        if step.abs() < 1e-12 {
-            return Some(y);
-        }
+        (pv - price, slope / (1.0 + y))
+    };
+    // PV − price is decreasing in y for non-negative flows: f(lo) > 0 > f(hi) brackets the root.
+    let (mut lo, mut hi) = (-0.99, 10.0);
+    if value_and_slope(lo).0 < 0.0 || value_and_slope(hi).0 > 0.0 {
+        return None;
     }
-    yield_at_price(price, flows)
+    let mut y = guess.clamp(lo, hi);
+    for _ in 0..100 {
+        let (f, slope) = value_and_slope(y);
+        if f > 0.0 {
+            lo = y
+        } else {
+            hi = y
+        }
+        let newton = y - f / slope;
+        let next = if newton.is_finite() && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        // 1e-10 in yield is 0.000001 % — far below what any report shows.
+        if (next - y).abs() < 1e-10 || hi - lo < 1e-10 {
+            return Some(next);
+        }
+        y = next;
+    }
+    Some(y)
 }
 
 /// Modified duration at annual effective yield `y`: Macaulay duration / (1 + y).
@@ -110,10 +129,17 @@ mod tests {
 
     #[test]
     fn newton_agrees_with_bisection() {
-        let flows = [(0.25, 1.0), (0.5, 1.0), (0.75, 1.0), (1.0, 60.0)];
-        let a = yield_at_price(55.0, &flows).unwrap();
-        let b = yield_newton(55.0, &flows, 0.04).unwrap();
-        assert!((a - b).abs() < 1e-10);
+        let days = [(92, 1.0), (183, 1.0), (275, 1.0), (365, 60.0)];
+        let years: Vec<(f64, f64)> = days
+            .iter()
+            .map(|(d, c)| (f64::from(*d) / 365.0, *c))
+            .collect();
+        let a = yield_at_price(55.0, &years).unwrap();
+        for guess in [-0.5, 0.04, 3.0] {
+            let b = yield_newton_days(55.0, &days, guess).unwrap();
+            assert!((a - b).abs() < 1e-9, "guess {guess}: {a} vs {b}");
+        }
+        assert_eq!(yield_newton_days(55.0, &[(92, 0.0)], 0.04), None);
     }
 
     #[test]

@@ -198,9 +198,15 @@ impl Setup {
                 .filter(|(_, s)| **s)
                 .map(|(b, _)| b)
                 .sum(),
-            yield_guess: tranches
+            // Each path's yield search starts from the deterministic base case's yield.
+            yield_guess: crate::results::run_cashflow(deal)
+                .metrics
                 .iter()
-                .map(|t| crate::money::Amount::to_f64(t.coupon).max(0.01))
+                .zip(tranches)
+                .map(|(m, t)| {
+                    m.yield_at_par
+                        .unwrap_or(crate::money::Amount::to_f64(t.coupon))
+                })
                 .collect(),
             columns: column_names(&names),
             tranche_original,

@@ -45,7 +45,9 @@ pub struct PathRecorder<'a> {
     cumulative_defaulted: f64,
     support_drawn: f64,
     last_period: usize,
-    flows: Vec<(f64, f64)>,
+    flows: Vec<(u32, f64)>,
+    /// Days from closing to each payment date (ACT/365F yields).
+    days: Vec<u32>,
     pub pool_fan: FanHistogram,
     pub senior_fan: FanHistogram,
 }
@@ -75,6 +77,7 @@ impl<'a> PathRecorder<'a> {
             support_drawn: 0.0,
             last_period: 0,
             flows: Vec::with_capacity(periods),
+            days: years.iter().map(|y| (y * 365.0).round() as u32).collect(),
             pool_fan: FanHistogram::new(periods),
             senior_fan: FanHistogram::new(periods),
         }
@@ -121,11 +124,11 @@ impl<'a> PathRecorder<'a> {
             for t in 0..=self.last_period {
                 let cf = self.cash[i * self.periods + t];
                 if cf != 0.0 {
-                    self.flows.push((self.years[t], cf));
+                    self.flows.push((self.days[t], cf));
                 }
             }
-            out[2] =
-                metrics::yield_newton(*original, &self.flows, yield_guess[i]).unwrap_or(f64::NAN);
+            out[2] = metrics::yield_newton_days(*original, &self.flows, yield_guess[i])
+                .unwrap_or(f64::NAN);
             out[3] = if self.missed_interest[i] { 1.0 } else { 0.0 };
         }
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS};
-use crate::metrics::stats::{Distribution, Welford, percentile_sorted};
+use crate::metrics::stats::{Distribution, Welford, percentile_select};
 
 /// Monte Carlo measures of one tranche.
 #[derive(Debug, Clone, Serialize)]
@@ -56,14 +56,13 @@ pub fn summarise(
     let mut support = column(3);
     let support_drawn_probability = share(support.iter().filter(|s| **s > 0.005).count());
     let support_mean = mean(&support);
-    support.sort_by(f64::total_cmp);
     let pool = PoolStats {
         cumulative_default_rate: Distribution::of(&mut column(0)),
         loss_rate: Distribution::of(&mut column(1)),
         defaulted_obligors_histogram: histogram.into_iter().map(share).collect(),
         support_drawn_probability,
         support_drawn_mean: support_mean,
-        support_drawn_p99: percentile_sorted(&support, 99.0),
+        support_drawn_p99: percentile_select(&mut support, 99.0),
     };
     let stats = tranches
         .iter()

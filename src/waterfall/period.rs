@@ -54,9 +54,17 @@ pub fn run_steps<N: Amount>(
     scratch: &mut StepScratch<N>,
     sink: &mut impl CashSink<N>,
 ) {
-    let steps = &terms.structure.waterfalls[state.active_waterfall].steps;
-    for step in steps {
-        run_step(step, terms, inputs.period, state, scratch, sink);
+    let w = state.active_waterfall;
+    for (k, step) in terms.structure.waterfalls[w].steps.iter().enumerate() {
+        run_step(
+            step,
+            terms.step_rate[w][k],
+            terms,
+            inputs.period,
+            state,
+            scratch,
+            sink,
+        );
     }
 }
 
@@ -82,8 +90,10 @@ fn pay<N: Amount>(state: &mut DealState<N>, amount: N) -> N {
     paid
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_step<N: Amount>(
     step: &Step,
+    step_rate: N,
     terms: &Terms<N>,
     t: usize,
     state: &mut DealState<N>,
@@ -151,9 +161,9 @@ fn run_step<N: Amount>(
             state.account_balance[*account] += deposit;
             sink.cash(Reason::ReserveDeposit, Party::Account(*account), deposit);
         }
-        Step::SubordinateReturn { tranche, rate } => {
+        Step::SubordinateReturn { tranche, .. } => {
             let opening = state.tranches[*tranche].opening_balance;
-            let due = (opening * N::from_decimal(*rate) * terms.year_fraction[t]).round_money();
+            let due = (opening * step_rate * terms.year_fraction[t]).round_money();
             let paid = pay(state, due);
             state.tranches[*tranche].subordinate_return_paid += paid;
             sink.cash(Reason::SubordinateReturn, Party::Tranche(*tranche), paid);

@@ -24,6 +24,8 @@ pub struct Terms<N> {
     pub fee_cap: Vec<Option<N>>,
     pub account_initial: Vec<N>,
     pub support_cap: Vec<Option<N>>,
+    /// Each step's rate option as `N` (subordinate return cap), `[waterfall][step]`; 0 if none.
+    pub step_rate: Vec<Vec<N>>,
     /// Tranche indices from the most junior (written down first) to the most senior.
     pub write_down_order: Vec<usize>,
 }
@@ -84,6 +86,21 @@ impl<N: Amount> Terms<N> {
                 .supports
                 .iter()
                 .map(|s| s.cap.map(N::from_decimal))
+                .collect(),
+            step_rate: structure
+                .waterfalls
+                .iter()
+                .map(|w| {
+                    w.steps
+                        .iter()
+                        .map(|step| match step {
+                            super::spec::Step::SubordinateReturn { rate, .. } => {
+                                N::from_decimal(*rate)
+                            }
+                            _ => N::ZERO,
+                        })
+                        .collect()
+                })
                 .collect(),
             write_down_order: {
                 let mut order: Vec<usize> = (0..structure.tranches.len()).collect();
