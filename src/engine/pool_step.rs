@@ -78,6 +78,9 @@ pub fn pool_period<N: Amount>(
     };
     let prepayment_rate = events.prepayment_rate(t);
     let smm = N::from_rate(prepayment_rate);
+    let assets = prep.projection.assets;
+    let interest_row = &prep.projection.interest_fraction[t * assets..(t + 1) * assets];
+    let principal_row = &prep.projection.principal_fraction[t * assets..(t + 1) * assets];
     for (a, balance) in pool.balance.iter_mut().enumerate() {
         if !balance.gt_zero() {
             continue;
@@ -100,11 +103,8 @@ pub fn pool_period<N: Amount>(
             pool.pending_exposure_total += defaulted;
             out.defaulted += defaulted;
         }
-        let at = prep.projection.at(a, t);
-        let interest = (*balance * prep.projection.interest_fraction[at]).round_money();
-        let principal = (*balance * prep.projection.principal_fraction[at])
-            .round_money()
-            .min(*balance);
+        let interest = (*balance * interest_row[a]).round_money();
+        let principal = (*balance * principal_row[a]).round_money().min(*balance);
         *balance -= principal;
         let prepaid = if prepayment_rate > 0.0 {
             (*balance * smm).round_money()

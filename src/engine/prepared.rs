@@ -37,6 +37,7 @@ impl<N: Amount> Prepared<N> {
             asset_obligor: deal.pool.assets.iter().map(|a| a.obligor).collect(),
             projection: Projection {
                 periods,
+                assets: exact.assets,
                 interest_fraction: exact
                     .interest_fraction
                     .iter()

@@ -97,15 +97,17 @@ fn explicit_payments(asset: &Asset) -> Vec<AssetPayment> {
 #[derive(Debug, Clone)]
 pub struct Projection<N> {
     pub periods: usize,
-    /// `[asset][period]`: scheduled interest / scheduled opening balance.
+    pub assets: usize,
+    /// `[period][asset]` (one period's assets contiguous, as the engine walks them):
+    /// scheduled interest / scheduled opening balance.
     pub interest_fraction: Vec<N>,
-    /// `[asset][period]`: scheduled principal / scheduled opening balance (1 when it pays off).
+    /// `[period][asset]`: scheduled principal / scheduled opening balance (1 when it pays off).
     pub principal_fraction: Vec<N>,
 }
 
 impl<N: Amount> Projection<N> {
     pub fn at(&self, asset: usize, period: usize) -> usize {
-        asset * self.periods + period
+        period * self.assets + asset
     }
 }
 
@@ -135,13 +137,14 @@ pub fn project(
                 next += 1;
             }
             if let Some(opening) = opening.filter(|b| b.gt_zero()) {
-                interest_fraction[a * periods + t] = interest / opening;
-                principal_fraction[a * periods + t] = principal / opening;
+                interest_fraction[t * assets.len() + a] = interest / opening;
+                principal_fraction[t * assets.len() + a] = principal / opening;
             }
         }
     }
     Projection {
         periods,
+        assets: assets.len(),
         interest_fraction,
         principal_fraction,
     }
@@ -152,6 +155,7 @@ impl Projection<Decimal> {
     pub fn to_f64(&self) -> Projection<f64> {
         Projection {
             periods: self.periods,
+            assets: self.assets,
             interest_fraction: self.interest_fraction.iter().map(|x| x.to_f64()).collect(),
             principal_fraction: self.principal_fraction.iter().map(|x| x.to_f64()).collect(),
         }

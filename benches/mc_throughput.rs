@@ -1,0 +1,146 @@
+//! Monte Carlo throughput, printed as a table (`cargo bench --bench mc_throughput`).
+//!
+//! Measures, with wall-clock time and no file output:
+//! - the reference deal (`scenarios/ip-lease-733m.toml`): paths/s on 1 thread and on all cores,
+//!   and the floor — only drawing the correlated default times, no waterfall;
+//! - a synthetic pool of 1,000 monthly level-pay assets over 60 monthly periods at 100,000 paths.
+//!
+//! Set `IPABS_BENCH_PATHS` to change the reference deal's path count (default 1,000,000).
+
+use ipabs::credit::CreditSampler;
+use ipabs::deal::Deal;
+use ipabs::montecarlo::{McOptions, simulate, stream::path_rng};
+use std::path::Path;
+use std::time::Instant;
+
+fn time_simulate(deal: &Deal, paths: u64, threads: usize) -> f64 {
+    let start = Instant::now();
+    let results = simulate(
+        deal,
+        McOptions {
+            paths,
+            seed: 1,
+            threads,
+        },
+        |_, _| {},
+        |_| {},
+    )
+    .expect("not interrupted");
+    std::hint::black_box(results);
+    start.elapsed().as_secs_f64()
+}
+
+fn time_draws_only(deal: &Deal, paths: u64) -> f64 {
+    let sampler = CreditSampler::new(deal);
+    let mut draws = sampler.new_draws();
+    let start = Instant::now();
+    let mut defaults = 0u64;
+    for path in 0..paths {
+        sampler.draw(&mut path_rng(1, path), &mut draws);
+        defaults += draws
+            .obligor_default
+            .iter()
+            .filter(|d| **d != ipabs::credit::NO_DEFAULT)
+            .count() as u64;
+    }
+    std::hint::black_box(defaults);
+    start.elapsed().as_secs_f64()
+}
+
+/// A pool of `assets` monthly level-pay loans over 60 months, 20 sectors, one senior class and
+/// a subordinate, monthly payment dates.
+fn synthetic_deal(assets: usize) -> Deal {
+    let dir = std::env::temp_dir().join(format!("ipabs-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut tape = String::from(
+        "id,obligor,sector,asset_type,ip_kind,ip_items,appraised_value,balance,rate,amortization,frequency,term_months,annual_pd\n",
+    );
+    for a in 0..assets {
+        tape += &format!(
+            "S{a:04},obligor-{a:04},sector-{:02},patent_pledge_loan,invention_patent,2,2000000.00,1000000.00,0.06,level,monthly,60,0.03\n",
+            a % 20
+        );
+    }
+    std::fs::write(dir.join("tape.csv"), tape).expect("write tape");
+    let total = assets as u64 * 1_000_000;
+    let senior = total / 10 * 9;
+    let scenario = format!(
+        r#"
+[deal]
+name = "synthetic {assets}"
+closing_date = 2020-01-01
+first_payment_date = 2020-02-01
+payment_frequency = "monthly"
+legal_final_date = 2024-12-01
+[pool]
+loan_tape = "tape.csv"
+[model]
+correlation = {{ intra_sector = 0.30, inter_sector = 0.15 }}
+[model.recovery]
+mode = "rate"
+rate = 0.2
+lag_months = 6
+[[fees]]
+name = "manager"
+basis = "tranche_balance"
+rate = 0.001
+[[tranches]]
+name = "A"
+balance = {senior}.00
+coupon = 0.04
+[[tranches]]
+name = "B"
+balance = {sub}.00
+[waterfall]
+normal = [
+  {{ step = "fee", fee = "manager" }},
+  {{ step = "interest", tranches = ["A"] }},
+  {{ step = "principal", tranches = ["A", "B"] }},
+  {{ step = "residual", tranche = "B" }},
+]
+"#,
+        sub = total - senior
+    );
+    let path = dir.join("synthetic.toml");
+    std::fs::write(&path, scenario).expect("write scenario");
+    let deal = ipabs::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    deal
+}
+
+fn main() {
+    let paths: u64 = std::env::var("IPABS_BENCH_PATHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let reference = ipabs::scenario::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/ip-lease-733m.toml"
+    )))
+    .unwrap_or_else(|e| panic!("{e}"));
+    println!("reference deal, {paths} paths");
+    let floor = time_draws_only(&reference, paths);
+    println!(
+        "  draws only (floor), 1 thread : {floor:>7.3} s  {:>10.0} paths/s",
+        paths as f64 / floor
+    );
+    let one = time_simulate(&reference, paths, 1);
+    println!(
+        "  full paths, 1 thread         : {one:>7.3} s  {:>10.0} paths/s  ({:.1}× floor)",
+        paths as f64 / one,
+        one / floor
+    );
+    let all = time_simulate(&reference, paths, cores);
+    println!(
+        "  full paths, {cores} threads        : {all:>7.3} s  {:>10.0} paths/s",
+        paths as f64 / all
+    );
+    let synthetic = synthetic_deal(1000);
+    let synthetic_paths = 100_000;
+    let s = time_simulate(&synthetic, synthetic_paths, cores);
+    println!(
+        "synthetic 1,000 assets × 60 monthly periods, {synthetic_paths} paths, {cores} threads: {s:.3} s ({:.0} paths/s)",
+        synthetic_paths as f64 / s
+    );
+}
