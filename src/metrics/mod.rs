@@ -70,14 +70,17 @@ pub fn yield_newton_days(price: f64, flows: &[(u32, f64)], guess: f64) -> Option
         }
         (pv - price, slope / (1.0 + y))
     };
-    // PV − price is decreasing in y for non-negative flows: f(lo) > 0 > f(hi) brackets the root.
-    let (mut lo, mut hi) = (-0.99, 10.0);
-    if value_and_slope(lo).0 < 0.0 || value_and_slope(hi).0 > 0.0 {
+    // PV − price is decreasing in y for non-negative flows. Below par undiscounted, the yield is
+    // negative and may not exist (PV at −99 % still short of the price: nothing to report).
+    let (mut lo, mut hi) = (-0.99, f64::INFINITY);
+    let undiscounted: f64 = flows.iter().map(|(_, cf)| cf).sum();
+    if undiscounted < price && value_and_slope(lo).0 < 0.0 {
         return None;
     }
-    let mut y = guess.clamp(lo, hi);
+    let mut y = guess.max(lo + 1e-6);
     for _ in 0..100 {
         let (f, slope) = value_and_slope(y);
+        // The bracket tightens around the root as Newton goes; a step leaving it bisects.
         if f > 0.0 {
             lo = y
         } else {
@@ -86,8 +89,10 @@ pub fn yield_newton_days(price: f64, flows: &[(u32, f64)], guess: f64) -> Option
         let newton = y - f / slope;
         let next = if newton.is_finite() && newton > lo && newton < hi {
             newton
-        } else {
+        } else if hi.is_finite() {
             0.5 * (lo + hi)
+        } else {
+            2.0 * y.abs() + 1.0
         };
         // 1e-10 in yield is 0.000001 % — far below what any report shows.
         if (next - y).abs() < 1e-10 || hi - lo < 1e-10 {
