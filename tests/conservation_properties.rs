@@ -68,9 +68,7 @@ fn scenario(
     let a2 = senior - a1;
     let sub = pool_fen - senior;
     let money = |f: u64| format!("{}.{:02}", f / 100, f % 100);
-    s += &format!(
-        "[[fees]]\nname = \"manager\"\nbasis = \"tranche_balance\"\nrate = 0.002\n\n[[fees]]\nname = \"tax\"\nbasis = \"interest_collections\"\nrate = 0.03\nannual_cap = 50000.00\n\n[[fees]]\nname = \"fixed\"\nbasis = \"fixed\"\namount = 12345.67\n\n"
-    );
+    s += "[[fees]]\nname = \"manager\"\nbasis = \"tranche_balance\"\nrate = 0.002\n\n[[fees]]\nname = \"tax\"\nbasis = \"interest_collections\"\nrate = 0.03\nannual_cap = 50000.00\n\n[[fees]]\nname = \"fixed\"\nbasis = \"fixed\"\namount = 12345.67\n\n";
     for (name, bal, coupon) in [
         ("A1", a1, coupon_bp),
         ("A2", a2, coupon_bp + 30),
