@@ -138,21 +138,7 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
         return Vec::new();
     }
     let mut records = Vec::new();
-    for row in reader.records() {
-        let row = match row {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(problem(
-                    path,
-                    Location::Line(line),
-                    "row",
-                    csv_row_message(&e),
-                ));
-                continue;
-            }
-        };
-        let line = row.position().map_or(0, |p| p.line());
+    for (line, row) in readable_rows(&mut reader, path, problems) {
         let cells = headers
             .iter()
             .zip(row.iter())
@@ -285,6 +271,30 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
         );
     }
     r.ok.then_some(asset)
+}
+
+/// The rows that parse, with their 1-based line numbers; malformed rows are reported.
+fn readable_rows(
+    reader: &mut csv::Reader<&[u8]>,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Vec<(u64, csv::StringRecord)> {
+    let mut rows = Vec::new();
+    for row in reader.records() {
+        match row {
+            Ok(r) => rows.push((r.position().map_or(0, |p| p.line()), r)),
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(problem(
+                    path,
+                    Location::Line(line),
+                    "row",
+                    csv_row_message(&e),
+                ));
+            }
+        }
+    }
+    rows
 }
 
 /// A CSV reading error in an analyst's words.
@@ -439,21 +449,7 @@ pub fn read_schedules(
             return out;
         }
     }
-    for row in reader.records() {
-        let row = match row {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(problem(
-                    path,
-                    Location::Line(line),
-                    "row",
-                    csv_row_message(&e),
-                ));
-                continue;
-            }
-        };
-        let line = row.position().map_or(0, |p| p.line());
+    for (line, row) in readable_rows(&mut reader, path, problems) {
         let cell = |c: usize| Location::Cell {
             line,
             column: c + 1,
