@@ -211,3 +211,50 @@ fn run_rejects_zero_paths() {
     );
     assert!(!out.exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("ipabs"))
+        .arg("run")
+        .arg(&scenarios()[0])
+        .args(["--paths", "50000000", "--quiet", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get into the Monte Carlo (the base case and the staging folder come first).
+    let staging_seen = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::fs::read_dir(tmp.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".partial")
+        })
+    });
+    assert!(staging_seen, "the run never started writing");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "a partial folder was left behind"
+    );
+}

@@ -79,7 +79,8 @@ pub fn simulate(
         .expect("thread pool");
     let chunks = options.paths.div_ceil(CHUNK as u64);
     let batch = (threads * 4) as u64;
-    let mut rows: Vec<f64> = Vec::with_capacity(options.paths as usize * width);
+    // Grows with the paths run (one row of numbers per path), never reserved up front.
+    let mut rows: Vec<f64> = Vec::new();
     let mut pool_fan = FanHistogram::new(deal.period_ends.len());
     let mut senior_fan = FanHistogram::new(deal.period_ends.len());
     let mut first_chunk = 0;
