@@ -614,3 +614,372 @@ fn student_t_has_the_heavier_tail_and_tends_to_gaussian() {
         );
     }
 }
+
+/// Tolerance for Monte Carlo vs deterministic measures when every path is the deterministic
+/// path: the Monte Carlo runs in `f64` without rounding to the fen, the deterministic run in
+/// exact decimals rounded to the fen at every step. A fen on flows of 10⁷–10⁸ yuan moves a WAL
+/// (years) or a yield by ~1e-10, so 1e-9 leaves a factor 10.
+const DETERMINISTIC_TOL: f64 = 1e-9;
+
+/// The reference deal with no defaults on any path and a fixed prepayment rate: the
+/// deterministic base case has CDR 0 and CPR 5 %; the model has `pd_multiplier = 0` (every
+/// obligor PD 0, so no latent draw ever crosses its threshold, −∞), the same CPR, and the
+/// support promisor's PD is 0 too (the deterministic run never defaults it).
+fn riskless_reference() -> String {
+    let text = shipped_text("ip-lease-733m.toml");
+    let text = edit(&text, "cdr = 0.03 ", "cdr = 0.0 ");
+    let text = edit(
+        &text,
+        "cpr = 0.0                #",
+        "cpr = 0.05               #",
+    );
+    let text = edit(
+        &text,
+        "cpr = 0.0\n\n[model.recovery]",
+        "cpr = 0.05\n\n[model.recovery]",
+    );
+    let text = edit(&text, "pd_multiplier = 1.0", "pd_multiplier = 0.0");
+    edit(&text, "annual_pd = 0.001", "annual_pd = 0.0")
+}
+
+/// Test 4: when every path is identical, the Monte Carlo per-tranche WAL, yield and loss equal
+/// the deterministic `run_cashflow` figures to [`DETERMINISTIC_TOL`], and the distributions
+/// have no spread.
+#[test]
+fn riskless_monte_carlo_equals_the_deterministic_run() {
+    let deal = load(&riskless_reference());
+    let base = ipabs::results::run_cashflow(&deal);
+    let (results, _) = simulate_rows(&deal, 100, 5, 2);
+    assert_eq!(results.pool.loss_rate.mean, 0.0);
+    assert_eq!(results.pool.defaulted_obligors_histogram[0], 1.0);
+    for (det, mc) in base.metrics.iter().zip(&results.tranches) {
+        let name = &det.tranche;
+        assert_eq!(&mc.tranche, name);
+        assert_eq!(det.loss_rate, 0.0, "{name}: deterministic loss");
+        assert_eq!(mc.expected_loss, 0.0, "{name}: Monte Carlo loss");
+        assert_eq!(mc.probability_of_loss, 0.0, "{name}");
+        assert_eq!(mc.probability_of_missed_interest, 0.0, "{name}");
+        let wal = mc.wal_years.as_ref().expect("WAL on every path");
+        let det_yield = det.yield_at_par.expect("deterministic yield");
+        let mc_yield = mc.yield_at_par.as_ref().expect("yield on every path");
+        eprintln!(
+            "{name}: WAL det {:.12} MC {:.12} (Δ {:.1e}); yield det {det_yield:.12} MC {:.12} \
+             (Δ {:.1e})",
+            det.wal_years,
+            wal.mean,
+            wal.mean - det.wal_years,
+            mc_yield.mean,
+            mc_yield.mean - det_yield
+        );
+        for (what, got, want) in [
+            ("WAL mean", wal.mean, det.wal_years),
+            ("WAL p5", wal.p5, det.wal_years),
+            ("WAL p99.9", wal.p99_9, det.wal_years),
+            ("yield mean", mc_yield.mean, det_yield),
+            ("yield p5", mc_yield.p5, det_yield),
+            ("yield p99.9", mc_yield.p99_9, det_yield),
+        ] {
+            assert!(
+                (got - want).abs() <= DETERMINISTIC_TOL,
+                "{name}: {what} Monte Carlo {got} vs deterministic {want}"
+            );
+        }
+        assert!(wal.std <= DETERMINISTIC_TOL && mc_yield.std <= DETERMINISTIC_TOL);
+    }
+}
+
+/// Every tranche's flows of every payment date, as `f64`, plus the pool's defaults and the
+/// triggers fired; the same recorder for both number types.
+#[derive(Debug, Default)]
+struct FlowRecorder {
+    /// Per period, per tranche: interest paid, principal paid, subordinate return + residual,
+    /// write-down, closing balance.
+    flows: Vec<Vec<[f64; 5]>>,
+    defaulted: f64,
+    support_drawn: f64,
+    triggers: Vec<(usize, usize)>,
+}
+
+impl<N: Amount> Recorder<N> for FlowRecorder {
+    fn period_end(&mut self, pool: &PoolPeriod<N>, state: &DealState<N>) {
+        self.flows.push(
+            state
+                .tranches
+                .iter()
+                .map(|t| {
+                    [
+                        t.interest_paid.to_f64(),
+                        t.principal_paid.to_f64(),
+                        (t.subordinate_return_paid + t.residual_paid).to_f64(),
+                        t.write_down.to_f64(),
+                        t.balance.to_f64(),
+                    ]
+                })
+                .collect(),
+        );
+        self.defaulted += pool.defaulted.to_f64();
+        self.support_drawn = state.support_drawn_total.iter().map(|s| s.to_f64()).sum();
+    }
+    fn trigger_fired(&mut self, period: usize, trigger: usize) {
+        self.triggers.push((period, trigger));
+    }
+}
+
+/// Decimal vs f64: a tranche flow must agree within `max(TYPES_REL_TOL·|x|, TYPES_ABS_TOL)`.
+/// The two runs differ only in rounding: the decimal run rounds every asset flow, fee, coupon
+/// and pro-rata share to the fen (≤ ½ fen each; some 40 roundings per payment date on this deal:
+/// 10 leases × interest, principal, default/recovery, 4 fees, 4 coupons), the f64 run keeps ~16
+/// significant digits. The rounding differences feed into balances and the collateral decline,
+/// so they accumulate over the payment dates as a random walk: ½ fen·√(40·28) ≈ 0.17 yuan by
+/// the last of ≤ 28 dates (measured: worst 0.09 yuan). On flows of 10⁵–10⁸ yuan that is within
+/// 1e-6 relative; a small flow (a tranche's last principal, a write-down of a few thousand
+/// yuan) inherits the same absolute difference, so the floor is 0.50 yuan — not the 0.01 of a
+/// single rounding, which a correct pair of runs exceeds (observed 0.04 on a 562,317 yuan
+/// principal payment).
+const TYPES_REL_TOL: f64 = 1e-6;
+const TYPES_ABS_TOL: f64 = 0.50;
+
+/// Test 5: one waterfall, two number types. On the reference deal (as shipped, and with PDs
+/// stressed ×5 so triggers, turbo payments, write-downs and support draws happen), for paths
+/// that have defaults, `run_one_path::<Decimal>` and `run_one_path::<f64>` give the same
+/// tranche cash flows on every payment date within [`TYPES_REL_TOL`] / [`TYPES_ABS_TOL`], the
+/// same defaults and the same triggers.
+#[test]
+fn decimal_and_f64_paths_agree() {
+    let shipped = shipped_text("ip-lease-733m.toml");
+    let stressed = edit(&shipped, "pd_multiplier = 1.0", "pd_multiplier = 5.0");
+    let mut worst_rel: f64 = 0.0;
+    let mut worst_abs: f64 = 0.0;
+    let mut triggered = 0;
+    for (label, text, seed) in [("shipped", &shipped, 20190308u64), ("PD ×5", &stressed, 7)] {
+        let deal = load(text);
+        let mut compared = 0;
+        for path in 0..400u64 {
+            let mut fast = FlowRecorder::default();
+            run_one_path::<f64, _>(&deal, seed, path, &mut fast);
+            if fast.defaulted == 0.0 {
+                continue;
+            }
+            let mut exact = FlowRecorder::default();
+            run_one_path::<rust_decimal::Decimal, _>(&deal, seed, path, &mut exact);
+            let at = format!("{label}, seed {seed}, path {path}");
+            assert_eq!(exact.flows.len(), fast.flows.len(), "{at}: periods run");
+            assert_eq!(exact.triggers, fast.triggers, "{at}: triggers");
+            assert!(
+                (exact.defaulted - fast.defaulted).abs() <= TYPES_ABS_TOL,
+                "{at}: defaults {} vs {}",
+                exact.defaulted,
+                fast.defaulted
+            );
+            assert!(
+                (exact.support_drawn - fast.support_drawn).abs()
+                    <= TYPES_ABS_TOL.max(TYPES_REL_TOL * exact.support_drawn),
+                "{at}: support drawn"
+            );
+            for (t, (e, f)) in exact.flows.iter().zip(&fast.flows).enumerate() {
+                for (i, (e, f)) in e.iter().zip(f).enumerate() {
+                    for (k, (a, b)) in e.iter().zip(f).enumerate() {
+                        let diff = (a - b).abs();
+                        worst_abs = worst_abs.max(diff);
+                        if a.abs() > 1e4 {
+                            worst_rel = worst_rel.max(diff / a.abs());
+                        }
+                        assert!(
+                            diff <= TYPES_ABS_TOL.max(TYPES_REL_TOL * a.abs()),
+                            "{at}: period {t}, tranche {i}, field {k}: decimal {a} vs f64 {b}"
+                        );
+                    }
+                }
+            }
+            // Trigger 0 is the acceleration, 1 the event of default (both switch to turbo).
+            if exact.triggers.iter().any(|(_, k)| *k <= 1) {
+                triggered += 1;
+            }
+            compared += 1;
+            if compared == 25 {
+                break;
+            }
+        }
+        assert_eq!(compared, 25, "{label}: too few paths with defaults");
+    }
+    eprintln!(
+        "decimal vs f64: worst difference {worst_abs:.4} yuan, worst relative (flows > 10⁴) \
+         {worst_rel:.2e}; {triggered} compared paths accelerated"
+    );
+    assert!(
+        triggered > 0,
+        "no compared path switched to the accelerated waterfall"
+    );
+}
+
+/// The problems of an invalid scenario text (loaded as `scenarios/inline.toml`).
+fn problems_of(text: &str) -> Vec<ipabs::scenario::Problem> {
+    match ipabs::scenario::load_text(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/inline.toml"),
+        text,
+    ) {
+        Ok(_) => panic!("scenario accepted"),
+        Err(e) => e.problems().to_vec(),
+    }
+}
+
+/// Asserts that one problem names `field`, points at a TOML span whose text is `value`, and
+/// says `expect` in its message.
+fn assert_located(text: &str, field: &str, value: &str, expect: &str) {
+    let problems = problems_of(text);
+    let p = problems
+        .iter()
+        .find(|p| p.field == field)
+        .unwrap_or_else(|| panic!("no problem for `{field}` in {problems:#?}"));
+    match &p.location {
+        ipabs::scenario::Location::Span(span) => assert_eq!(
+            &text[span.clone()],
+            value,
+            "`{field}` points at the wrong text"
+        ),
+        other => panic!("`{field}`: expected a TOML span, found {other:?}"),
+    }
+    assert!(
+        p.message.contains(expect),
+        "`{field}`: message `{}` should say `{expect}`",
+        p.message
+    );
+}
+
+/// Test 7: bad model input is reported as located problems naming the field.
+#[test]
+fn bad_model_input_is_located() {
+    let base = homogeneous_scenario(3, 0.02, &[0.1], &gaussian_model(0.2));
+    load(&base);
+
+    // PD outside [0, 1] on an inline asset (the second one).
+    let text = base.replacen("annual_pd = 0.02", "annual_pd = 1.5", 2);
+    let text = text.replacen("annual_pd = 1.5", "annual_pd = 0.02", 1);
+    assert_located(&text, "pool.assets[1].annual_pd", "1.5", "[0, 1]");
+    let text = base.replacen("annual_pd = 0.02", "annual_pd = -0.01", 1);
+    assert_located(&text, "pool.assets[0].annual_pd", "-0.01", "[0, 1]");
+
+    // Loadings whose squares sum to 1 or more.
+    let text = edit(
+        &base,
+        "correlation = { intra_sector = 0.2, inter_sector = 0.2 }",
+        "sector_loadings = { s = { global = 0.8, sector = 0.6 } }",
+    );
+    assert_located(&text, "model.sector_loadings.s", "0.8", "below 1");
+    let text = edit(
+        &base,
+        "correlation = { intra_sector = 0.2, inter_sector = 0.2 }",
+        "[model.sector_loadings.s]\nglobal = 0.9\nsector = 0.5",
+    );
+    assert_located(&text, "model.sector_loadings.s", "0.9", "below 1");
+
+    // A sector of the pool with no loading.
+    let text = edit(
+        &base,
+        "correlation = { intra_sector = 0.2, inter_sector = 0.2 }",
+        "sector_loadings = { other = { global = 0.3, sector = 0.3 } }",
+    );
+    assert_located(
+        &text,
+        "model.sector_loadings",
+        "{ other = { global = 0.3, sector = 0.3 } }",
+        "sector \"s\" of the pool has no loading",
+    );
+
+    // Student-t degrees of freedom must exceed 2.
+    for df in ["2", "2.0", "1.5", "0"] {
+        let text = edit(
+            &base,
+            "copula = \"gaussian\"",
+            &format!("copula = \"student_t\"\ndf = {df}"),
+        );
+        // 2 itself: "above 2"; below 2: out of the range [2, 10⁶].
+        assert_located(
+            &text,
+            "model.df",
+            df,
+            &format!("found {}", df.parse::<f64>().unwrap()),
+        );
+    }
+    let text = edit(&base, "copula = \"gaussian\"", "copula = \"student_t\"");
+    assert_located(&text, "model.df", "\"student_t\"", "needs `df`");
+
+    // Negative collateral volatility.
+    let text = edit(
+        &base,
+        "mode = \"rate\"\nrate = 0.0",
+        "mode = \"collateral\"\nvolatility = -0.2\nhaircut = 0.5",
+    );
+    assert_located(&text, "model.recovery.volatility", "-0.2", "[0, 5]");
+
+    // No paths.
+    let text = format!("{base}\n[simulation]\npaths = 0\n");
+    assert_located(&text, "simulation.paths", "0", "at least 1");
+}
+
+/// A PD outside [0, 1] in a CSV loan tape is reported at its cell.
+#[test]
+fn bad_pd_in_the_tape_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let tape = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/data/ip-lease-733m-tape.csv"),
+    )
+    .unwrap();
+    let header: Vec<&str> = tape.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "annual_pd").unwrap();
+    for bad in ["1.5", "-0.2"] {
+        let edited: Vec<String> = tape
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                let mut cells: Vec<&str> = line.split(',').collect();
+                if i == 3 {
+                    cells[column] = bad;
+                }
+                cells.join(",")
+            })
+            .collect();
+        std::fs::write(
+            dir.path().join("data/ip-lease-733m-tape.csv"),
+            edited.join("\n") + "\n",
+        )
+        .unwrap();
+        let scenario = dir.path().join("ip-lease-733m.toml");
+        std::fs::write(&scenario, shipped_text("ip-lease-733m.toml")).unwrap();
+        let err = ipabs::scenario::load(&scenario).expect_err("bad PD accepted");
+        let problems = err.problems();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        let p = &problems[0];
+        assert_eq!(p.field, "annual_pd");
+        assert!(p.file.ends_with("data/ip-lease-733m-tape.csv"));
+        assert_eq!(
+            p.location,
+            ipabs::scenario::Location::Cell {
+                line: 4,
+                column: column + 1,
+                header: "annual_pd".into()
+            }
+        );
+        assert!(p.message.contains(bad), "{}", p.message);
+    }
+}
+
+/// `ipabs run --paths 0` is bad input: exit code 2, an error on stderr, nothing written.
+#[test]
+fn run_with_zero_paths_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let assert = assert_cmd::cargo::cargo_bin_cmd!("ipabs")
+        .arg("run")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ip-lease-733m.toml"))
+        .args(["--paths", "0", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stdout("");
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("--paths"), "stderr: {stderr}");
+    assert!(!out.exists(), "output folder written");
+}
