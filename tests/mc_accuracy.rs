@@ -401,6 +401,57 @@ fn finite_pool_matches_conditional_binomial() {
     }
 }
 
+/// Two sectors of different sizes and loadings (35 names with global 0.2 / sector 0.7, 15 with
+/// global 0.6 / sector 0): the default count matches the two-factor quadrature (given the global
+/// factor the sectors are independent mixtures of binomials, convolved; see `sector_pool_pmf`).
+/// Swapping the two sectors' loadings would change the distribution, so this checks that each
+/// obligor draws with its own sector's loadings and factor.
+#[test]
+fn two_sector_pool_matches_two_factor_quadrature() {
+    let p = 0.05;
+    let base = homogeneous_scenario(
+        50,
+        p,
+        &[0.1],
+        "copula = \"gaussian\"\nsector_loadings = { s = { global = 0.2, sector = 0.7 }, t = { global = 0.6, sector = 0.0 } }",
+    );
+    // Obligors 35..49 move to sector "t".
+    let text: String = base
+        .split("[[pool.assets]]")
+        .enumerate()
+        .map(|(i, block)| {
+            if i > 35 {
+                block.replace("sector = \"s\"", "sector = \"t\"")
+            } else {
+                block.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("[[pool.assets]]");
+    let deal = load(&text);
+    assert_eq!(deal.pool.sectors.len(), 2);
+    let (results, _) = simulate_rows(&deal, PATHS_FINITE, 200, 0);
+    let exact = sector_pool_pmf(p, &[(35, 0.2, 0.7), (15, 0.6, 0.0)]);
+    assert!((exact.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    // The swapped assignment differs visibly from the right one (so the check has power).
+    let swapped = sector_pool_pmf(p, &[(35, 0.6, 0.0), (15, 0.2, 0.7)]);
+    let power = (0..50)
+        .map(|k| {
+            let e = tail_above(&exact, k);
+            (e - tail_above(&swapped, k)).abs() / freq_se(e, PATHS_FINITE).max(1e-12)
+        })
+        .fold(0.0, f64::max);
+    eprintln!("swapping the sectors' loadings would move P(K > k) by up to {power:.1} SE");
+    assert!(power > 10.0, "swap gap {power} SE");
+    check_histogram(
+        "two sectors",
+        &results.pool.defaulted_obligors_histogram,
+        &exact,
+        PATHS_FINITE,
+        &[0, 2, 5, 8, 12],
+    );
+}
+
 /// Records which period each asset defaults in (through the pool's `defaulted` by period).
 struct DefaultTiming {
     defaulted_by_period: Vec<f64>,

@@ -107,13 +107,54 @@ pub fn binomial_pmf(n: usize, q: f64) -> Vec<f64> {
 /// 0.01. The integrand φ(z)·g(z) is smooth and decays like a Gaussian, for which the trapezoid
 /// rule converges geometrically; the truncation beyond ±10 is below 1e-22.
 pub fn normal_nodes() -> Vec<(f64, f64)> {
-    let h = 0.01;
-    (-1000..=1000)
+    normal_nodes_step(0.01)
+}
+
+/// As [`normal_nodes`] with step `h` on [−10, 10].
+pub fn normal_nodes_step(h: f64) -> Vec<(f64, f64)> {
+    let m = (10.0 / h).round() as i64;
+    (-m..=m)
         .map(|i| {
             let z = i as f64 * h;
             (z, h * phi_density(z))
         })
         .collect()
+}
+
+/// P(K = k) for a pool of sectors given as (obligors, global loading a, sector loading b), all
+/// with PD `p`: obligor i of a sector defaults when a·G + b·S + √(1 − a² − b²)·εᵢ ≤ Φ⁻¹(p).
+/// Given G the sectors are independent, each a mixture over its own factor S of binomials, so
+/// P(K = k) = ∫ φ(g) · (pmf₁(·|g) ∗ pmf₂(·|g) ∗ ...)(k) dg (trapezoid, step 0.04 for both
+/// factors: the integrands are smooth and Gaussian-weighted, so the error is far below 1e-9).
+pub fn sector_pool_pmf(p: f64, sectors: &[(usize, f64, f64)]) -> Vec<f64> {
+    let nodes = normal_nodes_step(0.04);
+    let total: usize = sectors.iter().map(|s| s.0).sum();
+    let threshold = phi_inv(p);
+    let mut out = vec![0.0; total + 1];
+    for (g, wg) in &nodes {
+        let mut conv = vec![1.0];
+        for &(n, a, b) in sectors {
+            let c = (1.0 - a * a - b * b).sqrt();
+            let mut mix = vec![0.0; n + 1];
+            for (s, ws) in &nodes {
+                let q = phi((threshold - a * g - b * s) / c);
+                for (m, x) in mix.iter_mut().zip(binomial_pmf(n, q)) {
+                    *m += ws * x;
+                }
+            }
+            let mut next = vec![0.0; conv.len() + n];
+            for (i, x) in conv.iter().enumerate() {
+                for (j, y) in mix.iter().enumerate() {
+                    next[i + j] += x * y;
+                }
+            }
+            conv = next;
+        }
+        for (o, x) in out.iter_mut().zip(conv) {
+            *o += wg * x;
+        }
+    }
+    out
 }
 
 /// Conditional default probability q(z) of the Gaussian one-factor model.
