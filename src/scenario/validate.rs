@@ -979,13 +979,13 @@ fn validate_model(
             "gaussian" => Some(Copula::Gaussian),
             "student_t" => match &m.df {
                 Some(df) => ctx
-                    .number_in(df, "model.df", 2.0, 1e6, false)
+                    .number_in(df, "model.df", f64::NEG_INFINITY, f64::INFINITY, false)
                     .and_then(|v| {
-                        if v <= 2.0 {
+                        if v <= 2.0 || v > 1e6 {
                             ctx.err(
                                 df.span(),
                                 "model.df",
-                                format!("expected degrees of freedom above 2, found {v}"),
+                                format!("expected degrees of freedom in (2, 1000000], found {v}"),
                             );
                             None
                         } else {
