@@ -4,6 +4,8 @@
 pub mod breakeven;
 pub mod config;
 pub mod overrides;
+pub mod rating;
+pub mod sweep;
 
 use std::path::Path;
 
