@@ -5,6 +5,7 @@ pub mod breakeven;
 pub mod config;
 pub mod overrides;
 pub mod rating;
+pub mod sizing;
 pub mod sweep;
 
 use std::path::Path;
