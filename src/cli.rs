@@ -19,6 +19,14 @@ pub enum Command {
     Cashflow(CashflowArgs),
     /// Run the base case and a Monte Carlo of correlated defaults through the same waterfall.
     Run(RunArgs),
+    /// Run the Monte Carlo (or the deterministic case) over a grid of scenario values.
+    Sweep(SweepArgs),
+    /// Break-even default rate of each tranche under a stress set, by bisection.
+    Breakeven(BreakevenArgs),
+    /// Implied rating of each tranche: target default rates (TDR) against break-even rates.
+    Rate(RateArgs),
+    /// Largest senior size meeting a rating, expected-loss or break-even target.
+    Size(SizeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +78,123 @@ pub struct CashflowArgs {
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// KEY=SPEC: a scenario value by dotted path (model.correlation.intra_sector,
+    /// tranches.A1.balance, fees.manager.rate) and a list `0.1,0.2` or range `0.1:0.5:0.1`.
+    #[arg(long = "vary", required = true)]
+    pub vary: Vec<String>,
+    /// Monte Carlo paths per grid point [default: `simulation.paths`].
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Random seed, the same at every grid point [default: `simulation.seed`].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run the deterministic waterfall (the `[assumptions]`) instead of the Monte Carlo.
+    #[arg(long)]
+    pub deterministic: bool,
+    /// Output folder [default: output/<scenario file stem>-sweep].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no terminal report.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BreakevenArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Only this tranche (repeatable) [default: every tranche].
+    #[arg(long)]
+    pub tranche: Vec<String>,
+    /// Spread the defaults over the first N payment dates [default: `breakeven.periods`, or the
+    /// dates on which the scheduled pool balance is above half the original].
+    #[arg(long)]
+    pub periods: Option<usize>,
+    /// Output folder [default: output/<scenario file stem>-breakeven].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RateArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Monte Carlo paths [default: `simulation.paths`].
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Random seed [default: `simulation.seed`].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Grade table CSV (grade,default_probability,multiplier,large_obligors) [default:
+    /// `rating.grades`, or the shipped table].
+    #[arg(long)]
+    pub grades: Option<PathBuf>,
+    /// Idealized expected-loss table CSV (rating,1,...,10) [default: `rating.idealized_loss`,
+    /// or the shipped table].
+    #[arg(long)]
+    pub loss_table: Option<PathBuf>,
+    /// Output folder [default: output/<scenario file stem>-rating].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// TRANCHE=GRADE: the tranche must get at least this implied grade (e.g. A1=AAA).
+    #[arg(long, group = "goal")]
+    pub target: Option<String>,
+    /// TRANCHE=EL: the tranche's Monte Carlo expected loss must not exceed EL (e.g. A=0.0005).
+    #[arg(long, group = "goal")]
+    pub target_el: Option<String>,
+    /// TRANCHE=BDR: the tranche's lowest break-even default rate must be at least BDR.
+    #[arg(long, group = "goal")]
+    pub target_bdr: Option<String>,
+    /// TDR method for --target: empirical, lognormal or multiplier.
+    #[arg(long, default_value = "lognormal")]
+    pub method: String,
+    /// Monte Carlo paths [default: `simulation.paths`].
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Random seed [default: `simulation.seed`].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Grade table CSV for --target [default: `rating.grades`, or the shipped table].
+    #[arg(long)]
+    pub grades: Option<PathBuf>,
+    /// Output folder [default: output/<scenario file stem>-size].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `output/<scenario stem>-<suffix>` unless `--out` says otherwise.
+pub fn default_out_suffixed(
+    scenario: &std::path::Path,
+    out: &Option<PathBuf>,
+    suffix: &str,
+) -> PathBuf {
+    out.clone().unwrap_or_else(|| {
+        let stem = scenario
+            .file_stem()
+            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from("output").join(format!("{stem}-{suffix}"))
+    })
 }
 
 /// `output/<scenario stem>` unless `--out` says otherwise.

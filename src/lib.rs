@@ -18,4 +18,5 @@ pub mod pool;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod structuring;
 pub mod waterfall;

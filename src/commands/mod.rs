@@ -1,7 +1,11 @@
 //! One file per subcommand, each with its own `run()`; [`AppError`] decides the exit code.
 
+pub mod breakeven;
 pub mod cashflow;
+pub mod rate;
 pub mod run;
+pub mod size;
+pub mod sweep;
 pub mod validate;
 
 use crate::report::ReportError;

@@ -32,6 +32,12 @@ pub struct RawScenario {
     #[serde(default)]
     pub triggers: Vec<RawTrigger>,
     pub waterfall: Spanned<BTreeMap<String, Spanned<Vec<RawStep>>>>,
+    /// `[breakeven]` and `[rating]`: read and checked by the structuring commands
+    /// (`crate::structuring::config`).
+    #[serde(default)]
+    pub breakeven: Option<toml::Value>,
+    #[serde(default)]
+    pub rating: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]

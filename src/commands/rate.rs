@@ -1,0 +1,206 @@
+//! `ipabs rate SCENARIO [--paths N] [--seed S] [--grades FILE] [--loss-table FILE] [--out DIR]`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::AppError;
+use super::sweep::progress_bar;
+use crate::cli::{RateArgs, default_out_suffixed};
+use crate::montecarlo::McOptions;
+use crate::report::{OutputDir, RunMetadata};
+use crate::structuring::config::StructuringConfig;
+use crate::structuring::rating::{
+    DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, LossTable, METHODS, RatingResult, parse_grades, rate,
+};
+use crate::structuring::{self, pct};
+
+/// Reads a table from the flag, the scenario's `[rating]` key, or the shipped default.
+fn table_text(
+    flag: &Option<PathBuf>,
+    key: &Option<String>,
+    config: &StructuringConfig,
+    shipped: &'static str,
+    what: &str,
+) -> Result<(String, String), AppError> {
+    let path: Option<PathBuf> = flag
+        .clone()
+        .or_else(|| key.as_ref().map(|k| config.resolve(k)));
+    match path {
+        Some(p) => std::fs::read_to_string(&p)
+            .map(|t| (t, p.display().to_string()))
+            .map_err(|e| AppError::Usage(format!("cannot read the {what} {}: {e}", p.display()))),
+        None => Ok((shipped.to_string(), format!("shipped {what}"))),
+    }
+}
+
+/// The grade table for a scenario and an optional `--grades` file.
+pub fn grades_for(
+    flag: &Option<PathBuf>,
+    config: &StructuringConfig,
+) -> Result<Vec<Grade>, AppError> {
+    let (text, origin) = table_text(
+        flag,
+        &config.rating.grades,
+        config,
+        DEFAULT_GRADES,
+        "grade table",
+    )?;
+    parse_grades(&text, &origin).map_err(AppError::Usage)
+}
+
+pub fn loss_table_for(
+    flag: &Option<PathBuf>,
+    config: &StructuringConfig,
+) -> Result<LossTable, AppError> {
+    let (text, origin) = table_text(
+        flag,
+        &config.rating.idealized_loss,
+        config,
+        DEFAULT_LOSS_TABLE,
+        "idealized loss table",
+    )?;
+    LossTable::parse(&text, &origin).map_err(AppError::Usage)
+}
+
+/// Monte Carlo options from the flags and the scenario.
+pub fn mc_options(
+    deal: &crate::deal::Deal,
+    paths: Option<u64>,
+    seed: Option<u64>,
+) -> Result<McOptions, AppError> {
+    let options = McOptions {
+        paths: paths.unwrap_or(deal.simulation.paths),
+        seed: seed.unwrap_or(deal.simulation.seed),
+        threads: 0,
+    };
+    if options.paths == 0 {
+        return Err(AppError::Usage("--paths expects at least 1 path".into()));
+    }
+    Ok(options)
+}
+
+pub fn run(args: &RateArgs) -> Result<String, AppError> {
+    let loaded = structuring::load(&args.scenario)?;
+    let deal = &loaded.deal;
+    let grades = grades_for(&args.grades, &loaded.config)?;
+    let loss_table = loss_table_for(&args.loss_table, &loaded.config)?;
+    let options = mc_options(deal, args.paths, args.seed)?;
+    let started = Instant::now();
+    let bar = progress_bar(options.paths, args.quiet);
+    let (dist, mc) =
+        structuring::rating::simulate_cdr(deal, options, |done| bar.set_position(done))
+            .map_err(|_| AppError::Interrupted)?;
+    bar.finish_and_clear();
+    let result = rate(
+        deal,
+        &loaded.config.breakeven,
+        grades,
+        loss_table,
+        &dist,
+        &mc,
+    );
+    let elapsed = started.elapsed().as_secs_f64();
+    let target = default_out_suffixed(&args.scenario, &args.out, "rating");
+    let out = OutputDir::create(&target)?;
+    out.json(
+        "rating.json",
+        &serde_json::json!({
+            "deal": deal.name,
+            "metadata": RunMetadata::new(&args.scenario),
+            "elapsed_seconds": elapsed,
+            "result": result,
+        }),
+    )?;
+    let written = out.commit()?;
+    let mut text = format!(
+        "{} — implied ratings ({} paths, seed {}, {:.2} s)\n",
+        deal.name, result.paths, result.seed, elapsed
+    );
+    text += &report(&result);
+    text += &format!("written to {}\n", written.display());
+    Ok(text)
+}
+
+fn opt_pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| pct(v, 3))
+}
+
+/// The terminal tables: TDR per grade, then the grades per tranche.
+pub fn report(r: &RatingResult) -> String {
+    let mut text = format!(
+        "pool cumulative default rate: mean {}, std {}\n\n{:<6} {:>10} {:>6} {:>3} {:>11} {:>11} {:>11}\n",
+        pct(r.pool_cdr_mean, 3),
+        pct(r.pool_cdr_std, 3),
+        "grade",
+        "p_g",
+        "mult",
+        "k",
+        "TDR empir.",
+        "TDR lognorm",
+        "TDR mult."
+    );
+    for t in &r.tdr {
+        text += &format!(
+            "{:<6} {:>10} {:>6} {:>3} {:>11} {:>11} {:>11}\n",
+            t.grade,
+            t.default_probability.map_or("-".into(), |p| pct(p, 3)),
+            t.multiplier.map_or("-".into(), |m| format!("{m}")),
+            t.large_obligors,
+            opt_pct(t.empirical),
+            opt_pct(t.lognormal),
+            opt_pct(t.multiplier_tdr)
+        );
+    }
+    text += &format!("\n{:<8} {:>9} {:>9}", "tranche", "min BDR", "no supp.");
+    for m in METHODS {
+        text += &format!(" {:>20}", format!("{} (margin)", m.name()));
+    }
+    text += &format!(
+        " {:>10} {:>6} {:>8}  {}\n",
+        "EL", "WAL", "EL grade", "large obligors"
+    );
+    for t in &r.tranches {
+        text += &format!(
+            "{:<8} {:>9} {:>9}",
+            t.tranche,
+            pct(t.min_bdr, 2),
+            pct(t.min_bdr_without_support, 2)
+        );
+        for a in &t.implied {
+            let cell = match (&a.grade, a.margin) {
+                (Some(g), Some(m)) => format!("{g} ({:+.2}pp)", m * 100.0),
+                _ => "below scale".into(),
+            };
+            text += &format!(" {cell:>20}");
+        }
+        let checks: Vec<String> = t
+            .large_obligor_check
+            .iter()
+            .filter(|(k, _)| *k > 0)
+            .map(|(k, ok)| format!("top{k}:{}", if *ok { "ok" } else { "FAIL" }))
+            .collect();
+        text += &format!(
+            " {:>10} {:>6} {:>8}  {}\n",
+            pct(t.expected_loss, 4),
+            t.wal_years.map_or("-".into(), |w| format!("{w:.2}")),
+            t.expected_loss_grade.as_deref().unwrap_or("below"),
+            checks.join(" ")
+        );
+    }
+    text += "standalone grades (without the shortfall support):\n";
+    for t in &r.tranches {
+        let g: Vec<String> = t
+            .standalone
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a.method.name(),
+                    a.grade.as_deref().unwrap_or("below scale")
+                )
+            })
+            .collect();
+        text += &format!("  {:<8} {}\n", t.tranche, g.join(", "));
+    }
+    text
+}

@@ -1,0 +1,231 @@
+//! `ipabs size SCENARIO --target A1=AAA | --target-el A=0.0005 | --target-bdr A=0.25`.
+
+use rust_decimal::Decimal;
+use std::time::Instant;
+
+use super::AppError;
+use super::rate::{grades_for, mc_options};
+use crate::cli::{SizeArgs, default_out_suffixed};
+use crate::money::Amount;
+use crate::montecarlo::simulate;
+use crate::report::{OutputDir, RunMetadata, table::thousands};
+use crate::structuring::breakeven::{largest_obligors, min_bdr, survives_obligor_defaults};
+use crate::structuring::overrides::parse_number;
+use crate::structuring::rating::{Method, simulate_cdr, tdr_table};
+use crate::structuring::sizing::{Outcome, Resizer, absolute_attachments, bisect_fen};
+use crate::structuring::{self, pct, tranche_index};
+
+enum Goal {
+    Grade { grade: String, tdr: f64, k: usize },
+    El(f64),
+    Bdr(f64),
+}
+
+fn split<'a>(flag: &str, arg: &'a str) -> Result<(&'a str, &'a str), AppError> {
+    arg.split_once('=')
+        .map(|(a, b)| (a.trim(), b.trim()))
+        .ok_or_else(|| AppError::Usage(format!("--{flag} `{arg}`: expected TRANCHE=VALUE")))
+}
+
+fn rate_value(flag: &str, text: &str) -> Result<f64, AppError> {
+    parse_number(text)
+        .and_then(|d| f64::try_from(d).ok())
+        .filter(|v| (0.0..=1.0).contains(v))
+        .ok_or_else(|| {
+            AppError::Usage(format!(
+                "--{flag}: expected a rate in [0, 1], found `{text}`"
+            ))
+        })
+}
+
+pub fn run(args: &SizeArgs) -> Result<String, AppError> {
+    let loaded = structuring::load(&args.scenario)?;
+    let deal = &loaded.deal;
+    let started = Instant::now();
+    let (flag, arg) = match (&args.target, &args.target_el, &args.target_bdr) {
+        (Some(t), None, None) => ("target", t),
+        (None, Some(t), None) => ("target-el", t),
+        (None, None, Some(t)) => ("target-bdr", t),
+        _ => {
+            return Err(AppError::Usage(
+                "give exactly one of --target TRANCHE=GRADE, --target-el TRANCHE=EL, --target-bdr TRANCHE=BDR".into(),
+            ));
+        }
+    };
+    let (name, value) = split(flag, arg)?;
+    let i = tranche_index(deal, name).map_err(|e| AppError::Usage(format!("--{flag}: {e}")))?;
+    let options = mc_options(deal, args.paths, args.seed)?;
+    let method = Method::parse(&args.method).ok_or_else(|| {
+        AppError::Usage(format!(
+            "--method: expected empirical, lognormal or multiplier, found `{}`",
+            args.method
+        ))
+    })?;
+    let goal = match flag {
+        "target" => {
+            let grades = grades_for(&args.grades, &loaded.config)?;
+            let g = grades
+                .iter()
+                .position(|g| g.grade == value)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = grades.iter().map(|g| g.grade.as_str()).collect();
+                    AppError::Usage(format!(
+                        "--target: no grade `{value}` (expected one of: {})",
+                        known.join(", ")
+                    ))
+                })?;
+            // The pool's default distribution does not depend on the tranche sizes: one run.
+            let (dist, _) =
+                simulate_cdr(deal, options, |_| {}).map_err(|_| AppError::Interrupted)?;
+            let row = &tdr_table(&dist, &grades)[g];
+            let tdr = row.get(method).ok_or_else(|| {
+                AppError::Usage(format!(
+                    "--target: grade {value} has no TDR by the {} method",
+                    method.name()
+                ))
+            })?;
+            Goal::Grade {
+                grade: value.to_string(),
+                tdr,
+                k: row.large_obligors,
+            }
+        }
+        "target-el" => Goal::El(rate_value(flag, value)?),
+        _ => Goal::Bdr(rate_value(flag, value)?),
+    };
+    let resizer = Resizer::new(deal).map_err(AppError::Usage)?;
+    let cfg = &loaded.config.breakeven;
+    let order = largest_obligors(deal);
+    // The measure at size s, and whether it meets the goal.
+    let measure = |s: i64| -> Result<(f64, bool), String> {
+        let d = resizer.deal(&args.scenario, &loaded.text, s)?;
+        Ok(match &goal {
+            Goal::Grade { tdr, k, .. } => {
+                let bdr = min_bdr(&d, cfg, i);
+                let k = (*k).min(order.len());
+                let survives = k == 0 || survives_obligor_defaults(&d, &order[..k])[i];
+                (bdr, bdr >= *tdr && survives)
+            }
+            Goal::Bdr(x) => {
+                let bdr = min_bdr(&d, cfg, i);
+                (bdr, bdr >= *x)
+            }
+            Goal::El(x) => {
+                let r = simulate(&d, options, |_, _| {}, |_| {}).map_err(|_| "interrupted")?;
+                let el = r.tranches[i].expected_loss;
+                (el, el <= *x)
+            }
+        })
+    };
+    let (lo, hi) = resizer.range_fen();
+    let outcome = bisect_fen(lo, hi, |s| measure(s).map(|m| m.1)).map_err(AppError::Usage)?;
+    let s_fen = match outcome {
+        Outcome::Found { s_fen } | Outcome::AllMeet { s_fen } | Outcome::Infeasible { s_fen } => {
+            s_fen
+        }
+    };
+    let (value_at, _) = measure(s_fen).map_err(AppError::Usage)?;
+    let measure_name = match &goal {
+        Goal::Grade { .. } | Goal::Bdr(_) => "lowest BDR",
+        Goal::El(_) => "expected loss",
+    };
+    let goal_text = match &goal {
+        Goal::Grade { grade, tdr, k } => format!(
+            "{name} rated {grade} or better ({} TDR {}, survives the {k} largest obligors)",
+            method.name(),
+            pct(*tdr, 3)
+        ),
+        Goal::El(x) => format!(
+            "{name} expected loss ≤ {} ({} paths, seed {})",
+            pct(*x, 4),
+            options.paths,
+            options.seed
+        ),
+        Goal::Bdr(x) => format!("{name} lowest BDR ≥ {}", pct(*x, 3)),
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let balances = resizer.balances(s_fen);
+    let mut sized: Vec<(String, Decimal)> = deal
+        .structure
+        .tranches
+        .iter()
+        .map(|t| (t.name.clone(), t.balance))
+        .collect();
+    for (k, b) in &balances {
+        sized[*k].1 = *b;
+    }
+    let total: Decimal = sized.iter().map(|(_, b)| *b).sum();
+    let mut text = format!("{} — sizing: {goal_text}\n", deal.name);
+    text += &match outcome {
+        Outcome::Found { .. } => format!(
+            "largest senior size meeting the target: {} ({measure_name} {}); one fen more does not meet it\n",
+            thousands(Decimal::new(s_fen, 2)),
+            fmt_measure(&goal, value_at)
+        ),
+        Outcome::AllMeet { .. } => format!(
+            "the target is met even with the subordinate at one fen: senior size {} ({measure_name} {})\n",
+            thousands(Decimal::new(s_fen, 2)),
+            fmt_measure(&goal, value_at)
+        ),
+        Outcome::Infeasible { .. } => format!(
+            "INFEASIBLE: the target is not met even at the smallest senior size searched ({}); best achievable {measure_name}: {}\n",
+            thousands(Decimal::new(s_fen, 2)),
+            fmt_measure(&goal, value_at)
+        ),
+    };
+    text += &format!(
+        "{:<8} {:>18} {:>18} {:>9} {:>14}\n",
+        "tranche", "scenario", "sized", "share", "subordination"
+    );
+    let mut below = total;
+    for (k, t) in deal.structure.tranches.iter().enumerate() {
+        below -= sized[k].1;
+        text += &format!(
+            "{:<8} {:>18} {:>18} {:>9} {:>14}\n",
+            t.name,
+            thousands(t.balance),
+            thousands(sized[k].1),
+            pct((sized[k].1 / total).to_f64(), 2),
+            pct((below / total).to_f64(), 2)
+        );
+    }
+    let target = default_out_suffixed(&args.scenario, &args.out, "size");
+    let out = OutputDir::create(&target)?;
+    if !matches!(outcome, Outcome::Infeasible { .. }) {
+        let src = resizer.text(&loaded.text, s_fen).map_err(AppError::Usage)?;
+        let src = absolute_attachments(&src, &args.scenario).map_err(AppError::Usage)?;
+        let header = format!(
+            "# Sized by `ipabs size` from {}: {goal_text}.\n",
+            args.scenario.display()
+        );
+        let src = header + &src;
+        // The copy must load as it will be found.
+        crate::scenario::load_text(&target.join("sized.toml"), &src)?;
+        out.text("sized.toml", &src)?;
+    }
+    out.json(
+        "size.json",
+        &serde_json::json!({
+            "deal": deal.name,
+            "metadata": RunMetadata::new(&args.scenario),
+            "goal": goal_text,
+            "outcome": match outcome { Outcome::Found{..} => "found", Outcome::AllMeet{..} => "met_at_largest_size", Outcome::Infeasible{..} => "infeasible" },
+            "senior_size": Decimal::new(s_fen, 2).to_string(),
+            "measure": measure_name,
+            "measure_value": value_at,
+            "tranches": sized.iter().map(|(n, b)| serde_json::json!({"tranche": n, "balance": b.to_string()})).collect::<Vec<_>>(),
+            "elapsed_seconds": elapsed,
+        }),
+    )?;
+    let written = out.commit()?;
+    text += &format!("({:.2} s) written to {}\n", elapsed, written.display());
+    Ok(text)
+}
+
+fn fmt_measure(goal: &Goal, v: f64) -> String {
+    match goal {
+        Goal::El(_) => pct(v, 4),
+        _ => pct(v, 3),
+    }
+}

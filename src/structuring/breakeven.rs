@@ -1,0 +1,665 @@
+//! Break-even default rate (BDR): the largest pool cumulative default rate X (defaulted
+//! principal / original pool balance) at which a tranche still receives all interest when due
+//! and all principal by the last payment date, found by bisection through the deterministic
+//! waterfall (`engine::run_path` with [`AssumptionEvents`]).
+//!
+//! **Defaults.** X is spread over the first N payment dates by a timing curve (weights `w_t`,
+//! summing to 1): even, front-loaded (`w_t ∝ N − t`) or back-loaded (`w_t ∝ t + 1`). The
+//! engine takes defaults as a fraction of the *performing* balance, so the target amount
+//! `X · w_t · B₀` is divided by the performing balance expected at the start of period t. In a
+//! deterministic run every asset defaults and prepays at the same pool-wide rates, so each
+//! asset's performing balance is its scheduled balance (no defaults, no prepayments) times the
+//! common survival `Π_{s<t} (1 − f_s)(1 − smm_s)`; the pool's is the scheduled pool balance
+//! times that survival. This is precomputed (no engine change); it differs from the engine's
+//! balance only by the fen rounding of each asset's amounts. A fraction above 1 is capped
+//! (the pool cannot lose more than it has), so very large X reach less than X.
+//!
+//! **Runs** use the `f64` engine (the same code as the exact decimal run, rounded to the fen at
+//! every step): a tranche passes when its principal repaid is within half a fen of its balance
+//! and no payment date leaves more than half a fen of interest unpaid. Obligor defaults and
+//! promisor defaults of `[assumptions]` are ignored (the CDR path is the only credit event);
+//! with support, every promisor pays; without, every promisor is in default from the start.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::deal::Deal;
+use crate::engine::deterministic::AssumptionEvents;
+use crate::engine::{CreditEvents, PoolPeriod, Prepared, Recorder, Scratch, run_path};
+use crate::money::Amount;
+use crate::waterfall::DealState;
+
+/// Interest or principal missing by more than this (yuan) fails a tranche.
+pub const PASS_EPSILON: f64 = 0.005;
+
+/// How defaults are spread over the first N payment dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    Even,
+    Front,
+    Back,
+}
+
+impl Timing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Timing::Even => "even",
+            Timing::Front => "front",
+            Timing::Back => "back",
+        }
+    }
+
+    /// Weights of the N periods, summing to 1.
+    pub fn weights(self, n: usize) -> Vec<f64> {
+        let raw: Vec<f64> = (0..n)
+            .map(|t| match self {
+                Timing::Even => 1.0,
+                Timing::Front => (n - t) as f64,
+                Timing::Back => (t + 1) as f64,
+            })
+            .collect();
+        let total: f64 = raw.iter().sum();
+        raw.into_iter().map(|w| w / total).collect()
+    }
+}
+
+/// Whether stresses are combined (every combination) or applied one at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    #[default]
+    All,
+    OneAtATime,
+}
+
+/// The stress set (`[breakeven]` in the scenario). The first value of each list is the base.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreakevenConfig {
+    /// Defaults fall on the first N payment dates [default: the dates on which the scheduled
+    /// pool balance is still above half the original].
+    pub periods: Option<usize>,
+    /// Multipliers of the recovery rates.
+    pub recovery_factors: Vec<f64>,
+    pub timings: Vec<Timing>,
+    /// Shifts of the assets' interest rates, basis points (negative lowers the yield).
+    pub spread_shifts_bp: Vec<f64>,
+    /// Multipliers of the prepayment rate.
+    pub cpr_factors: Vec<f64>,
+    pub combine: Combine,
+    /// Bisection stops when the bracket on X is narrower than this.
+    pub tolerance: f64,
+}
+
+impl Default for BreakevenConfig {
+    fn default() -> Self {
+        BreakevenConfig {
+            periods: None,
+            recovery_factors: vec![1.0, 0.8, 0.5],
+            timings: vec![Timing::Even, Timing::Front, Timing::Back],
+            spread_shifts_bp: vec![0.0, -25.0, -50.0],
+            cpr_factors: vec![1.0, 0.5, 1.5],
+            combine: Combine::All,
+            tolerance: 1e-6,
+        }
+    }
+}
+
+impl BreakevenConfig {
+    /// Checks the values; messages name the key.
+    pub fn check(&self) -> Result<(), String> {
+        let nonneg = |name: &str, v: &[f64]| -> Result<(), String> {
+            if v.is_empty() {
+                return Err(format!("breakeven.{name}: expected at least one value"));
+            }
+            match v.iter().find(|x| !x.is_finite() || **x < 0.0) {
+                Some(x) => Err(format!(
+                    "breakeven.{name}: expected factors of zero or more, found {x}"
+                )),
+                None => Ok(()),
+            }
+        };
+        nonneg("recovery_factors", &self.recovery_factors)?;
+        nonneg("cpr_factors", &self.cpr_factors)?;
+        if self.timings.is_empty() {
+            return Err("breakeven.timings: expected at least one of even, front, back".into());
+        }
+        if self.spread_shifts_bp.is_empty() || self.spread_shifts_bp.iter().any(|x| !x.is_finite())
+        {
+            return Err("breakeven.spread_shifts_bp: expected at least one number".into());
+        }
+        if self.periods == Some(0) {
+            return Err("breakeven.periods: expected at least 1".into());
+        }
+        if !(self.tolerance > 0.0 && self.tolerance < 0.1) {
+            return Err(format!(
+                "breakeven.tolerance: expected a value in (0, 0.1), found {}",
+                self.tolerance
+            ));
+        }
+        Ok(())
+    }
+
+    /// The stresses to run: every combination, or the base and each value alone.
+    pub fn stresses(&self) -> Vec<Stress> {
+        let base = Stress {
+            recovery_factor: self.recovery_factors[0],
+            timing: self.timings[0],
+            spread_bp: self.spread_shifts_bp[0],
+            cpr_factor: self.cpr_factors[0],
+        };
+        let mut out = Vec::new();
+        match self.combine {
+            Combine::All => {
+                for &r in &self.recovery_factors {
+                    for &t in &self.timings {
+                        for &s in &self.spread_shifts_bp {
+                            for &c in &self.cpr_factors {
+                                out.push(Stress {
+                                    recovery_factor: r,
+                                    timing: t,
+                                    spread_bp: s,
+                                    cpr_factor: c,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            Combine::OneAtATime => {
+                out.push(base);
+                for &r in &self.recovery_factors[1..] {
+                    out.push(Stress {
+                        recovery_factor: r,
+                        ..base
+                    });
+                }
+                for &t in &self.timings[1..] {
+                    out.push(Stress { timing: t, ..base });
+                }
+                for &s in &self.spread_shifts_bp[1..] {
+                    out.push(Stress {
+                        spread_bp: s,
+                        ..base
+                    });
+                }
+                for &c in &self.cpr_factors[1..] {
+                    out.push(Stress {
+                        cpr_factor: c,
+                        ..base
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// How many stress dimensions differ from the base (for the terminal summary).
+    pub fn distance_from_base(&self, s: &Stress) -> usize {
+        usize::from(s.recovery_factor != self.recovery_factors[0])
+            + usize::from(s.timing != self.timings[0])
+            + usize::from(s.spread_bp != self.spread_shifts_bp[0])
+            + usize::from(s.cpr_factor != self.cpr_factors[0])
+    }
+}
+
+/// One stress scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Stress {
+    pub recovery_factor: f64,
+    pub timing: Timing,
+    pub spread_bp: f64,
+    pub cpr_factor: f64,
+}
+
+impl Stress {
+    /// A short label: `recovery×0.8 front spread-25bp cpr×1.5`.
+    pub fn label(&self) -> String {
+        format!(
+            "recovery×{} {} spread{:+}bp cpr×{}",
+            self.recovery_factor,
+            self.timing.name(),
+            self.spread_bp,
+            self.cpr_factor
+        )
+    }
+}
+
+/// Per tranche: whether it got all interest when due and all principal.
+struct PassRecorder {
+    principal: Vec<f64>,
+    missed_interest: Vec<bool>,
+}
+
+impl Recorder<f64> for PassRecorder {
+    fn period_end(&mut self, _pool: &PoolPeriod<f64>, state: &DealState<f64>) {
+        for (i, t) in state.tranches.iter().enumerate() {
+            self.principal[i] += t.principal_paid;
+            if t.interest_shortfall > PASS_EPSILON {
+                self.missed_interest[i] = true;
+            }
+        }
+    }
+}
+
+/// Runs one stress at any X.
+pub struct Evaluator {
+    prep: Prepared<f64>,
+    events: AssumptionEvents,
+    /// Share of X falling in each period (zero after the first N).
+    weights: Vec<f64>,
+    /// Scheduled pool balance at the start of each period (no defaults, no prepayments).
+    scheduled: Vec<f64>,
+    smm: Vec<f64>,
+    tranche_original: Vec<f64>,
+    scratch: Scratch<f64>,
+}
+
+/// Scheduled pool balance at the start of each period.
+pub fn scheduled_balance(prep: &Prepared<f64>) -> Vec<f64> {
+    let mut out = vec![0.0; prep.periods];
+    for (a, start) in prep.asset_balance.iter().enumerate() {
+        let mut b = *start;
+        for (t, slot) in out.iter_mut().enumerate() {
+            *slot += b;
+            b *= 1.0 - prep.projection.principal_fraction[prep.projection.at(a, t)];
+        }
+    }
+    out
+}
+
+/// Default N: the payment dates on which the scheduled pool balance is above half the original.
+pub fn default_periods(prep: &Prepared<f64>) -> usize {
+    let s = scheduled_balance(prep);
+    let half = prep.original_pool_balance * 0.5;
+    s.iter().take_while(|b| **b > half).count().max(1)
+}
+
+/// The deal with its deterministic credit events reduced to the CDR path.
+fn base_deal(deal: &Deal) -> Deal {
+    let mut d = deal.clone();
+    d.assumptions.obligor_defaults.clear();
+    d.assumptions.support_default_period = vec![None; d.structure.supports.len()];
+    d
+}
+
+impl Evaluator {
+    /// `base` must be `Prepared::for_deal(deal)`.
+    pub fn new(
+        deal: &Deal,
+        base: &Prepared<f64>,
+        stress: &Stress,
+        support: bool,
+        periods: usize,
+    ) -> Self {
+        let d = base_deal(deal);
+        let mut events = AssumptionEvents::new(&d)
+            .scale_recovery(stress.recovery_factor)
+            .scale_prepayment(stress.cpr_factor);
+        if !support {
+            events = events.without_support();
+        }
+        let mut prep = base.clone();
+        if stress.spread_bp != 0.0 {
+            let shift = stress.spread_bp / 10_000.0;
+            for (a, asset) in deal.pool.assets.iter().enumerate() {
+                let r = asset.rate.to_f64();
+                if r <= 0.0 {
+                    continue;
+                }
+                let factor = (r + shift).max(0.0) / r;
+                for t in 0..prep.periods {
+                    let k = prep.projection.at(a, t);
+                    prep.projection.interest_fraction[k] *= factor;
+                }
+            }
+        }
+        let n = periods.min(prep.periods).max(1);
+        let mut weights = stress.timing.weights(n);
+        weights.resize(prep.periods, 0.0);
+        let smm = (0..prep.periods)
+            .map(|t| events.prepayment_rate(t))
+            .collect();
+        let scratch = Scratch::new(&prep, events.max_lag());
+        Evaluator {
+            scheduled: scheduled_balance(&prep),
+            tranche_original: deal
+                .structure
+                .tranches
+                .iter()
+                .map(|t| t.balance.to_f64())
+                .collect(),
+            prep,
+            events,
+            weights,
+            smm,
+            scratch,
+        }
+    }
+
+    /// Per-period default fractions of the performing balance that make the cumulative
+    /// defaults `x` × the original pool balance.
+    pub fn default_fractions(&self, x: f64) -> Vec<f64> {
+        let b0 = self.prep.original_pool_balance;
+        let mut survival = 1.0;
+        self.weights
+            .iter()
+            .enumerate()
+            .map(|(t, w)| {
+                let target = x * w * b0;
+                let performing = self.scheduled[t] * survival;
+                let f = if target > 0.0 && performing > 0.0 {
+                    (target / performing).min(1.0)
+                } else {
+                    0.0
+                };
+                survival *= (1.0 - f) * (1.0 - self.smm[t]);
+                f
+            })
+            .collect()
+    }
+
+    /// Which tranches receive everything at cumulative default rate `x`.
+    pub fn passes(&mut self, x: f64) -> Vec<bool> {
+        let events = self
+            .events
+            .clone()
+            .with_period_default_rates(self.default_fractions(x));
+        self.passes_with(&events)
+    }
+
+    fn passes_with(&mut self, events: &AssumptionEvents) -> Vec<bool> {
+        let n = self.tranche_original.len();
+        let mut rec = PassRecorder {
+            principal: vec![0.0; n],
+            missed_interest: vec![false; n],
+        };
+        run_path(&self.prep, events, &mut self.scratch, &mut rec);
+        (0..n)
+            .map(|i| {
+                !rec.missed_interest[i]
+                    && rec.principal[i] >= self.tranche_original[i] - PASS_EPSILON
+            })
+            .collect()
+    }
+
+    /// BDR of tranche `i` by bisection on X in [0, 1].
+    pub fn bdr(&mut self, i: usize, tolerance: f64) -> Bdr {
+        if !self.passes(0.0)[i] {
+            return Bdr {
+                value: 0.0,
+                note: BdrNote::FailsWithoutDefaults,
+            };
+        }
+        if self.passes(1.0)[i] {
+            return Bdr {
+                value: 1.0,
+                note: BdrNote::SurvivesTotalDefault,
+            };
+        }
+        let (mut lo, mut hi) = (0.0, 1.0);
+        while hi - lo > tolerance {
+            let mid = 0.5 * (lo + hi);
+            if self.passes(mid)[i] {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Bdr {
+            value: lo,
+            note: BdrNote::None,
+        }
+    }
+}
+
+/// A break-even rate and how the search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bdr {
+    pub value: f64,
+    pub note: BdrNote,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BdrNote {
+    None,
+    /// The tranche is short even with no defaults (BDR reported as 0).
+    FailsWithoutDefaults,
+    /// The tranche is paid in full even if the whole pool defaults (BDR reported as 1).
+    SurvivesTotalDefault,
+}
+
+impl BdrNote {
+    pub fn text(self) -> &'static str {
+        match self {
+            BdrNote::None => "",
+            BdrNote::FailsWithoutDefaults => "fails without defaults",
+            BdrNote::SurvivesTotalDefault => "survives total default",
+        }
+    }
+}
+
+/// One BDR: a tranche under a stress, with or without the shortfall support.
+#[derive(Debug, Clone, Serialize)]
+pub struct BdrRow {
+    pub tranche: String,
+    pub stress: String,
+    pub recovery_factor: f64,
+    pub timing: Timing,
+    pub spread_bp: f64,
+    pub cpr_factor: f64,
+    pub support: bool,
+    pub bdr: f64,
+    pub note: BdrNote,
+}
+
+/// The lowest BDR of a tranche over the stress set.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrancheMinimum {
+    pub tranche: String,
+    pub base_with_support: f64,
+    pub min_with_support: f64,
+    pub binding_stress_with_support: String,
+    pub base_without_support: f64,
+    pub min_without_support: f64,
+    pub binding_stress_without_support: String,
+}
+
+/// Everything `ipabs breakeven` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakevenResult {
+    /// Defaults fall on the first `periods` payment dates.
+    pub periods: usize,
+    pub tolerance: f64,
+    pub config: BreakevenConfig,
+    pub stresses: Vec<Stress>,
+    pub rows: Vec<BdrRow>,
+    pub minimum: Vec<TrancheMinimum>,
+}
+
+/// BDRs of the chosen tranches (all when `None`) under every stress, with and without support.
+pub fn breakeven(
+    deal: &Deal,
+    config: &BreakevenConfig,
+    tranches: Option<&[usize]>,
+) -> BreakevenResult {
+    let base: Prepared<f64> = Prepared::for_deal(deal);
+    let periods = config.periods.unwrap_or_else(|| default_periods(&base));
+    let stresses = config.stresses();
+    let chosen: Vec<usize> = tranches.map_or_else(
+        || (0..deal.structure.tranches.len()).collect(),
+        |t| t.to_vec(),
+    );
+    let jobs: Vec<(usize, bool)> = (0..stresses.len())
+        .flat_map(|s| [(s, true), (s, false)])
+        .collect();
+    let results: Vec<Vec<Bdr>> = jobs
+        .par_iter()
+        .map(|&(s, support)| {
+            let mut ev = Evaluator::new(deal, &base, &stresses[s], support, periods);
+            chosen
+                .iter()
+                .map(|&i| ev.bdr(i, config.tolerance))
+                .collect()
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for (&(s, support), bdrs) in jobs.iter().zip(&results) {
+        let st = &stresses[s];
+        for (&i, b) in chosen.iter().zip(bdrs) {
+            rows.push(BdrRow {
+                tranche: deal.structure.tranches[i].name.clone(),
+                stress: st.label(),
+                recovery_factor: st.recovery_factor,
+                timing: st.timing,
+                spread_bp: st.spread_bp,
+                cpr_factor: st.cpr_factor,
+                support,
+                bdr: b.value,
+                note: b.note,
+            });
+        }
+    }
+    let base_label = stresses[0].label();
+    let minimum = chosen
+        .iter()
+        .map(|&i| {
+            let name = &deal.structure.tranches[i].name;
+            let pick = |support: bool| {
+                let mine = rows
+                    .iter()
+                    .filter(|r| &r.tranche == name && r.support == support);
+                let base = mine
+                    .clone()
+                    .find(|r| r.stress == base_label)
+                    .map_or(f64::NAN, |r| r.bdr);
+                let min = mine
+                    .min_by(|a, b| a.bdr.total_cmp(&b.bdr))
+                    .expect("at least one stress");
+                (base, min.bdr, min.stress.clone())
+            };
+            let (bw, mw, sw) = pick(true);
+            let (bo, mo, so) = pick(false);
+            TrancheMinimum {
+                tranche: name.clone(),
+                base_with_support: bw,
+                min_with_support: mw,
+                binding_stress_with_support: sw,
+                base_without_support: bo,
+                min_without_support: mo,
+                binding_stress_without_support: so,
+            }
+        })
+        .collect();
+    BreakevenResult {
+        periods,
+        tolerance: config.tolerance,
+        config: config.clone(),
+        stresses,
+        rows,
+        minimum,
+    }
+}
+
+/// The lowest BDR of tranche `i` over the stress set, with the support.
+pub fn min_bdr(deal: &Deal, config: &BreakevenConfig, i: usize) -> f64 {
+    let r = breakeven_one_side(deal, config, i, true);
+    r.into_iter().fold(f64::INFINITY, f64::min)
+}
+
+/// BDRs of tranche `i` under every stress, with or without support.
+pub fn breakeven_one_side(
+    deal: &Deal,
+    config: &BreakevenConfig,
+    i: usize,
+    support: bool,
+) -> Vec<f64> {
+    let base: Prepared<f64> = Prepared::for_deal(deal);
+    let periods = config.periods.unwrap_or_else(|| default_periods(&base));
+    config
+        .stresses()
+        .par_iter()
+        .map(|s| {
+            Evaluator::new(deal, &base, s, support, periods)
+                .bdr(i, config.tolerance)
+                .value
+        })
+        .collect()
+}
+
+/// Which tranches survive the default, at the first payment date and with zero recovery, of
+/// the given obligors (no other defaults; prepayments as assumed; support as in the scenario).
+pub fn survives_obligor_defaults(deal: &Deal, obligors: &[usize]) -> Vec<bool> {
+    let mut d = base_deal(deal);
+    d.assumptions.cdr = vec![0.0];
+    for &o in obligors {
+        d.assumptions
+            .obligor_defaults
+            .push(crate::deal::ObligorDefault {
+                obligor: o,
+                period: 0,
+            });
+    }
+    for a in d.pool.assets.iter_mut() {
+        if obligors.contains(&a.obligor) {
+            a.recovery_rate = Some(0.0);
+        }
+    }
+    let prep: Prepared<f64> = Prepared::for_deal(&d);
+    let events = AssumptionEvents::new(&d);
+    let n = d.structure.tranches.len();
+    let mut scratch = Scratch::new(&prep, events.max_lag());
+    let mut rec = PassRecorder {
+        principal: vec![0.0; n],
+        missed_interest: vec![false; n],
+    };
+    run_path(&prep, &events, &mut scratch, &mut rec);
+    d.structure
+        .tranches
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            !rec.missed_interest[i] && rec.principal[i] >= t.balance.to_f64() - PASS_EPSILON
+        })
+        .collect()
+}
+
+/// Obligors by outstanding balance, largest first.
+pub fn largest_obligors(deal: &Deal) -> Vec<usize> {
+    let mut exposure = vec![rust_decimal::Decimal::ZERO; deal.pool.obligors.len()];
+    for a in &deal.pool.assets {
+        exposure[a.obligor] += a.balance;
+    }
+    let mut order: Vec<usize> = (0..exposure.len()).collect();
+    order.sort_by(|a, b| exposure[*b].cmp(&exposure[*a]).then(a.cmp(b)));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_weights_sum_to_one() {
+        for t in [Timing::Even, Timing::Front, Timing::Back] {
+            let w = t.weights(5);
+            assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        assert!(Timing::Front.weights(3)[0] > Timing::Front.weights(3)[2]);
+        assert!(Timing::Back.weights(3)[0] < Timing::Back.weights(3)[2]);
+    }
+
+    #[test]
+    fn stress_sets() {
+        let c = BreakevenConfig::default();
+        assert_eq!(c.stresses().len(), 81);
+        let one = BreakevenConfig {
+            combine: Combine::OneAtATime,
+            ..c
+        };
+        assert_eq!(one.stresses().len(), 9);
+        assert_eq!(one.distance_from_base(&one.stresses()[0]), 0);
+    }
+}

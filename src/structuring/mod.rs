@@ -1,0 +1,62 @@
+//! Structuring tools: parameter sweeps, break-even default rates, implied ratings and tranche
+//! sizing, all built on the one waterfall (`engine::run_path`) and the Monte Carlo driver.
+
+pub mod breakeven;
+pub mod config;
+pub mod overrides;
+pub mod rating;
+pub mod sizing;
+pub mod sweep;
+
+use std::path::Path;
+
+use crate::deal::Deal;
+use crate::scenario::ScenarioError;
+
+/// A scenario as the structuring commands need it: its text (for overrides), the validated
+/// deal and the structuring sections.
+pub struct Loaded {
+    pub text: String,
+    pub deal: Deal,
+    pub config: config::StructuringConfig,
+}
+
+/// Reads, validates and reads the structuring sections of a scenario file.
+pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let deal = crate::scenario::load_text(path, &text)?;
+    let config = config::read(path, &text)?;
+    Ok(Loaded { text, deal, config })
+}
+
+/// Index of the tranche called `name`, or a message listing the tranches.
+pub fn tranche_index(deal: &Deal, name: &str) -> Result<usize, String> {
+    deal.structure
+        .tranches
+        .iter()
+        .position(|t| t.name == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = deal
+                .structure
+                .tranches
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect();
+            format!(
+                "no tranche named \"{name}\" (expected one of: {})",
+                known.join(", ")
+            )
+        })
+}
+
+/// `12.3456%` style percentage for tables.
+pub fn pct(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{:.*}%", decimals, x * 100.0)
+    } else {
+        "-".into()
+    }
+}

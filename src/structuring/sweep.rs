@@ -1,0 +1,196 @@
+//! Sweeps: the deal run at every point of a grid of scenario values, with the same seed at
+//! every point (common random numbers: each path's draws do not depend on the parameters, so
+//! differences between points are the parameters' effect, not noise).
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::path::Path;
+
+use super::overrides::{KeyPath, Literal, apply};
+use crate::deal::Deal;
+use crate::money::Amount;
+use crate::montecarlo::{Interrupted, McOptions, simulate};
+use crate::results::run_cashflow;
+use crate::scenario::ScenarioError;
+
+/// The keys and their values; points are the Cartesian product, first key outermost.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub keys: Vec<KeyPath>,
+    pub values: Vec<Vec<Decimal>>,
+}
+
+/// A grid point that does not validate: which values, and the scenario error.
+#[derive(Debug)]
+pub enum GridError {
+    /// A key or value that cannot be written into the scenario.
+    Key(String),
+    /// The scenario with these values is invalid.
+    Invalid { point: String, error: ScenarioError },
+}
+
+impl Grid {
+    pub fn points(&self) -> Vec<Vec<usize>> {
+        let mut out = vec![vec![]];
+        for vals in &self.values {
+            out = out
+                .into_iter()
+                .flat_map(|p| {
+                    (0..vals.len()).map(move |k| {
+                        let mut q = p.clone();
+                        q.push(k);
+                        q
+                    })
+                })
+                .collect();
+        }
+        out
+    }
+
+    pub fn describe(&self, point: &[usize]) -> String {
+        self.keys
+            .iter()
+            .zip(point)
+            .map(|(k, &i)| format!("{}={}", k.text, self.values_at(k, i, point)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn values_at(&self, key: &KeyPath, i: usize, _point: &[usize]) -> Decimal {
+        let k = self.keys.iter().position(|x| x == key).unwrap_or(0);
+        self.values[k][i].normalize()
+    }
+
+    /// Loads the deal at every point (all validated before anything runs).
+    pub fn deals(&self, path: &Path, text: &str) -> Result<Vec<(Vec<usize>, Deal)>, GridError> {
+        self.points()
+            .into_iter()
+            .map(|p| {
+                let edits: Vec<(KeyPath, Literal)> = self
+                    .keys
+                    .iter()
+                    .zip(&p)
+                    .enumerate()
+                    .map(|(k, (key, &i))| (key.clone(), Literal::Number(self.values[k][i])))
+                    .collect();
+                let edited = apply(text, &edits).map_err(GridError::Key)?;
+                let deal = crate::scenario::load_text(path, &edited).map_err(|error| {
+                    GridError::Invalid {
+                        point: self.describe(&p),
+                        error,
+                    }
+                })?;
+                Ok((p, deal))
+            })
+            .collect()
+    }
+}
+
+/// One grid point and tranche.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRow {
+    pub point: usize,
+    /// The keys' values at this point, in key order.
+    pub values: Vec<f64>,
+    pub tranche: String,
+    pub expected_loss: f64,
+    pub probability_of_loss: f64,
+    pub wal_years: f64,
+    pub yield_at_par: f64,
+    pub pool_cdr_p50: f64,
+    pub pool_cdr_p95: f64,
+    pub pool_cdr_p99: f64,
+}
+
+/// Runs one deal: the Monte Carlo (`options`) or the deterministic case.
+pub fn run_point(
+    deal: &Deal,
+    options: Option<McOptions>,
+    point: usize,
+    values: &[f64],
+    progress: impl FnMut(u64),
+) -> Result<Vec<SweepRow>, Interrupted> {
+    let nan_or = |x: Option<f64>| x.unwrap_or(f64::NAN);
+    match options {
+        Some(options) => {
+            let r = simulate(deal, options, |_, _| {}, progress)?;
+            let cdr = &r.pool.cumulative_default_rate;
+            Ok(r.tranches
+                .iter()
+                .map(|t| SweepRow {
+                    point,
+                    values: values.to_vec(),
+                    tranche: t.tranche.clone(),
+                    expected_loss: t.expected_loss,
+                    probability_of_loss: t.probability_of_loss,
+                    wal_years: nan_or(t.wal_years.as_ref().map(|d| d.mean)),
+                    yield_at_par: nan_or(t.yield_at_par.as_ref().map(|d| d.mean)),
+                    pool_cdr_p50: cdr.p50,
+                    pool_cdr_p95: cdr.p95,
+                    pool_cdr_p99: cdr.p99,
+                })
+                .collect())
+        }
+        None => {
+            let run = run_cashflow(deal);
+            let cdr = run.pool.last().map_or(0.0, |p| p.cumulative_default_rate);
+            Ok(run
+                .metrics
+                .iter()
+                .map(|m| SweepRow {
+                    point,
+                    values: values.to_vec(),
+                    tranche: m.tranche.clone(),
+                    expected_loss: m.loss_rate,
+                    probability_of_loss: if m.principal_loss.to_f64() > 0.005 {
+                        1.0
+                    } else {
+                        0.0
+                    },
+                    wal_years: m.wal_years,
+                    yield_at_par: nan_or(m.yield_at_par),
+                    pool_cdr_p50: cdr,
+                    pool_cdr_p95: cdr,
+                    pool_cdr_p99: cdr,
+                })
+                .collect())
+        }
+    }
+}
+
+/// The tranche metrics a sweep reports (CSV column, chart title).
+pub const METRICS: [(&str, &str); 4] = [
+    ("expected_loss", "expected loss"),
+    ("probability_of_loss", "probability of loss"),
+    ("wal_years", "WAL (years)"),
+    ("yield_at_par", "yield at par"),
+];
+
+impl SweepRow {
+    pub fn metric(&self, name: &str) -> f64 {
+        match name {
+            "expected_loss" => self.expected_loss,
+            "probability_of_loss" => self.probability_of_loss,
+            "wal_years" => self.wal_years,
+            "yield_at_par" => self.yield_at_par,
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// `z[row = value of key 2][column = value of key 1]` of a metric for one tranche.
+pub fn heatmap_matrix(
+    grid: &Grid,
+    rows: &[SweepRow],
+    tranche: &str,
+    metric: &str,
+) -> Vec<Vec<f64>> {
+    let (nx, ny) = (grid.values[0].len(), grid.values[1].len());
+    let mut z = vec![vec![f64::NAN; nx]; ny];
+    for r in rows.iter().filter(|r| r.tranche == tranche) {
+        // Points are in order: key 1 outermost.
+        let (ix, iy) = (r.point / ny, r.point % ny);
+        z[iy][ix] = r.metric(metric);
+    }
+    z
+}
