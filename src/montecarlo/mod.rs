@@ -79,8 +79,8 @@ pub fn simulate(
         .expect("thread pool");
     let chunks = options.paths.div_ceil(CHUNK as u64);
     let batch = (threads * 4) as u64;
-    // Grows with the paths run (one row of numbers per path), never reserved up front.
-    let mut rows: Vec<f64> = Vec::new();
+    // One row of numbers per path; reserved up to 4 M paths, grown beyond.
+    let mut rows: Vec<f64> = Vec::with_capacity(options.paths.min(4_000_000) as usize * width);
     let mut pool_fan = FanHistogram::new(deal.period_ends.len());
     let mut senior_fan = FanHistogram::new(deal.period_ends.len());
     let mut first_chunk = 0;
@@ -114,7 +114,8 @@ pub fn simulate(
         .cloned()
         .zip(setup.tranche_original.iter().copied())
         .collect();
-    let (pool_stats, tranche_stats) = summarise(&rows, width, &tranches, deal.pool.obligors.len());
+    let (pool_stats, tranche_stats) =
+        pool.install(|| summarise(&rows, width, &tranches, deal.pool.obligors.len()));
     Ok(McResults {
         paths: options.paths,
         seed: options.seed,
