@@ -19,6 +19,8 @@ pub enum Command {
     Cashflow(CashflowArgs),
     /// Run the base case and a Monte Carlo of correlated defaults through the same waterfall.
     Run(RunArgs),
+    /// Redraw the charts, report.html (and results.xlsx) of a run's output folder.
+    Chart(crate::commands::chart::ChartArgs),
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +42,8 @@ pub struct RunArgs {
     /// No progress bar and no terminal report.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub report: crate::commands::chart::RunReportFlags,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ fn main() {
         Command::Validate(args) => commands::validate::run(args).map(|s| (s, false)),
         Command::Cashflow(args) => commands::cashflow::run(args).map(|s| (s, args.quiet)),
         Command::Run(args) => commands::run::run(args).map(|s| (s, args.quiet)),
+        Command::Chart(args) => commands::chart::run(args).map(|s| (s, false)),
     };
     match result {
         Ok((text, quiet)) => {

@@ -1,6 +1,7 @@
 //! One file per subcommand, each with its own `run()`; [`AppError`] decides the exit code.
 
 pub mod cashflow;
+pub mod chart;
 pub mod run;
 pub mod validate;
 
