@@ -228,6 +228,8 @@ pub struct Dist {
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
+    #[serde(default)]
+    pub p99_9: Option<f64>,
 }
 
 /// Everything a run saved that charts and reports use.

@@ -320,9 +320,7 @@ fn payments(run: &RunFiles) -> StackedBars {
             *s += v;
         }
     }
-    series.push(
-        Series::new("次级收益及剩余 subordinate return + residual", sub).with_color(2 * k + 1),
-    );
+    series.push(Series::new("次级收益 sub return + residual", sub).with_color(2 * k + 1));
     StackedBars {
         title: title("payments"),
         x_title: "支付日 Payment date".into(),
@@ -341,10 +339,13 @@ const CDR_BINS: usize = 60;
 fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
     let values = &run.paths.pool_cdr;
     let d = &run.mc.pool.cumulative_default_rate;
-    let mut hi = values
+    let max = values
         .iter()
         .filter(|v| v.is_finite())
         .fold(0.0f64, |m, v| m.max(f64::from(*v)));
+    // The axis stops a little past the 99.9th percentile so the body of the distribution is
+    // readable; the few paths beyond it are counted in the legend.
+    let mut hi = d.p99_9.map_or(max, |p| (p * 1.15).min(max));
     let shown_breakeven: Vec<&(String, f64)> = run
         .breakeven
         .iter()
@@ -353,13 +354,20 @@ fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
     for (_, b) in &shown_breakeven {
         hi = hi.max(*b);
     }
-    // A round upper edge a little above the largest value.
+    // A round upper edge a little above the largest value shown.
     let hi = ((hi * 1.02).max(0.01) * 100.0).ceil() / 100.0;
     let width = hi / CDR_BINS as f64;
     let mut counts = vec![0u64; CDR_BINS];
+    let mut beyond = 0u64;
     for v in values.iter().filter(|v| v.is_finite()) {
-        let b = ((f64::from(*v) / width) as usize).min(CDR_BINS - 1);
-        counts[b] += 1;
+        let b = (f64::from(*v) / width) as usize;
+        if b < CDR_BINS {
+            counts[b] += 1;
+        } else if f64::from(*v) <= hi {
+            counts[CDR_BINS - 1] += 1;
+        } else {
+            beyond += 1;
+        }
     }
     let total = values.len().max(1) as f64;
     let mut markers = vec![
@@ -377,7 +385,18 @@ fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
         title: title("pool_default_distribution"),
         x_title: "累计违约率 Cumulative default rate".into(),
         y_title: "路径占比 Share of paths".into(),
-        name: format!("{} 条路径 paths", run.paths.rows),
+        name: if beyond > 0 {
+            format!(
+                "{} 条路径 paths ({} beyond axis)",
+                chart::format_number(run.paths.rows as f64, 0),
+                chart::format_number(beyond as f64, 0)
+            )
+        } else {
+            format!(
+                "{} 条路径 paths",
+                chart::format_number(run.paths.rows as f64, 0)
+            )
+        },
         bin_edges: (0..=CDR_BINS).map(|k| k as f64 * width).collect(),
         counts: counts.iter().map(|c| *c as f64 / total).collect(),
         x_kind: ValueKind::Percent,
@@ -399,7 +418,12 @@ fn tranche_loss(run: &RunFiles, log: Option<bool>) -> GroupedBars {
             let values = mc.map_or(vec![f64::NAN, f64::NAN], |m| {
                 vec![m.expected_loss, m.probability_of_loss]
             });
-            Series::new(t.tranche.clone(), values).with_color(i)
+            let name = if values.iter().all(|v| *v == 0.0) {
+                format!("{} (无损失 no loss)", t.tranche)
+            } else {
+                t.tranche.clone()
+            };
+            Series::new(name, values).with_color(i)
         })
         .collect();
     let positive = chart_range(series.iter().flat_map(|s| s.values.iter().copied()));
@@ -479,7 +503,11 @@ fn loss_exceedance(run: &RunFiles) -> ExceedanceCurve {
         .zip(curves)
         .enumerate()
         .map(|(i, (name, points))| ExceedanceSeries {
-            name,
+            name: if points.iter().all(|p| p.1 == 0.0) {
+                format!("{name} (无损失 no loss)")
+            } else {
+                name
+            },
             points,
             color: Some(i),
         })
