@@ -466,7 +466,7 @@ pub fn exceedance_points(losses: &[f32]) -> Vec<(f64, f64)> {
     let mut above = vec![0u64; steps + 2];
     for v in losses {
         let v = f64::from(*v);
-        if !(v > 0.0) {
+        if v.is_nan() || v <= 0.0 {
             continue;
         }
         let m = ((v * steps as f64).ceil() as usize).min(steps + 1);
