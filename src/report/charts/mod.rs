@@ -620,14 +620,15 @@ mod tests {
 
     #[test]
     fn exceedance_counts_strictly_greater() {
-        let losses = [0.0f32, 0.0, 0.1, 0.5, 1.0];
+        // Exactly representable in f32, and on the grid.
+        let losses = [0.0f32, 0.0, 0.25, 0.5, 1.0];
         let pts = exceedance_points(&losses);
         assert_eq!(pts.len(), EXCEEDANCE_STEPS + 1);
         assert_eq!(pts[0], (0.0, 3.0 / 5.0));
-        // x = 0.1: only 0.5 and 1.0 are strictly above.
+        // x = 0.25: only 0.5 and 1.0 are strictly above.
         let at = |x: f64| pts[(x * EXCEEDANCE_STEPS as f64).round() as usize].1;
-        assert_eq!(at(0.1), 2.0 / 5.0);
-        assert_eq!(at(0.099), 3.0 / 5.0);
+        assert_eq!(at(0.25), 2.0 / 5.0);
+        assert_eq!(at(0.248), 3.0 / 5.0);
         assert_eq!(at(0.5), 1.0 / 5.0);
         assert_eq!(at(1.0), 0.0);
         // Non-increasing.
