@@ -184,6 +184,32 @@ fn dedup(formats: &[ChartFormat]) -> Vec<ChartFormat> {
     out
 }
 
+/// The report step of `ipabs run` on its staging folder; returns a line for the terminal
+/// report (empty when nothing was asked for).
+pub fn run_reports(staging: &Path, report: &RunReportFlags) -> Result<String, AppError> {
+    if report.no_charts && !report.flags.xlsx {
+        return Ok(String::new());
+    }
+    let started = Instant::now();
+    let w = write_reports(staging, &report.flags, !report.no_charts)?;
+    let n: usize = w.charts.iter().map(|c| c.files.len()).sum();
+    let mut files: Vec<&str> = Vec::new();
+    if n > 0 {
+        files.push("charts/");
+    }
+    if w.html.is_some() {
+        files.push(REPORT_HTML);
+    }
+    if w.xlsx.is_some() {
+        files.push(RESULTS_XLSX);
+    }
+    Ok(format!(
+        "reports: {} ({n} chart files) in {:.2} s\n",
+        files.join(", "),
+        started.elapsed().as_secs_f64()
+    ))
+}
+
 pub fn run(args: &ChartArgs) -> Result<String, AppError> {
     let started = Instant::now();
     let written = write_reports(&args.output_dir, &args.flags, true)?;

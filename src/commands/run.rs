@@ -75,14 +75,8 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let elapsed = started.elapsed().as_secs_f64();
     writer.finish(&out, &results.columns, results.seed)?;
     montecarlo::write(&out, &deal.name, &results, &meta, elapsed)?;
-    let report = &args.report;
-    let reports = if !report.no_charts || report.flags.xlsx {
-        let started = Instant::now();
-        let w = super::chart::write_reports(out.staging(), &report.flags, !report.no_charts)?;
-        Some((w, started.elapsed().as_secs_f64()))
-    } else {
-        None
-    };
+    // Charts, report.html and results.xlsx from the files just written, before the commit.
+    let reports = super::chart::run_reports(out.staging(), &args.report)?;
     let written = out.commit()?;
 
     let mut text = format!(
@@ -99,23 +93,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         results.paths as f64 / elapsed.max(1e-9)
     );
     text += &table::monte_carlo_report(&results);
-    if let Some((w, secs)) = reports {
-        let n: usize = w.charts.iter().map(|c| c.files.len()).sum();
-        let mut files: Vec<&str> = Vec::new();
-        if n > 0 {
-            files.push("charts/");
-        }
-        if w.html.is_some() {
-            files.push(super::chart::REPORT_HTML);
-        }
-        if w.xlsx.is_some() {
-            files.push(super::chart::RESULTS_XLSX);
-        }
-        text += &format!(
-            "reports: {} ({n} chart files) in {secs:.2} s\n",
-            files.join(", ")
-        );
-    }
+    text += &reports;
     text += &format!("written to {}\n", written.display());
     Ok(text)
 }
