@@ -115,6 +115,45 @@ fn json_text(key: &str, v: &serde_json::Value) -> String {
     }
 }
 
+/// Display order of known summary keys; unknown keys follow in name order.
+const KEY_ORDER: [&str; 20] = [
+    "balance",
+    "appraised_value",
+    "assets",
+    "obligors",
+    "ip_items",
+    "wac",
+    "wam_months",
+    "wal_years",
+    "top1_share",
+    "top5_share",
+    "weighted_ltv",
+    "weighted_pd",
+    "sector_mix",
+    "ip_kind_mix",
+    "cdr",
+    "cpr",
+    "recovery_rate",
+    "recovery_lag_months",
+    "obligor_defaults",
+    "support_default_period",
+];
+
+/// The entries of a summary object in display order.
+fn ordered(map: &serde_json::Map<String, serde_json::Value>) -> Vec<(&String, &serde_json::Value)> {
+    let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+    entries.sort_by_key(|(k, _)| {
+        (
+            KEY_ORDER
+                .iter()
+                .position(|o| o == k)
+                .unwrap_or(KEY_ORDER.len()),
+            (*k).clone(),
+        )
+    });
+    entries
+}
+
 /// Labels for known summary keys.
 fn label(key: &str) -> String {
     let l = match key {
@@ -258,7 +297,7 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
             s.periods_run.to_string(),
         ),
     ];
-    for (k, v) in &s.assumptions {
+    for (k, v) in ordered(&s.assumptions) {
         deal.push((format!("基准假设 {}", label(k)), json_text(k, v)));
     }
     deal.push((
@@ -283,9 +322,8 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
 
     // Pool summary.
     html.push_str("<h2>资产池概要 Pool summary</h2>\n");
-    let pool: Vec<(String, String)> = s
-        .pool
-        .iter()
+    let pool: Vec<(String, String)> = ordered(&s.pool)
+        .into_iter()
         .map(|(k, v)| (label(k), json_text(k, v)))
         .collect();
     kv_table(&mut html, &pool);
