@@ -27,6 +27,8 @@ pub enum Command {
     Rate(RateArgs),
     /// Largest senior size meeting a rating, expected-loss or break-even target.
     Size(SizeArgs),
+    /// Redraw the charts, report.html (and results.xlsx) of a run's output folder.
+    Chart(crate::commands::chart::ChartArgs),
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +50,8 @@ pub struct RunArgs {
     /// No progress bar and no terminal report.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub report: crate::commands::chart::RunReportFlags,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ fn main() {
         Command::Breakeven(args) => commands::breakeven::run(args).map(|s| (s, args.quiet)),
         Command::Rate(args) => commands::rate::run(args).map(|s| (s, args.quiet)),
         Command::Size(args) => commands::size::run(args).map(|s| (s, args.quiet)),
+        Command::Chart(args) => commands::chart::run(args).map(|s| (s, false)),
     };
     match result {
         Ok((text, quiet)) => {

@@ -136,7 +136,7 @@ fn run_writes_monte_carlo_results_for_every_shipped_scenario() {
         let assert = cargo_bin_cmd!("ipabs")
             .arg("run")
             .arg(&scenario)
-            .args(["--paths", "3000", "--seed", "11", "--out"])
+            .args(["--paths", "3000", "--seed", "11", "--no-charts", "--out"])
             .arg(&out)
             .assert()
             .success();
@@ -166,6 +166,19 @@ fn run_writes_monte_carlo_results_for_every_shipped_scenario() {
             .unwrap();
         assert!((mean - reported).abs() < 1e-6, "{mean} vs {reported}");
         assert!(out.join("summary.json").is_file());
+        // Break-even rates and implied grades of this run, for the charts and the report.
+        let rating = json(&out.join("rating.json"));
+        let breakeven = json(&out.join("breakeven.json"));
+        let tranches = summary["tranches"].as_array().unwrap().len();
+        assert_eq!(
+            rating["result"]["tranches"].as_array().unwrap().len(),
+            tranches
+        );
+        assert_eq!(
+            breakeven["result"]["minimum"].as_array().unwrap().len(),
+            tranches
+        );
+        assert!(stdout.contains("Implied grades"), "{stdout}");
     }
 }
 
@@ -179,7 +192,15 @@ fn run_results_do_not_depend_on_the_thread_count() {
         cargo_bin_cmd!("ipabs")
             .arg("run")
             .arg(scenario)
-            .args(["--paths", "10000", "--threads", threads, "--quiet", "--out"])
+            .args([
+                "--paths",
+                "10000",
+                "--threads",
+                threads,
+                "--quiet",
+                "--no-charts",
+                "--out",
+            ])
             .arg(&out)
             .assert()
             .success();

@@ -38,13 +38,7 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     out.csv("breakeven.csv", &result.rows)?;
     out.json(
         "breakeven.json",
-        &serde_json::json!({
-            "deal": deal.name,
-            "metadata": RunMetadata::new(&args.scenario),
-            "definition": "BDR = largest cumulative default rate (defaulted principal / original pool balance) at which the tranche receives all interest when due and all principal by the last payment date",
-            "elapsed_seconds": elapsed,
-            "result": result,
-        }),
+        &document(deal, &RunMetadata::new(&args.scenario), elapsed, &result),
     )?;
     let written = out.commit()?;
     let mut text = format!(
@@ -57,6 +51,22 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     text += &report(&result, &config);
     text += &format!("written to {}\n", written.display());
     Ok(text)
+}
+
+/// The content of `breakeven.json` (also written by `ipabs run`).
+pub fn document(
+    deal: &crate::deal::Deal,
+    meta: &RunMetadata,
+    elapsed: f64,
+    result: &BreakevenResult,
+) -> serde_json::Value {
+    serde_json::json!({
+        "deal": deal.name,
+        "metadata": meta,
+        "definition": "BDR = largest cumulative default rate (defaulted principal / original pool balance) at which the tranche receives all interest when due and all principal by the last payment date",
+        "elapsed_seconds": elapsed,
+        "result": result,
+    })
 }
 
 /// The terminal tables: the minimum per tranche, then the base and single stresses.

@@ -2,6 +2,7 @@
 
 pub mod breakeven;
 pub mod cashflow;
+pub mod chart;
 pub mod rate;
 pub mod run;
 pub mod size;

@@ -104,12 +104,7 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
     let out = OutputDir::create(&target)?;
     out.json(
         "rating.json",
-        &serde_json::json!({
-            "deal": deal.name,
-            "metadata": RunMetadata::new(&args.scenario),
-            "elapsed_seconds": elapsed,
-            "result": result,
-        }),
+        &document(deal, &RunMetadata::new(&args.scenario), elapsed, &result),
     )?;
     let written = out.commit()?;
     let mut text = format!(
@@ -119,6 +114,47 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
     text += &report(&result);
     text += &format!("written to {}\n", written.display());
     Ok(text)
+}
+
+/// The content of `rating.json` (also written by `ipabs run`).
+pub fn document(
+    deal: &crate::deal::Deal,
+    meta: &RunMetadata,
+    elapsed: f64,
+    result: &RatingResult,
+) -> serde_json::Value {
+    serde_json::json!({
+        "deal": deal.name,
+        "metadata": meta,
+        "elapsed_seconds": elapsed,
+        "result": result,
+    })
+}
+
+/// One line per tranche: the implied grade by each TDR method, with and without support.
+pub fn grade_lines(r: &RatingResult) -> String {
+    let mut text = String::new();
+    for t in &r.tranches {
+        let grades = |list: &[crate::structuring::rating::Awarded]| {
+            list.iter()
+                .map(|g| {
+                    format!(
+                        "{} {}",
+                        g.method.name(),
+                        g.grade.as_deref().unwrap_or("below scale")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        text += &format!(
+            "  {:<6} {}  (standalone: {})\n",
+            t.tranche,
+            grades(&t.implied),
+            grades(&t.standalone)
+        );
+    }
+    text
 }
 
 fn opt_pct(x: Option<f64>) -> String {

@@ -23,7 +23,10 @@ fn install_interrupt_handler() {
 }
 
 pub fn run(args: &RunArgs) -> Result<String, AppError> {
-    let deal = crate::scenario::load(&args.scenario)?;
+    let loaded = crate::structuring::load(&args.scenario)?;
+    let deal = &loaded.deal;
+    let grades = super::rate::grades_for(&None, &loaded.config)?;
+    let loss_table = super::rate::loss_table_for(&None, &loaded.config)?;
     let options = McOptions {
         paths: args.paths.unwrap_or(deal.simulation.paths),
         seed: args.seed.unwrap_or(deal.simulation.seed),
@@ -36,8 +39,8 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let meta = RunMetadata::new(&args.scenario);
     let target = default_out(&args.scenario, &args.out);
     let out = OutputDir::create(&target)?;
-    let base = run_cashflow(&deal);
-    cashflow::write(&out, &deal, &base, &meta)?;
+    let base = run_cashflow(deal);
+    cashflow::write(&out, deal, &base, &meta)?;
 
     let bar = ProgressBar::with_draw_target(Some(options.paths), ProgressDrawTarget::hidden());
     bar.set_style(
@@ -48,16 +51,20 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let started = Instant::now();
     let mut writer = PathsWriter::create(
         &out,
-        crate::montecarlo::path::column_names(&names(&deal)).len(),
+        crate::montecarlo::path::column_names(&names(deal)).len(),
     )?;
+    let width = crate::montecarlo::path::column_names(&names(deal)).len();
     let mut write_error: Option<ReportError> = None;
+    // The pool CDR of every path, for the target default rates of the implied rating.
+    let mut pool_cdr: Vec<f64> = Vec::new();
     let results = simulate(
-        &deal,
+        deal,
         options,
         |_, rows| {
             if write_error.is_none() {
                 write_error = writer.write_rows(rows).err();
             }
+            pool_cdr.extend(rows.chunks_exact(width).map(|r| r[0]));
         },
         |done| {
             // Only runs longer than a second get a bar.
@@ -75,6 +82,29 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let elapsed = started.elapsed().as_secs_f64();
     writer.finish(&out, &results.columns, results.seed)?;
     montecarlo::write(&out, &deal.name, &results, &meta, elapsed)?;
+    // Break-even default rates (deterministic, milliseconds) and the implied rating from this
+    // run's pool CDR distribution, so charts and report.html can show them.
+    let dist = crate::structuring::rating::CdrDistribution::new(pool_cdr);
+    let rating = crate::structuring::rating::rate(
+        deal,
+        &loaded.config.breakeven,
+        grades,
+        loss_table,
+        &dist,
+        &results,
+    );
+    let breakeven = crate::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    out.csv("breakeven.csv", &breakeven.rows)?;
+    out.json(
+        "breakeven.json",
+        &super::breakeven::document(deal, &meta, 0.0, &breakeven),
+    )?;
+    out.json(
+        "rating.json",
+        &super::rate::document(deal, &meta, 0.0, &rating),
+    )?;
+    // Charts, report.html and results.xlsx from the files just written, before the commit.
+    let reports = super::chart::run_reports(out.staging(), &args.report)?;
     let written = out.commit()?;
 
     let mut text = format!(
@@ -91,6 +121,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         results.paths as f64 / elapsed.max(1e-9)
     );
     text += &table::monte_carlo_report(&results);
+    text += "\nImplied grades (highest grade whose target default rate ≤ the tranche's lowest break-even rate):\n";
+    text += &super::rate::grade_lines(&rating);
+    text += &reports;
     text += &format!("written to {}\n", written.display());
     Ok(text)
 }

@@ -2,8 +2,11 @@
 //! into place only when every file is complete.
 
 pub mod cashflow;
+pub mod charts;
+pub mod html;
 pub mod montecarlo;
 pub mod table;
+pub mod xlsx;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -1,0 +1,684 @@
+//! Every chart of a run, drawn from the files saved in its output folder.
+//!
+//! Charts are built only from saved results ([`RunFiles`]): the base-case CSVs and summary, the
+//! Monte Carlo summaries and `paths.bin`. Nothing here simulates. Charts are written to
+//! `<out>/charts/<stem>.png|svg` ([`CHARTS`] lists the stems and titles).
+
+pub mod inputs;
+
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+use crate::chart::{
+    self, AmountUnit, ChartError, ChartFormat, ChartOptions, ExceedanceCurve, ExceedanceSeries,
+    FanChart, FanSeries, GroupedBars, Heatmap, HistogramChart, LineChart, Marker, Series,
+    StackedArea, StackedBars, ValueKind,
+};
+pub use inputs::{InputError, RunFiles};
+
+/// Sub-folder of an output folder holding the charts.
+pub const CHARTS_DIR: &str = "charts";
+
+/// File stem and title of every chart a run gets, in report order.
+pub const CHARTS: [(&str, &str); 7] = [
+    (
+        "tranche_balances",
+        "各档证券余额 Tranche balances (base case)",
+    ),
+    (
+        "collections",
+        "资产池回收款来源 Collections by source (base case)",
+    ),
+    ("payments", "各期分配 Cash paid by recipient (base case)"),
+    (
+        "pool_default_distribution",
+        "资产池累计违约率分布 Pool cumulative default rate (Monte Carlo)",
+    ),
+    (
+        "tranche_loss",
+        "预期损失与损失概率 Tranche expected loss and probability of loss",
+    ),
+    (
+        "loss_exceedance",
+        "损失超越概率 Tranche loss exceedance curves",
+    ),
+    (
+        "balance_fan",
+        "资产池与优先级余额分布 Pool and senior balance fan (Monte Carlo)",
+    ),
+];
+
+/// How charts are drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSettings {
+    /// Formats to write (PNG and/or SVG).
+    pub formats: Vec<ChartFormat>,
+    /// Unit for amounts.
+    pub unit: AmountUnit,
+    /// Log scale for the expected-loss bars: `None` picks it when values span over two decades.
+    pub log_loss: Option<bool>,
+    /// Image size in pixels.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Default for ChartSettings {
+    /// PNG and SVG, 1600×1000, amounts in 万元.
+    fn default() -> Self {
+        ChartSettings {
+            formats: vec![ChartFormat::Png, ChartFormat::Svg],
+            unit: AmountUnit::Wan,
+            log_loss: None,
+            width: 1600,
+            height: 1000,
+        }
+    }
+}
+
+impl ChartSettings {
+    fn options(&self, formats: Vec<ChartFormat>) -> ChartOptions {
+        ChartOptions {
+            formats,
+            width: self.width,
+            height: self.height,
+            unit: self.unit,
+        }
+    }
+}
+
+/// One chart written: its stem, title and files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartFile {
+    pub stem: &'static str,
+    pub title: String,
+    pub files: Vec<PathBuf>,
+}
+
+enum Spec {
+    Line(LineChart),
+    Area(StackedArea),
+    Bars(StackedBars),
+    Hist(HistogramChart),
+    Grouped(GroupedBars),
+    Exceed(ExceedanceCurve),
+    Fan(FanChart),
+}
+
+impl Spec {
+    fn draw(&self, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBuf>, ChartError> {
+        match self {
+            Spec::Line(c) => chart::line_chart(c, stem, opts),
+            Spec::Area(c) => chart::stacked_area(c, stem, opts),
+            Spec::Bars(c) => chart::stacked_bars(c, stem, opts),
+            Spec::Hist(c) => chart::histogram(c, stem, opts),
+            Spec::Grouped(c) => chart::grouped_bars(c, stem, opts),
+            Spec::Exceed(c) => chart::exceedance_curve(c, stem, opts),
+            Spec::Fan(c) => chart::fan_chart(c, stem, opts),
+        }
+    }
+}
+
+/// Draws every chart of a run into `out_dir` (created if needed); returns them in report order.
+/// Charts and formats are drawn in parallel.
+pub fn render_all(
+    run: &RunFiles,
+    out_dir: &Path,
+    settings: &ChartSettings,
+) -> Result<Vec<ChartFile>, ChartError> {
+    std::fs::create_dir_all(out_dir).map_err(|source| ChartError::Io {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let specs = build_specs(run, settings);
+    let tasks: Vec<(usize, ChartFormat)> = (0..specs.len())
+        .flat_map(|i| settings.formats.iter().map(move |f| (i, *f)))
+        .collect();
+    let written: Vec<Vec<PathBuf>> = tasks
+        .par_iter()
+        .map(|&(i, format)| {
+            let stem = out_dir.join(CHARTS[i].0);
+            specs[i].draw(&stem, &settings.options(vec![format]))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(CHARTS
+        .iter()
+        .enumerate()
+        .map(|(i, (stem, title))| ChartFile {
+            stem,
+            title: title.to_string(),
+            files: tasks
+                .iter()
+                .zip(&written)
+                .filter(|((j, _), _)| *j == i)
+                .flat_map(|(_, files)| files.iter().cloned())
+                .collect(),
+        })
+        .collect())
+}
+
+fn build_specs(run: &RunFiles, settings: &ChartSettings) -> Vec<Spec> {
+    let (exceedance, histogram) =
+        rayon::join(|| loss_exceedance(run), || pool_default_distribution(run));
+    vec![
+        Spec::Line(tranche_balances(run)),
+        Spec::Area(collections(run)),
+        Spec::Bars(payments(run)),
+        Spec::Hist(histogram),
+        Spec::Grouped(tranche_loss(run, settings.log_loss)),
+        Spec::Exceed(exceedance),
+        Spec::Fan(balance_fan(run)),
+    ]
+}
+
+fn title(stem: &str) -> String {
+    CHARTS
+        .iter()
+        .find(|(s, _)| *s == stem)
+        .map_or_else(String::new, |(_, t)| t.to_string())
+}
+
+/// Per-period values of `f` over the rows of period `1..=periods`.
+fn per_period<R>(
+    rows: &[R],
+    periods: usize,
+    period: impl Fn(&R) -> usize,
+    value: impl Fn(&R) -> f64,
+) -> Vec<f64> {
+    let mut out = vec![0.0; periods];
+    for r in rows {
+        if let Some(v) = period(r).checked_sub(1).and_then(|p| out.get_mut(p)) {
+            *v += value(r);
+        }
+    }
+    out
+}
+
+fn nonzero(s: &Series) -> bool {
+    s.values.iter().any(|v| v.abs() > 0.005)
+}
+
+/// Keeps series with any amount; keeps the first if all are zero (a chart needs one series).
+fn drop_empty(series: Vec<Series>) -> Vec<Series> {
+    let first = series.first().cloned();
+    let kept: Vec<Series> = series.into_iter().filter(nonzero).collect();
+    if kept.is_empty() {
+        first.into_iter().collect()
+    } else {
+        kept
+    }
+}
+
+/// Tranche balances on the closing date and after each payment date, one line per tranche.
+fn tranche_balances(run: &RunFiles) -> LineChart {
+    let dates = run.dates();
+    let mut x_labels = vec![run.summary.closing_date.clone()];
+    x_labels.extend(dates.iter().cloned());
+    let series = run
+        .summary
+        .tranches
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let closing = per_period(
+                &run.tranches
+                    .iter()
+                    .filter(|r| r.tranche == t.tranche)
+                    .collect::<Vec<_>>(),
+                dates.len(),
+                |r| r.period,
+                |r| r.closing_balance,
+            );
+            let mut values = vec![t.original_balance];
+            values.extend(closing);
+            Series::new(t.tranche.clone(), values).with_color(i)
+        })
+        .collect();
+    LineChart {
+        title: title("tranche_balances"),
+        x_title: "支付日 Payment date".into(),
+        y_title: "余额 Balance".into(),
+        x_labels,
+        series,
+        y_kind: ValueKind::Amount,
+    }
+}
+
+/// Pool collections per payment date by source, plus support drawn.
+fn collections(run: &RunFiles) -> StackedArea {
+    let n = run.pool.len();
+    let col = |f: fn(&inputs::PoolRow) -> f64| per_period(&run.pool, n, |r| r.period, f);
+    let support = per_period(
+        &run.accounts
+            .iter()
+            .filter(|a| a.account.starts_with("support_drawn:"))
+            .collect::<Vec<_>>(),
+        n,
+        |a| a.period,
+        |a| a.movement,
+    );
+    let series = vec![
+        Series::new("利息 interest", col(|r| r.interest)).with_color(0),
+        Series::new(
+            "计划本金 scheduled principal",
+            col(|r| r.scheduled_principal),
+        )
+        .with_color(1),
+        Series::new("提前还款 prepayment", col(|r| r.prepayment)).with_color(2),
+        Series::new("违约回收 recovery", col(|r| r.recovery)).with_color(3),
+        Series::new("清仓回购 clean-up call", col(|r| r.sold_at_clean_up_call)).with_color(4),
+        Series::new("差额支付 support drawn", support).with_color(5),
+    ];
+    StackedArea {
+        title: title("collections"),
+        x_title: "支付日 Payment date".into(),
+        y_title: "回收款 Collections".into(),
+        x_labels: run.dates(),
+        series: drop_empty(series),
+        y_kind: ValueKind::Amount,
+    }
+}
+
+/// Cash paid per payment date: fees and taxes, each tranche's interest and principal, the
+/// subordinate's return and residual.
+fn payments(run: &RunFiles) -> StackedBars {
+    let n = run.pool.len();
+    let k = run.summary.tranches.len();
+    let mut series = vec![
+        Series::new(
+            "税费 fees & taxes",
+            per_period(&run.fees, n, |r| r.period, |r| r.paid),
+        )
+        .with_color(2 * k),
+    ];
+    let mut sub = vec![0.0; n];
+    for (i, t) in run.summary.tranches.iter().enumerate() {
+        let mine: Vec<&inputs::TrancheRow> = run
+            .tranches
+            .iter()
+            .filter(|r| r.tranche == t.tranche)
+            .collect();
+        series.push(
+            Series::new(
+                format!("{} 利息 interest", t.tranche),
+                per_period(&mine, n, |r| r.period, |r| r.interest_paid),
+            )
+            .with_color(k + i),
+        );
+        series.push(
+            Series::new(
+                format!("{} 本金 principal", t.tranche),
+                per_period(&mine, n, |r| r.period, |r| r.principal_paid),
+            )
+            .with_color(i),
+        );
+        for (s, v) in sub.iter_mut().zip(per_period(
+            &mine,
+            n,
+            |r| r.period,
+            |r| r.subordinate_return + r.residual,
+        )) {
+            *s += v;
+        }
+    }
+    series.push(Series::new("次级收益 sub return + residual", sub).with_color(2 * k + 1));
+    StackedBars {
+        title: title("payments"),
+        x_title: "支付日 Payment date".into(),
+        y_title: "分配金额 Cash paid".into(),
+        categories: run.dates(),
+        series: drop_empty(series),
+        y_kind: ValueKind::Amount,
+    }
+}
+
+/// Bins of the pool cumulative default rate histogram.
+const CDR_BINS: usize = 60;
+
+/// Histogram of the pool cumulative default rate over paths, with mean, percentile and
+/// break-even markers.
+fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
+    let values = &run.paths.pool_cdr;
+    let d = &run.mc.pool.cumulative_default_rate;
+    let max = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(f64::from(*v)));
+    // The axis stops a little past the 99.9th percentile so the body of the distribution is
+    // readable; the few paths beyond it are counted in the legend.
+    let mut hi = d.p99_9.map_or(max, |p| (p * 1.15).min(max));
+    let shown_breakeven: Vec<&(String, f64)> = run
+        .breakeven
+        .iter()
+        .filter(|(_, b)| b.is_finite() && *b >= 0.0 && *b <= 1.0)
+        .collect();
+    for (_, b) in &shown_breakeven {
+        hi = hi.max(*b);
+    }
+    // A round upper edge a little above the largest value shown.
+    let hi = ((hi * 1.02).max(0.01) * 100.0).ceil() / 100.0;
+    let width = hi / CDR_BINS as f64;
+    let mut counts = vec![0u64; CDR_BINS];
+    let mut beyond = 0u64;
+    for v in values.iter().filter(|v| v.is_finite()) {
+        let b = (f64::from(*v) / width) as usize;
+        if b < CDR_BINS {
+            counts[b] += 1;
+        } else if f64::from(*v) <= hi {
+            counts[CDR_BINS - 1] += 1;
+        } else {
+            beyond += 1;
+        }
+    }
+    let total = values.len().max(1) as f64;
+    let mut markers = vec![
+        Marker::new("均值 mean", d.mean),
+        Marker::new("P50", d.p50),
+        Marker::new("P95", d.p95),
+        Marker::new("P99", d.p99),
+    ];
+    markers.extend(
+        shown_breakeven
+            .iter()
+            .map(|(t, b)| Marker::new(format!("{t} BDR"), *b)),
+    );
+    HistogramChart {
+        title: title("pool_default_distribution"),
+        x_title: "累计违约率 Cumulative default rate".into(),
+        y_title: "路径占比 Share of paths".into(),
+        name: if beyond > 0 {
+            format!(
+                "{} 条路径 paths ({} beyond axis)",
+                chart::format_number(run.paths.rows as f64, 0),
+                chart::format_number(beyond as f64, 0)
+            )
+        } else {
+            format!(
+                "{} 条路径 paths",
+                chart::format_number(run.paths.rows as f64, 0)
+            )
+        },
+        bin_edges: (0..=CDR_BINS).map(|k| k as f64 * width).collect(),
+        counts: counts.iter().map(|c| *c as f64 / total).collect(),
+        x_kind: ValueKind::Percent,
+        y_kind: ValueKind::Percent,
+        markers,
+        color: Some(9),
+    }
+}
+
+/// Expected loss and probability of loss per tranche as grouped bars.
+fn tranche_loss(run: &RunFiles, log: Option<bool>) -> GroupedBars {
+    let series: Vec<Series> = run
+        .summary
+        .tranches
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mc = run.mc_tranches.iter().find(|m| m.tranche == t.tranche);
+            let values = mc.map_or(vec![f64::NAN, f64::NAN], |m| {
+                vec![m.expected_loss, m.probability_of_loss]
+            });
+            let name = if values.iter().all(|v| *v == 0.0) {
+                format!("{} (无损失 no loss)", t.tranche)
+            } else {
+                t.tranche.clone()
+            };
+            Series::new(name, values).with_color(i)
+        })
+        .collect();
+    let positive = chart_range(series.iter().flat_map(|s| s.values.iter().copied()));
+    let log_y = log.unwrap_or(matches!(positive, Some((lo, hi)) if hi / lo > 100.0));
+    GroupedBars {
+        title: title("tranche_loss"),
+        x_title: String::new(),
+        y_title: if log_y {
+            "概率/损失率 (对数) Rate, log scale".into()
+        } else {
+            "概率/损失率 Rate".into()
+        },
+        categories: vec![
+            "预期损失 Expected loss".into(),
+            "损失概率 Probability of loss".into(),
+        ],
+        series,
+        y_kind: ValueKind::Percent,
+        log_y,
+        value_labels: true,
+    }
+}
+
+fn chart_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// Loss-rate grid steps of the exceedance curves (x = k / STEPS).
+const EXCEEDANCE_STEPS: usize = 500;
+
+/// `(x, P(loss > x))` on the grid x = k / EXCEEDANCE_STEPS, 0 ≤ x ≤ 1; one pass, no sort.
+pub fn exceedance_points(losses: &[f32]) -> Vec<(f64, f64)> {
+    let steps = EXCEEDANCE_STEPS;
+    // above[m] = paths whose loss exceeds exactly the grid points 0..m.
+    let mut above = vec![0u64; steps + 2];
+    for v in losses {
+        let v = f64::from(*v);
+        if v.is_nan() || v <= 0.0 {
+            continue;
+        }
+        let m = ((v * steps as f64).ceil() as usize).min(steps + 1);
+        // Guard against rounding: grid point m-1 must be below v.
+        let m = if m > 0 && (m - 1) as f64 / steps as f64 >= v {
+            m - 1
+        } else {
+            m
+        };
+        above[m] += 1;
+    }
+    let n = losses.len().max(1) as f64;
+    let mut points = Vec::with_capacity(steps + 1);
+    // Paths exceeding grid point k: those with m > k.
+    let mut exceed: u64 = above.iter().sum::<u64>() - above[0];
+    for k in 0..=steps {
+        points.push((k as f64 / steps as f64, exceed as f64 / n));
+        exceed -= above[k + 1];
+    }
+    points
+}
+
+/// One exceedance curve per tranche, log probability axis.
+fn loss_exceedance(run: &RunFiles) -> ExceedanceCurve {
+    let names = run.tranche_names();
+    let curves: Vec<Vec<(f64, f64)>> = run
+        .paths
+        .tranche_loss
+        .par_iter()
+        .map(|col| exceedance_points(col))
+        .collect();
+    let series = names
+        .into_iter()
+        .zip(curves)
+        .enumerate()
+        .map(|(i, (name, points))| ExceedanceSeries {
+            name: if points.iter().all(|p| p.1 == 0.0) {
+                format!("{name} (无损失 no loss)")
+            } else {
+                name
+            },
+            points,
+            color: Some(i),
+        })
+        .collect::<Vec<_>>();
+    let any_positive = series.iter().any(|s| s.points.iter().any(|p| p.1 > 0.0));
+    ExceedanceCurve {
+        title: title("loss_exceedance"),
+        x_title: "损失率 Loss rate x".into(),
+        y_title: "超过 x 的概率 P(loss > x)".into(),
+        series,
+        x_kind: ValueKind::Percent,
+        log_y: any_positive,
+    }
+}
+
+/// Fans of the performing pool balance and the senior balance per payment period.
+fn balance_fan(run: &RunFiles) -> FanChart {
+    let fan = |rows: &[inputs::FanRow]| -> FanSeries {
+        FanSeries {
+            name: String::new(),
+            p5: rows.iter().map(|r| r.p5).collect(),
+            p25: rows.iter().map(|r| r.p25).collect(),
+            median: rows.iter().map(|r| r.p50).collect(),
+            p75: rows.iter().map(|r| r.p75).collect(),
+            p95: rows.iter().map(|r| r.p95).collect(),
+            color: None,
+        }
+    };
+    // Periods after every path has ended add nothing: stop after the last non-zero one.
+    let live =
+        |rows: &[inputs::FanRow]| rows.iter().rposition(|r| r.p95 > 0.0).map_or(0, |p| p + 1);
+    let n = run
+        .pool_fan
+        .len()
+        .min(run.senior_fan.len())
+        .min((live(&run.pool_fan).max(live(&run.senior_fan)) + 1).max(1));
+    let mut pool = fan(&run.pool_fan[..n]);
+    pool.name = "资产池余额 pool balance".into();
+    pool.color = Some(4);
+    let mut senior = fan(&run.senior_fan[..n]);
+    senior.name = "优先级余额 senior balance".into();
+    senior.color = Some(0);
+    FanChart {
+        title: title("balance_fan"),
+        x_title: "支付期 Payment period".into(),
+        y_title: "余额 Balance".into(),
+        x_labels: run.pool_fan[..n]
+            .iter()
+            .map(|r| r.period.to_string())
+            .collect(),
+        series: vec![pool, senior],
+        y_kind: ValueKind::Amount,
+    }
+}
+
+/// A two-key sensitivity grid for [`sweep_heatmap`].
+#[derive(Debug, Clone, Copy)]
+pub struct SweepGrid<'a> {
+    /// Chart title.
+    pub title: &'a str,
+    /// Column key: axis title (without unit), values left to right, and what they are.
+    pub x_title: &'a str,
+    pub x_values: &'a [f64],
+    pub x_kind: ValueKind,
+    /// Row key: axis title, values bottom to top, and what they are.
+    pub y_title: &'a str,
+    pub y_values: &'a [f64],
+    pub y_kind: ValueKind,
+    /// Result: colour-scale title and `z[row][column]` (one row per y value, one entry per x
+    /// value; NaN = no result, drawn grey), and what the values are.
+    pub z_title: &'a str,
+    pub z: &'a [Vec<f64>],
+    pub z_kind: ValueKind,
+}
+
+/// Draws a sensitivity heat map of a two-key sweep to `out_stem.png` / `out_stem.svg` (as
+/// `settings.formats` ask) and returns the files written. Cells are annotated with their value
+/// for grids up to 12×12.
+pub fn sweep_heatmap(
+    grid: &SweepGrid<'_>,
+    out_stem: &Path,
+    settings: &ChartSettings,
+) -> Result<Vec<PathBuf>, ChartError> {
+    if grid.z.len() != grid.y_values.len() || grid.z.iter().any(|r| r.len() != grid.x_values.len())
+    {
+        return Err(ChartError::InvalidData(format!(
+            "sweep heat map: z must be {} rows of {} values",
+            grid.y_values.len(),
+            grid.x_values.len()
+        )));
+    }
+    let spec = Heatmap {
+        title: grid.title.to_string(),
+        x_title: grid.x_title.to_string(),
+        y_title: grid.y_title.to_string(),
+        z_title: grid.z_title.to_string(),
+        x_values: grid.x_values.to_vec(),
+        y_values: grid.y_values.to_vec(),
+        z: grid.z.to_vec(),
+        x_kind: grid.x_kind,
+        y_kind: grid.y_kind,
+        z_kind: grid.z_kind,
+    };
+    chart::heatmap(&spec, out_stem, &settings.options(settings.formats.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exceedance_counts_strictly_greater() {
+        // Exactly representable in f32, and on the grid.
+        let losses = [0.0f32, 0.0, 0.25, 0.5, 1.0];
+        let pts = exceedance_points(&losses);
+        assert_eq!(pts.len(), EXCEEDANCE_STEPS + 1);
+        assert_eq!(pts[0], (0.0, 3.0 / 5.0));
+        // x = 0.25: only 0.5 and 1.0 are strictly above.
+        let at = |x: f64| pts[(x * EXCEEDANCE_STEPS as f64).round() as usize].1;
+        assert_eq!(at(0.25), 2.0 / 5.0);
+        assert_eq!(at(0.248), 3.0 / 5.0);
+        assert_eq!(at(0.5), 1.0 / 5.0);
+        assert_eq!(at(1.0), 0.0);
+        // Non-increasing.
+        assert!(pts.windows(2).all(|w| w[1].1 <= w[0].1));
+    }
+
+    #[test]
+    fn exceedance_matches_brute_force() {
+        let losses: Vec<f32> = (0..997).map(|k| ((k * 37) % 1000) as f32 / 999.0).collect();
+        let pts = exceedance_points(&losses);
+        for (x, p) in pts.iter().step_by(7) {
+            let brute =
+                losses.iter().filter(|v| f64::from(**v) > *x).count() as f64 / losses.len() as f64;
+            assert_eq!(*p, brute, "x = {x}");
+        }
+    }
+
+    #[test]
+    fn heatmap_checks_shape_and_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ChartSettings {
+            formats: vec![ChartFormat::Svg],
+            width: 400,
+            height: 300,
+            ..ChartSettings::default()
+        };
+        let z = vec![vec![0.01, 0.02], vec![0.03, f64::NAN], vec![0.0, 0.1]];
+        let mut grid = SweepGrid {
+            title: "A3 预期损失 expected loss",
+            x_title: "违约率 CDR",
+            x_values: &[0.02, 0.04],
+            x_kind: ValueKind::Percent,
+            y_title: "回收率 recovery",
+            y_values: &[0.1, 0.2, 0.3],
+            y_kind: ValueKind::Percent,
+            z_title: "EL",
+            z: &z,
+            z_kind: ValueKind::Percent,
+        };
+        let files = sweep_heatmap(&grid, &dir.path().join("sweep"), &settings).unwrap();
+        assert_eq!(files, [dir.path().join("sweep.svg")]);
+        let svg = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(svg.contains("A3 预期损失 expected loss"));
+        grid.y_values = &[0.1];
+        assert!(sweep_heatmap(&grid, &dir.path().join("bad"), &settings).is_err());
+    }
+
+    #[test]
+    fn per_period_sums_by_period() {
+        let rows = [(1usize, 2.0), (2, 3.0), (2, 4.0), (9, 1.0)];
+        assert_eq!(per_period(&rows, 3, |r| r.0, |r| r.1), vec![2.0, 7.0, 0.0]);
+    }
+}
