@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use crate::chart::{
     self, AmountUnit, ChartError, ChartFormat, ChartOptions, ExceedanceCurve, ExceedanceSeries,
-    FanChart, FanSeries, GroupedBars, Heatmap, HistogramChart, LineChart, Marker, Series,
-    StackedArea, StackedBars, ValueKind,
+    FanChart, FanSeries, GroupedBars, HistogramChart, LineChart, Marker, Series, StackedArea,
+    StackedBars, ValueKind,
 };
 pub use inputs::{InputError, RunFiles};
 
@@ -563,57 +563,6 @@ fn balance_fan(run: &RunFiles) -> FanChart {
     }
 }
 
-/// A two-key sensitivity grid for [`sweep_heatmap`].
-#[derive(Debug, Clone, Copy)]
-pub struct SweepGrid<'a> {
-    /// Chart title.
-    pub title: &'a str,
-    /// Column key: axis title (without unit), values left to right, and what they are.
-    pub x_title: &'a str,
-    pub x_values: &'a [f64],
-    pub x_kind: ValueKind,
-    /// Row key: axis title, values bottom to top, and what they are.
-    pub y_title: &'a str,
-    pub y_values: &'a [f64],
-    pub y_kind: ValueKind,
-    /// Result: colour-scale title and `z[row][column]` (one row per y value, one entry per x
-    /// value; NaN = no result, drawn grey), and what the values are.
-    pub z_title: &'a str,
-    pub z: &'a [Vec<f64>],
-    pub z_kind: ValueKind,
-}
-
-/// Draws a sensitivity heat map of a two-key sweep to `out_stem.png` / `out_stem.svg` (as
-/// `settings.formats` ask) and returns the files written. Cells are annotated with their value
-/// for grids up to 12×12.
-pub fn sweep_heatmap(
-    grid: &SweepGrid<'_>,
-    out_stem: &Path,
-    settings: &ChartSettings,
-) -> Result<Vec<PathBuf>, ChartError> {
-    if grid.z.len() != grid.y_values.len() || grid.z.iter().any(|r| r.len() != grid.x_values.len())
-    {
-        return Err(ChartError::InvalidData(format!(
-            "sweep heat map: z must be {} rows of {} values",
-            grid.y_values.len(),
-            grid.x_values.len()
-        )));
-    }
-    let spec = Heatmap {
-        title: grid.title.to_string(),
-        x_title: grid.x_title.to_string(),
-        y_title: grid.y_title.to_string(),
-        z_title: grid.z_title.to_string(),
-        x_values: grid.x_values.to_vec(),
-        y_values: grid.y_values.to_vec(),
-        z: grid.z.to_vec(),
-        x_kind: grid.x_kind,
-        y_kind: grid.y_kind,
-        z_kind: grid.z_kind,
-    };
-    chart::heatmap(&spec, out_stem, &settings.options(settings.formats.clone()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,36 +593,6 @@ mod tests {
                 losses.iter().filter(|v| f64::from(**v) > *x).count() as f64 / losses.len() as f64;
             assert_eq!(*p, brute, "x = {x}");
         }
-    }
-
-    #[test]
-    fn heatmap_checks_shape_and_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = ChartSettings {
-            formats: vec![ChartFormat::Svg],
-            width: 400,
-            height: 300,
-            ..ChartSettings::default()
-        };
-        let z = vec![vec![0.01, 0.02], vec![0.03, f64::NAN], vec![0.0, 0.1]];
-        let mut grid = SweepGrid {
-            title: "A3 预期损失 expected loss",
-            x_title: "违约率 CDR",
-            x_values: &[0.02, 0.04],
-            x_kind: ValueKind::Percent,
-            y_title: "回收率 recovery",
-            y_values: &[0.1, 0.2, 0.3],
-            y_kind: ValueKind::Percent,
-            z_title: "EL",
-            z: &z,
-            z_kind: ValueKind::Percent,
-        };
-        let files = sweep_heatmap(&grid, &dir.path().join("sweep"), &settings).unwrap();
-        assert_eq!(files, [dir.path().join("sweep.svg")]);
-        let svg = std::fs::read_to_string(&files[0]).unwrap();
-        assert!(svg.contains("A3 预期损失 expected loss"));
-        grid.y_values = &[0.1];
-        assert!(sweep_heatmap(&grid, &dir.path().join("bad"), &settings).is_err());
     }
 
     #[test]
