@@ -35,12 +35,8 @@ pub enum Command {
 pub struct RunArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// Number of Monte Carlo paths [default: `simulation.paths` of the scenario].
-    #[arg(long)]
-    pub paths: Option<u64>,
-    /// Random seed [default: `simulation.seed` of the scenario].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -92,12 +88,8 @@ pub struct SweepArgs {
     /// tranches.A1.balance, fees.manager.rate) and a list `0.1,0.2` or range `0.1:0.5:0.1`.
     #[arg(long = "vary", required = true)]
     pub vary: Vec<String>,
-    /// Monte Carlo paths per grid point [default: `simulation.paths`].
-    #[arg(long)]
-    pub paths: Option<u64>,
-    /// Random seed, the same at every grid point [default: `simulation.seed`].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
     /// Run the deterministic waterfall (the `[assumptions]`) instead of the Monte Carlo.
     #[arg(long)]
     pub deterministic: bool,
@@ -132,12 +124,8 @@ pub struct BreakevenArgs {
 pub struct RateArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// Monte Carlo paths [default: `simulation.paths`].
-    #[arg(long)]
-    pub paths: Option<u64>,
-    /// Random seed [default: `simulation.seed`].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
     /// Grade table CSV (grade,default_probability,multiplier,large_obligors) [default:
     /// `rating.grades`, or the shipped table].
     #[arg(long)]
@@ -170,12 +158,8 @@ pub struct SizeArgs {
     /// TDR method for --target: empirical, lognormal or multiplier.
     #[arg(long, default_value = "lognormal")]
     pub method: String,
-    /// Monte Carlo paths [default: `simulation.paths`].
-    #[arg(long)]
-    pub paths: Option<u64>,
-    /// Random seed [default: `simulation.seed`].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
     /// Grade table CSV for --target [default: `rating.grades`, or the shipped table].
     #[arg(long)]
     pub grades: Option<PathBuf>,
@@ -199,6 +183,17 @@ pub fn default_out_suffixed(
             .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("output").join(format!("{stem}-{suffix}"))
     })
+}
+
+/// Monte Carlo size and seed, shared by every command that simulates.
+#[derive(Debug, Args)]
+pub struct SimulationArgs {
+    /// Monte Carlo paths [default: `simulation.paths` of the scenario].
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Random seed; the same seed gives the same paths [default: `simulation.seed` of the scenario].
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// `output/<scenario stem>` unless `--out` says otherwise.

@@ -84,7 +84,7 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
     let deal = &loaded.deal;
     let grades = grades_for(&args.grades, &loaded.config)?;
     let loss_table = loss_table_for(&args.loss_table, &loaded.config)?;
-    let options = mc_options(deal, args.paths, args.seed)?;
+    let options = mc_options(deal, args.simulation.paths, args.simulation.seed)?;
     let started = Instant::now();
     let bar = progress_bar(options.paths, args.quiet);
     let (dist, mc) =

@@ -28,8 +28,8 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let grades = super::rate::grades_for(&None, &loaded.config)?;
     let loss_table = super::rate::loss_table_for(&None, &loaded.config)?;
     let options = McOptions {
-        paths: args.paths.unwrap_or(deal.simulation.paths),
-        seed: args.seed.unwrap_or(deal.simulation.seed),
+        paths: args.simulation.paths.unwrap_or(deal.simulation.paths),
+        seed: args.simulation.seed.unwrap_or(deal.simulation.seed),
         threads: args.threads.unwrap_or(0),
     };
     if options.paths == 0 {

@@ -54,7 +54,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     };
     let (name, value) = split(flag, arg)?;
     let i = tranche_index(deal, name).map_err(|e| AppError::Usage(format!("--{flag}: {e}")))?;
-    let options = mc_options(deal, args.paths, args.seed)?;
+    let options = mc_options(deal, args.simulation.paths, args.simulation.seed)?;
     let method = Method::parse(&args.method).ok_or_else(|| {
         AppError::Usage(format!(
             "--method: expected empirical, lognormal or multiplier, found `{}`",

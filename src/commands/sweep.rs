@@ -51,8 +51,8 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     } else {
         Some(super::rate::mc_options(
             &loaded.deal,
-            args.paths,
-            args.seed,
+            args.simulation.paths,
+            args.simulation.seed,
         )?)
     };
     let per_point = options.map_or(1, |o: McOptions| o.paths);
