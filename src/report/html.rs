@@ -37,6 +37,8 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.3em 0.6em; text-align:
 th { background: var(--head); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.kv th { width: 32%; }
+td.grade { white-space: nowrap; font-size: 0.9em; }
+th.num { white-space: normal; }
 figure.chart { margin: 1.5em 0; }
 figure.chart h3 { font-size: 1em; margin: 0 0 0.4em; }
 figure.chart svg, figure.chart img { display: block; width: 100%; height: auto; max-width: 100%; }
@@ -356,12 +358,14 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
             opt_pct(mc.map(|m| m.expected_loss), 4),
             opt_pct(mc.map(|m| m.probability_of_loss), 3),
             opt_pct(mc.map(|m| m.probability_of_missed_interest), 3),
-            grade.to_string(),
         ];
         let _ = write!(html, "<tr><th>{}</th>", escape(&t.tranche));
         for c in cells {
             let _ = write!(html, "<td class=\"num\">{}</td>", escape(&c));
         }
+        // One grade per TDR method, one per line, so the table fits the page width.
+        let grades: Vec<String> = grade.split(" · ").map(escape).collect();
+        let _ = write!(html, "<td class=\"grade\">{}</td>", grades.join("<br>"));
         html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
