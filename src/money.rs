@@ -110,6 +110,16 @@ impl Amount for f64 {
     fn to_f64(self) -> f64 {
         self
     }
+    // Branch-free minsd/maxsd: the waterfall compares amounts at every step, and which side
+    // wins varies from path to path, so branches mispredict.
+    #[inline]
+    fn max(self, other: Self) -> Self {
+        f64::max(self, other)
+    }
+    #[inline]
+    fn min(self, other: Self) -> Self {
+        f64::min(self, other)
+    }
 }
 
 /// Rounds a reported `Decimal` amount to the fen with the deal's rule (half-up).
