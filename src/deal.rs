@@ -37,7 +37,8 @@ pub struct Assumptions {
     pub cpr: Vec<f64>,
     /// Share of a defaulted exposure recovered.
     pub recovery_rate: Vec<f64>,
-    pub recovery_lag_months: u32,
+    /// Months from default to recovery, by period of default (the last value repeats).
+    pub recovery_lag_months: Vec<u32>,
     /// Obligors that default outright at a given period (index from 0), besides the CDR.
     pub obligor_defaults: Vec<ObligorDefault>,
     /// Period from which each support's promisor has defaulted, if ever.

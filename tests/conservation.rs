@@ -166,15 +166,15 @@ fn cash_is_conserved_on_every_shipped_scenario_over_a_grid() {
         for cdr in [0.0, 0.02, 0.05, 0.15, 0.5, 1.0] {
             for cpr in [0.0, 0.2] {
                 for recovery in [0.0, 0.3, 1.0] {
-                    for lag in [0, 18] {
+                    for lag in [vec![0], vec![18], vec![0, 6, 12]] {
                         let mut deal = base.clone();
                         deal.assumptions.cdr = vec![cdr];
                         deal.assumptions.cpr = vec![cpr];
                         deal.assumptions.recovery_rate = vec![recovery];
-                        deal.assumptions.recovery_lag_months = lag;
+                        deal.assumptions.recovery_lag_months = lag.clone();
                         let run = run_cashflow(&deal);
                         let label = format!(
-                            "{} cdr={cdr} cpr={cpr} rec={recovery} lag={lag}",
+                            "{} cdr={cdr} cpr={cpr} rec={recovery} lag={lag:?}",
                             path.display()
                         );
                         check(&run, &deal, &label);
@@ -184,7 +184,7 @@ fn cash_is_conserved_on_every_shipped_scenario_over_a_grid() {
             }
         }
     }
-    assert_eq!(runs, 3 * 6 * 2 * 3 * 2);
+    assert_eq!(runs, 3 * 6 * 2 * 3 * 3);
 }
 
 #[test]

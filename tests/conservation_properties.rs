@@ -149,7 +149,7 @@ proptest! {
         deal.assumptions.cdr = vec![cdr];
         deal.assumptions.cpr = vec![cpr];
         deal.assumptions.recovery_rate = vec![recovery];
-        deal.assumptions.recovery_lag_months = lag;
+        deal.assumptions.recovery_lag_months = vec![lag];
         let run = run_cashflow(&deal);
         for t in 1..=run.periods_run {
             let inflow: Decimal = run.ledger.iter().filter(|l| l.period == t && l.direction == "in").map(|l| l.amount).sum();

@@ -186,3 +186,22 @@ fn hand_worked_deal_matches_the_derivation() {
     let fees: Decimal = run.fees.iter().map(|f| f.paid).sum();
     assert_eq!(fees, dec!(4000));
 }
+
+#[test]
+fn recovery_lag_can_vary_by_period_of_default() {
+    // Lags of 0 months for defaults in period 1 and 3 months (one quarter) from period 2 on:
+    // Y defaults in period 2, so its 150,000 recovery arrives in period 3, not period 2.
+    let text = SCENARIO.replace("recovery_lag_months = 0", "recovery_lag_months = [0, 3]");
+    let deal =
+        ipabs::scenario::load_text(Path::new("hand-worked.toml"), &text).expect("valid scenario");
+    assert_eq!(deal.assumptions.recovery_lag_months, vec![0, 3]);
+    let run = run_cashflow(&deal);
+    assert_eq!(run.pool[1].recovery, Decimal::ZERO);
+    assert_eq!(run.pool[1].pending_recovery_exposure, dec!(300000));
+    assert_eq!(run.pool[2].recovery, dec!(150000));
+    assert_eq!(run.pool[2].realized_loss, dec!(150000));
+
+    let bad = SCENARIO.replace("recovery_lag_months = 0", "recovery_lag_months = [0, -3]");
+    let err = ipabs::scenario::load_text(Path::new("hand-worked.toml"), &bad).unwrap_err();
+    assert_eq!(err.problems()[0].field, "assumptions.recovery_lag_months");
+}

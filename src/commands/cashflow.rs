@@ -21,7 +21,7 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
         a.recovery_rate = vec![r];
     }
     if let Some(lag) = args.lag {
-        a.recovery_lag_months = lag;
+        a.recovery_lag_months = vec![lag];
     }
     let run = run_cashflow(&deal);
     let target = default_out(&args.scenario, &args.out);

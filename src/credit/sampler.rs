@@ -273,7 +273,7 @@ impl CreditEvents for PathEvents<'_> {
         }
     }
     #[inline]
-    fn recovery_lag(&self, asset: usize) -> usize {
+    fn recovery_lag(&self, asset: usize, _period: usize) -> usize {
         self.sampler.asset_lag[asset]
     }
     #[inline]

@@ -12,7 +12,10 @@ pub struct AssumptionEvents {
     recovery_rate: Vec<f64>,
     /// Asset-specific recovery rates from the loan tape override the assumption.
     asset_recovery_rate: Vec<Option<f64>>,
-    asset_lag: Vec<usize>,
+    /// Asset-specific recovery lag (periods) from the loan tape, overriding `period_lag`.
+    asset_lag: Vec<Option<usize>>,
+    /// Recovery lag in periods by period of default.
+    period_lag: Vec<usize>,
     /// Period at which each asset's obligor defaults outright, if ever.
     asset_default_period: Vec<Option<usize>>,
     support_default_period: Vec<Option<usize>>,
@@ -42,11 +45,12 @@ impl AssumptionEvents {
                 .pool
                 .assets
                 .iter()
-                .map(|x| {
-                    months_to_periods(
-                        x.recovery_lag_months.unwrap_or(a.recovery_lag_months),
-                        months,
-                    )
+                .map(|x| x.recovery_lag_months.map(|m| months_to_periods(m, months)))
+                .collect(),
+            period_lag: (0..periods)
+                .map(|t| {
+                    let k = t.min(a.recovery_lag_months.len().saturating_sub(1));
+                    months_to_periods(a.recovery_lag_months.get(k).copied().unwrap_or(0), months)
                 })
                 .collect(),
             asset_default_period: deal
@@ -61,7 +65,8 @@ impl AssumptionEvents {
 
     /// Longest recovery lag in periods (sizes the engine's pending-recovery buffer).
     pub fn max_lag(&self) -> usize {
-        self.asset_lag.iter().copied().max().unwrap_or(0)
+        let assets = self.asset_lag.iter().flatten().copied().max().unwrap_or(0);
+        assets.max(self.period_lag.iter().copied().max().unwrap_or(0))
     }
 
     /// Replaces the CDR path, for break-even searches (annual CDR per period).
@@ -115,8 +120,8 @@ impl CreditEvents for AssumptionEvents {
     fn recovery_fraction(&self, asset: usize, period: usize, _exposure: f64) -> f64 {
         self.asset_recovery_rate[asset].unwrap_or_else(|| at_period(&self.recovery_rate, period))
     }
-    fn recovery_lag(&self, asset: usize) -> usize {
-        self.asset_lag[asset]
+    fn recovery_lag(&self, asset: usize, period: usize) -> usize {
+        self.asset_lag[asset].unwrap_or_else(|| self.period_lag.get(period).copied().unwrap_or(0))
     }
     fn support_defaulted(&self, support: usize, period: usize) -> bool {
         self.support_default_period

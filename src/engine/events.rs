@@ -10,8 +10,8 @@ pub trait CreditEvents {
     fn prepayment_rate(&self, period: usize) -> f64;
     /// Share of a defaulted exposure (yuan, as `f64`) that will be recovered (0..=1).
     fn recovery_fraction(&self, asset: usize, period: usize, exposure: f64) -> f64;
-    /// Periods between the default and the recovery cash.
-    fn recovery_lag(&self, asset: usize) -> usize;
+    /// Periods between a default at `period` and its recovery cash.
+    fn recovery_lag(&self, asset: usize, period: usize) -> usize;
     /// Whether the shortfall promisor has defaulted by `period` (its support stops).
     fn support_defaulted(&self, support: usize, period: usize) -> bool;
 }

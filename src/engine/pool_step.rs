@@ -97,7 +97,7 @@ pub fn pool_period<N: Amount>(
             let recovery = (defaulted
                 * N::from_rate(events.recovery_fraction(a, t, defaulted.to_f64())))
             .round_money();
-            let slot = t + events.recovery_lag(a);
+            let slot = t + events.recovery_lag(a, t);
             pool.pending_cash[slot] += recovery;
             pool.pending_exposure[slot] += defaulted;
             pool.pending_exposure_total += defaulted;

@@ -876,12 +876,11 @@ fn validate_assumptions(
     let cdr = curve(ctx, &a.cdr, "assumptions.cdr", 0.0);
     let cpr = curve(ctx, &a.cpr, "assumptions.cpr", 0.0);
     let recovery_rate = curve(ctx, &a.recovery_rate, "assumptions.recovery_rate", 0.0);
-    let lag = match &a.recovery_lag_months {
-        Some(n) => ctx
-            .whole(n, "assumptions.recovery_lag_months", 0)
-            .map(|x| x as u32),
-        None => Some(0),
-    };
+    let lag = lag_curve(
+        ctx,
+        &a.recovery_lag_months,
+        "assumptions.recovery_lag_months",
+    );
     let obligor_names: Vec<String> = pool.obligors.iter().map(|o| o.name.clone()).collect();
     let mut obligor_defaults = Vec::new();
     for (k, d) in a.obligor_defaults.iter().enumerate() {
@@ -922,6 +921,24 @@ fn validate_assumptions(
     })
 }
 
+/// Whole months, or a non-empty per-period list of them (the last repeats).
+fn lag_curve(ctx: &mut Ctx<'_>, num: &Option<Num>, field: &str) -> Option<Vec<u32>> {
+    let Some(num) = num else { return Some(vec![0]) };
+    let whole = |v: &toml::Value| {
+        v.as_integer()
+            .and_then(|i| u32::try_from(i).ok())
+            .filter(|m| *m <= 600)
+    };
+    let values: Option<Vec<u32>> = match num.get_ref() {
+        toml::Value::Array(items) if !items.is_empty() => items.iter().map(whole).collect(),
+        v => whole(v).map(|m| vec![m]),
+    };
+    if values.is_none() {
+        ctx.err(num.span(), field, "expected whole months in 0..=600, or a non-empty list of them (one per period, the last repeats)");
+    }
+    values
+}
+
 /// A 1-based payment-date number in the file, 0-based inside.
 fn period_number(ctx: &mut Ctx<'_>, num: &Num, field: &str, periods: usize) -> Option<usize> {
     let p = ctx.whole(num, field, 1)? as usize;
@@ -946,7 +963,9 @@ fn validate_model(
     let fallback_rate = a
         .and_then(|a| a.recovery_rate.first().copied())
         .unwrap_or(0.2);
-    let fallback_lag = a.map_or(0, |a| a.recovery_lag_months);
+    let fallback_lag = a
+        .and_then(|a| a.recovery_lag_months.first().copied())
+        .unwrap_or(0);
     let support_loadings: Vec<f64> = raw
         .support
         .iter()
