@@ -46,6 +46,8 @@ pub struct PathRecorder<'a> {
     support_drawn: f64,
     last_period: usize,
     flows: Vec<(u32, f64)>,
+    /// Per tranche: the flows and yield of a path without defaults, once seen.
+    default_free_yield: Vec<Option<(Vec<(u32, f64)>, f64)>>,
     /// Days from closing to each payment date (ACT/365F yields).
     days: Vec<u32>,
     pub pool_fan: FanHistogram,
@@ -77,6 +79,7 @@ impl<'a> PathRecorder<'a> {
             support_drawn: 0.0,
             last_period: 0,
             flows: Vec::with_capacity(periods),
+            default_free_yield: vec![None; n],
             days: years.iter().map(|y| (y * 365.0).round() as u32).collect(),
             pool_fan: FanHistogram::new(periods),
             senior_fan: FanHistogram::new(periods),
@@ -127,8 +130,20 @@ impl<'a> PathRecorder<'a> {
                     self.flows.push((self.days[t], cf));
                 }
             }
-            out[2] = metrics::yield_newton_days(*original, &self.flows, yield_guess[i])
-                .unwrap_or(f64::NAN);
+            out[2] = match &self.default_free_yield[i] {
+                // Every path without a default pays a tranche the same flows: its yield is
+                // computed once. (A pure function of the flows, so results stay bit-identical
+                // whatever the chunking.)
+                Some((flows, y)) if *flows == self.flows => *y,
+                _ => {
+                    let y = metrics::yield_newton_days(*original, &self.flows, yield_guess[i])
+                        .unwrap_or(f64::NAN);
+                    if defaulted_obligors == 0 {
+                        self.default_free_yield[i] = Some((self.flows.clone(), y));
+                    }
+                    y
+                }
+            };
             out[3] = if self.missed_interest[i] { 1.0 } else { 0.0 };
         }
     }
