@@ -24,6 +24,9 @@ pub fn column_names(tranches: &[String]) -> Vec<String> {
     names
 }
 
+/// A tranche's cash flows on a path: (days from closing, yuan).
+type DatedFlows = Vec<(u32, f64)>;
+
 /// Shares of a tranche's original balance below this are rounding, not loss (one fen on the
 /// smallest class).
 pub const LOSS_EPSILON: f64 = 0.005;
@@ -45,9 +48,9 @@ pub struct PathRecorder<'a> {
     cumulative_defaulted: f64,
     support_drawn: f64,
     last_period: usize,
-    flows: Vec<(u32, f64)>,
+    flows: DatedFlows,
     /// Per tranche: the flows and yield of a path without defaults, once seen.
-    default_free_yield: Vec<Option<(Vec<(u32, f64)>, f64)>>,
+    default_free_yield: Vec<Option<(DatedFlows, f64)>>,
     /// Days from closing to each payment date (ACT/365F yields).
     days: Vec<u32>,
     pub pool_fan: FanHistogram,
