@@ -6,7 +6,8 @@ use crate::pool::PoolSummary;
 use crate::report::table;
 
 pub fn run(args: &ValidateArgs) -> Result<String, AppError> {
-    let deal = crate::scenario::load(&args.scenario)?;
+    // The structuring sections ([breakeven], [rating]) are checked too.
+    let deal = crate::structuring::load(&args.scenario)?.deal;
     let summary = PoolSummary::of(&deal.pool, deal.closing);
     let mut out = format!(
         "{} is valid: {} payment dates from {} to {}, {} tranches, {} step lists\n\n",

@@ -94,7 +94,7 @@ fn parse_message(message: &str) -> String {
 
 /// The key path (`tranches[1].coupon`, `deal`) of the TOML line holding `offset`, found from the
 /// table headers above it; for naming the field in parse errors, which carry only a span.
-fn key_path_at(text: &str, offset: usize) -> String {
+pub fn key_path_at(text: &str, offset: usize) -> String {
     let offset = text.floor_char_boundary(offset.min(text.len()));
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or("").trim();

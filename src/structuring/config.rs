@@ -54,9 +54,13 @@ pub fn read(path: &Path, text: &str) -> Result<StructuringConfig, ScenarioError>
         sources: vec![(path.to_path_buf(), text.to_string())],
     };
     let sections: Sections = toml::from_str(text).map_err(|e| {
+        let field = e.span().map_or_else(
+            || "syntax".to_string(),
+            |span| crate::scenario::key_path_at(text, span.start),
+        );
         invalid(
             e.span().map_or(Location::File, Location::Span),
-            "syntax",
+            &field,
             e.message().trim().to_string(),
         )
     })?;
