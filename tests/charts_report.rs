@@ -304,3 +304,59 @@ fn run_without_charts_writes_none() {
     assert!(!out.join("report.html").exists());
     assert!(!out.join("results.xlsx").exists());
 }
+
+/// Headless Chromium, where installed (`.ci/run` installs Debian's `chromium`).
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+#[test]
+fn report_renders_in_a_headless_browser() {
+    let Some(browser) = chromium() else {
+        // A developer machine without Chromium: CI installs it and runs this check.
+        eprintln!("chromium not installed: screenshot check of report.html not run");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install chromium (see .ci/run)"
+        );
+        return;
+    };
+    let report = run_dir().join("report.html");
+    let profile = tempfile::tempdir().unwrap();
+    let shot = profile.path().join("report.png");
+    // The flags keep Chromium off the (closed) network and out of the sandbox it cannot have
+    // as root in CI.
+    let status = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1240,1754",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            profile.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", report.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "chromium failed on {}", report.display());
+    let (w, h, var) = png_stats(&shot);
+    assert_eq!((w, h), (1240, 1754));
+    // A blank or error page is nearly uniform; the report has tables and text.
+    assert!(
+        var > 200.0,
+        "the screenshot of report.html looks blank (luma variance {var})"
+    );
+}
