@@ -117,9 +117,10 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
         if called {
             // The originator buys the performing loans at par and the pending recovery claims at
             // the cash they will produce; what those claims will not recover is lost now.
-            let price = flows.closing_balance + pool.pending_cash_after(t);
+            let pending_cash = pool.pending_cash_after(t);
+            let price = flows.closing_balance + pending_cash;
             inflow(state, Reason::CleanUpCall, Party::Originator, price);
-            flows.realized_loss += flows.pending_exposure - pool.pending_cash_after(t);
+            flows.realized_loss += flows.pending_exposure - pending_cash;
             flows.sold_at_call = flows.closing_balance;
             flows.closing_balance = N::ZERO;
             flows.pending_exposure = N::ZERO;
