@@ -91,14 +91,8 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         structuring::rating::simulate_cdr(deal, options, |done| bar.set_position(done))
             .map_err(|_| AppError::Interrupted)?;
     bar.finish_and_clear();
-    let result = rate(
-        deal,
-        &loaded.config.breakeven,
-        grades,
-        loss_table,
-        &dist,
-        &mc,
-    );
+    let breakeven = structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    let result = rate(deal, &breakeven, grades, loss_table, &dist, &mc);
     let elapsed = started.elapsed().as_secs_f64();
     let target = default_out_suffixed(&args.scenario, &args.out, "rating");
     let out = OutputDir::create(&target)?;

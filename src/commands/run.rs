@@ -85,15 +85,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     // Break-even default rates (deterministic, milliseconds) and the implied rating from this
     // run's pool CDR distribution, so charts and report.html can show them.
     let dist = crate::structuring::rating::CdrDistribution::new(pool_cdr);
-    let rating = crate::structuring::rating::rate(
-        deal,
-        &loaded.config.breakeven,
-        grades,
-        loss_table,
-        &dist,
-        &results,
-    );
     let breakeven = crate::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    let rating =
+        crate::structuring::rating::rate(deal, &breakeven, grades, loss_table, &dist, &results);
     out.csv("breakeven.csv", &breakeven.rows)?;
     out.json(
         "breakeven.json",

@@ -475,17 +475,17 @@ pub fn large_obligor_checks(
     out
 }
 
-/// Rates every tranche: TDRs from the simulated CDR, BDRs from the stress set.
+/// Rates every tranche: TDRs from the simulated CDR against the BDRs `be` of the stress set
+/// (from [`super::breakeven::breakeven`] over all tranches).
 pub fn rate(
     deal: &crate::deal::Deal,
-    breakeven: &super::breakeven::BreakevenConfig,
+    be: &super::breakeven::BreakevenResult,
     grades: Vec<Grade>,
     loss_table: LossTable,
     dist: &CdrDistribution,
     mc: &crate::montecarlo::McResults,
 ) -> RatingResult {
     let tdr = tdr_table(dist, &grades);
-    let be = super::breakeven::breakeven(deal, breakeven, None);
     let checks = large_obligor_checks(deal, &grades);
     let tranches = be
         .minimum
