@@ -1,7 +1,7 @@
 //! Distributions of balances per payment date across paths, kept as fixed histograms so memory
 //! does not grow with the number of paths and merging chunks is exact (integer counts).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bins per period; a bin is 0.1 % of the original balance.
 pub const BINS: usize = 1000;
@@ -68,8 +68,9 @@ impl FanHistogram {
     }
 }
 
-/// One period of a fan chart, yuan (accurate to 0.1 % of the original balance).
-#[derive(Debug, Clone, Serialize)]
+/// One period of a fan chart, yuan (accurate to 0.1 % of the original balance); a row of
+/// `mc_*_fan.csv`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FanRow {
     pub period: usize,
     pub p5: f64,

@@ -179,16 +179,8 @@ pub struct McTranche {
     pub yield_mean: Option<f64>,
 }
 
-/// One row of `mc_*_fan.csv`: balance percentiles on one payment date, yuan.
-#[derive(Debug, Clone, Deserialize)]
-pub struct FanRow {
-    pub period: usize,
-    pub p5: f64,
-    pub p25: f64,
-    pub p50: f64,
-    pub p75: f64,
-    pub p95: f64,
-}
+/// One row of `mc_*_fan.csv`, as the Monte Carlo writes it.
+pub use crate::montecarlo::fan::FanRow;
 
 /// The columns of `paths.bin` the charts use, as `f32` (one value per path).
 #[derive(Debug, Clone)]
