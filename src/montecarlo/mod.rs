@@ -200,15 +200,10 @@ impl Setup {
                 .filter(|(_, s)| **s)
                 .map(|(b, _)| b)
                 .sum(),
-            // Each path's yield search starts from the deterministic base case's yield.
-            yield_guess: crate::results::run_cashflow(deal)
-                .metrics
+            // A par bond yields about its coupon: the start of each path's yield search.
+            yield_guess: tranches
                 .iter()
-                .zip(tranches)
-                .map(|(m, t)| {
-                    m.yield_at_par
-                        .unwrap_or(crate::money::Amount::to_f64(t.coupon))
-                })
+                .map(|t| crate::money::Amount::to_f64(t.coupon))
                 .collect(),
             columns: column_names(&names),
             tranche_original,
