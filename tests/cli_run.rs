@@ -155,12 +155,18 @@ fn run_writes_monte_carlo_results_for_every_shipped_scenario() {
             // EL can only be positive when some path lost.
             assert!(el == 0.0 || pd > 0.0);
         }
-        let (descriptor, rows) = ipabs::report::montecarlo::read_paths(&out).unwrap();
-        assert_eq!(descriptor.rows, 3000);
-        assert_eq!(rows.len(), 3000 * descriptor.columns.len());
+        let names: Vec<String> = summary["tranches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["tranche"].as_str().unwrap().to_string())
+            .collect();
+        let columns = ipabs::report::charts::inputs::read_path_columns(&out, &names).unwrap();
+        assert_eq!(columns.rows, 3000);
+        assert_eq!(columns.pool_cdr.len(), 3000);
+        assert!(columns.tranche_loss.iter().all(|c| c.len() == 3000));
         // The summary's pool CDR mean is the mean of the per-path column (f32 in the file).
-        let width = descriptor.columns.len();
-        let mean: f64 = rows.chunks_exact(width).map(|r| r[0]).sum::<f64>() / 3000.0;
+        let mean: f64 = columns.pool_cdr.iter().map(|x| f64::from(*x)).sum::<f64>() / 3000.0;
         let reported = summary["pool"]["cumulative_default_rate"]["mean"]
             .as_f64()
             .unwrap();

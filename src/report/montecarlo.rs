@@ -13,6 +13,7 @@ pub const PATHS_FILE: &str = "paths.bin";
 pub const PATHS_DESCRIPTOR: &str = "paths.json";
 
 /// Describes `paths.bin`: `rows × columns` little-endian `f32`, row-major, in path order.
+/// Read back by [`crate::report::charts::inputs::read_path_columns`].
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct PathsDescriptor {
     pub format: String,
@@ -78,38 +79,6 @@ impl PathsWriter {
         dir.json(PATHS_DESCRIPTOR, &descriptor)?;
         Ok(self.rows)
     }
-}
-
-/// Reads a per-path file back: (descriptor, rows as f64).
-pub fn read_paths(dir: &std::path::Path) -> Result<(PathsDescriptor, Vec<f64>), ReportError> {
-    let desc_path = dir.join(PATHS_DESCRIPTOR);
-    let text = std::fs::read_to_string(&desc_path).map_err(|source| ReportError::Io {
-        path: desc_path.clone(),
-        source,
-    })?;
-    let descriptor: PathsDescriptor =
-        serde_json::from_str(&text).map_err(|source| ReportError::Json {
-            path: desc_path,
-            source,
-        })?;
-    let bin = dir.join(PATHS_FILE);
-    let bytes = std::fs::read(&bin).map_err(|source| ReportError::Io {
-        path: bin.clone(),
-        source,
-    })?;
-    let expected = descriptor.rows as usize * descriptor.columns.len() * 4;
-    if bytes.len() != expected {
-        return Err(ReportError::Other(format!(
-            "{}: expected {expected} bytes, found {}",
-            bin.display(),
-            bytes.len()
-        )));
-    }
-    let rows = bytes
-        .chunks_exact(4)
-        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-        .collect();
-    Ok((descriptor, rows))
 }
 
 #[derive(Serialize)]
