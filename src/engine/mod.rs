@@ -115,19 +115,8 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
         inflow(state, Reason::Prepayment, Party::Pool, flows.prepayment);
         inflow(state, Reason::Recovery, Party::Pool, flows.recovery);
         if called {
-            // The originator buys the performing loans at par and the pending recovery claims at
-            // the cash they will produce; what those claims will not recover is lost now.
-            let pending_cash = pool.pending_cash_after(t);
-            let price = flows.closing_balance + pending_cash;
+            let price = pool.sell_remaining(t, &mut flows);
             inflow(state, Reason::CleanUpCall, Party::Originator, price);
-            flows.realized_loss += flows.pending_exposure - pending_cash;
-            flows.sold_at_call = flows.closing_balance;
-            flows.closing_balance = N::ZERO;
-            flows.pending_exposure = N::ZERO;
-            pool.balance.iter_mut().for_each(|b| *b = N::ZERO);
-            pool.pending_cash.iter_mut().for_each(|x| *x = N::ZERO);
-            pool.pending_exposure.iter_mut().for_each(|x| *x = N::ZERO);
-            pool.pending_exposure_total = N::ZERO;
         }
         let pool_exhausted = !flows.closing_balance.gt_zero() && !flows.pending_exposure.gt_zero();
         state.is_final = t + 1 == prep.periods || called || pool_exhausted;

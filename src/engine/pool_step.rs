@@ -57,11 +57,23 @@ impl<N: Amount> PoolScratch<N> {
         self.cumulative_defaulted = N::ZERO;
     }
 
-    /// Recovery cash still to come (for a clean-up call that takes over the pending claims).
-    pub fn pending_cash_after(&self, period: usize) -> N {
-        self.pending_cash[period + 1..]
+    /// Clean-up call at the end of period `t`: the originator buys the performing loans at par
+    /// and the pending recovery claims at the cash they will produce; what those claims will
+    /// not recover is lost now. Updates `flows` and returns the price paid.
+    pub fn sell_remaining(&mut self, t: usize, flows: &mut PoolPeriod<N>) -> N {
+        let pending_cash = self.pending_cash[t + 1..]
             .iter()
-            .fold(N::ZERO, |s, x| s + *x)
+            .fold(N::ZERO, |s, x| s + *x);
+        let price = flows.closing_balance + pending_cash;
+        flows.realized_loss += flows.pending_exposure - pending_cash;
+        flows.sold_at_call = flows.closing_balance;
+        flows.closing_balance = N::ZERO;
+        flows.pending_exposure = N::ZERO;
+        self.balance.iter_mut().for_each(|b| *b = N::ZERO);
+        self.pending_cash.iter_mut().for_each(|x| *x = N::ZERO);
+        self.pending_exposure.iter_mut().for_each(|x| *x = N::ZERO);
+        self.pending_exposure_total = N::ZERO;
+        price
     }
 }
 
