@@ -49,11 +49,8 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     );
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
-    let mut writer = PathsWriter::create(
-        &out,
-        crate::montecarlo::path::column_names(&names(deal)).len(),
-    )?;
     let width = crate::montecarlo::path::column_names(&names(deal)).len();
+    let mut writer = PathsWriter::create(&out, width)?;
     let mut write_error: Option<ReportError> = None;
     // The pool CDR of every path, for the target default rates of the implied rating.
     let mut pool_cdr: Vec<f64> = Vec::new();
