@@ -4,6 +4,7 @@
 //! [`engine`] (deterministic or Monte Carlo paths, one waterfall) → [`results`] → reports and
 //! charts.
 
+pub mod cancel;
 pub mod chart;
 pub mod cli;
 pub mod commands;

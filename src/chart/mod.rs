@@ -178,6 +178,9 @@ pub enum ChartError {
         /// Requested height.
         height: u32,
     },
+    /// A stop (Ctrl-C, SIGTERM) was asked for before this chart was drawn.
+    #[error("interrupted")]
+    Interrupted,
     /// The embedded font could not be loaded.
     #[error("chart font: {0}")]
     Font(String),

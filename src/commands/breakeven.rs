@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
-use super::AppError;
+use super::{AppError, open_output};
 use crate::cli::{BreakevenArgs, default_out_suffixed};
-use crate::report::{OutputDir, RunMetadata};
+use crate::report::RunMetadata;
 use crate::structuring::breakeven::{BreakevenResult, breakeven};
 use crate::structuring::{self, pct, tranche_index};
 
@@ -30,16 +30,14 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
                 .collect::<Result<_, _>>()?,
         )
     };
+    let target = default_out_suffixed(&args.scenario, &args.out, "breakeven");
+    let (out, meta) = open_output("breakeven", &args.scenario, &target, &[])?;
     let started = Instant::now();
     let result = breakeven(deal, &config, chosen.as_deref());
+    crate::cancel::check()?;
     let elapsed = started.elapsed().as_secs_f64();
-    let target = default_out_suffixed(&args.scenario, &args.out, "breakeven");
-    let out = OutputDir::create(&target)?;
     out.csv("breakeven.csv", &result.rows)?;
-    out.json(
-        "breakeven.json",
-        &document(deal, &RunMetadata::new(&args.scenario), elapsed, &result),
-    )?;
+    out.json("breakeven.json", &document(deal, &meta, elapsed, &result))?;
     let written = out.commit()?;
     let mut text = format!(
         "{} — break-even default rates, {} stresses, defaults over the first {} payment dates ({:.2} s)\n",

@@ -1,8 +1,8 @@
 //! `ipabs cashflow SCENARIO [--cdr X] [--cpr Y] [--recovery Z] [--lag N] [--out DIR]`.
 
-use super::{AppError, check_rate};
+use super::{AppError, check_rate, open_output};
 use crate::cli::{CashflowArgs, default_out};
-use crate::report::{OutputDir, RunMetadata, cashflow, table};
+use crate::report::{cashflow, table};
 use crate::results::run_cashflow;
 
 pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
@@ -23,10 +23,11 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
     if let Some(lag) = args.lag {
         a.recovery_lag_months = vec![lag];
     }
-    let run = run_cashflow(&deal);
     let target = default_out(&args.scenario, &args.out);
-    let out = OutputDir::create(&target)?;
-    cashflow::write(&out, &deal, &run, &RunMetadata::new(&args.scenario))?;
+    let (out, meta) = open_output("cashflow", &args.scenario, &target, &[])?;
+    let run = run_cashflow(&deal);
+    crate::cancel::check()?;
+    cashflow::write(&out, &deal, &run, &meta)?;
     let written = out.commit()?;
     let mut text = format!(
         "{} — deterministic run, {} payment dates\n",

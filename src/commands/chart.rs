@@ -13,6 +13,7 @@ use super::AppError;
 use crate::chart::{AmountUnit, ChartFormat};
 use crate::report::ReportError;
 use crate::report::charts::{self, CHARTS_DIR, ChartFile, ChartSettings, RunFiles};
+use crate::report::outdir::ExistingDir;
 use crate::report::{html, xlsx};
 
 /// Name of the report page and of the workbook in an output folder.
@@ -104,6 +105,7 @@ impl Drop for Temp {
 /// A missing or unreadable input file is a usage error (exit 2) naming it.
 pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Written, AppError> {
     let run = RunFiles::load(dir).map_err(|e| AppError::Usage(e.to_string()))?;
+    crate::cancel::check()?;
     let settings = ChartSettings {
         formats: dedup(&flags.format),
         unit: flags.unit,
@@ -117,10 +119,17 @@ pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Wri
     let mut drawn = Vec::new();
     if charts {
         let _ = std::fs::remove_dir_all(&chart_dir);
-        drawn = charts::render_all(&run, &chart_dir, &settings)
-            .map_err(|e| ReportError::Other(format!("drawing charts: {e}")))?;
+        drawn =
+            charts::render_all(&run, &chart_dir, &settings).map_err(
+                |e| match crate::cancel::check() {
+                    Err(c) => AppError::Interrupted(c),
+                    Ok(()) => ReportError::Other(format!("drawing charts: {e}")).into(),
+                },
+            )?;
+        crate::cancel::check()?;
         let html_path = tmp_html.0.as_deref().expect("set");
         html::write(&run, &drawn, settings.unit, html_path).map_err(io_err(html_path))?;
+        crate::cancel::check()?;
     }
     if flags.xlsx {
         let xlsx_path = tmp_xlsx.0.as_deref().expect("set");
@@ -130,7 +139,8 @@ pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Wri
         })?;
     }
 
-    // Everything is written: move it into place.
+    // Everything is written: move it into place, unless a stop was asked for meanwhile.
+    crate::cancel::check()?;
     let mut written = Written {
         charts: Vec::new(),
         html: None,
@@ -210,9 +220,33 @@ pub fn run_reports(staging: &Path, report: &RunReportFlags) -> Result<String, Ap
     ))
 }
 
+/// Removes the temporary files and folders that a killed `ipabs chart` left in `dir` (an
+/// ipabs output folder, locked by the caller): `.charts.partial-<pid>` and the like.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefixes = [
+        format!(".{CHARTS_DIR}.partial-"),
+        format!(".{CHARTS_DIR}.old-"),
+        format!(".{REPORT_HTML}.partial-"),
+        format!(".{RESULTS_XLSX}.partial-"),
+    ];
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            drop(Temp(Some(e.path())));
+        }
+    }
+}
+
 pub fn run(args: &ChartArgs) -> Result<String, AppError> {
+    crate::cancel::install();
     let started = Instant::now();
-    let written = write_reports(&args.output_dir, &args.flags, true)?;
+    // Only a folder ipabs wrote, and not while another ipabs process writes it.
+    let existing = ExistingDir::open(&args.output_dir)?;
+    remove_leftovers(&existing.dir);
+    let written = write_reports(&existing.dir, &args.flags, true)?;
     Ok(format!(
         "{}written to {} in {:.2} s\n",
         written.describe(),

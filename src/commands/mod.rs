@@ -1,6 +1,7 @@
 //! One file per subcommand, each with its own `run()`; [`AppError`] decides the exit code.
 
 pub mod breakeven;
+pub mod budget;
 pub mod cashflow;
 pub mod chart;
 pub mod rate;
@@ -9,7 +10,9 @@ pub mod size;
 pub mod sweep;
 pub mod validate;
 
-use crate::report::ReportError;
+use std::path::{Path, PathBuf};
+
+use crate::report::{OutputDir, ReportError, Request, RunMetadata};
 use crate::scenario::ScenarioError;
 
 /// Every error a command can end with.
@@ -22,17 +25,42 @@ pub enum AppError {
     /// A command-line value out of range.
     #[error("error: {0}")]
     Usage(String),
-    #[error("interrupted: no output was written")]
-    Interrupted,
+    /// Stopped by Ctrl-C or SIGTERM before the output was committed.
+    #[error("interrupted by {}: no output was written, the previous output (if any) is unchanged", .0.name())]
+    Interrupted(crate::cancel::Cancelled),
+}
+
+impl From<crate::cancel::Cancelled> for AppError {
+    fn from(c: crate::cancel::Cancelled) -> Self {
+        AppError::Interrupted(c)
+    }
 }
 
 impl AppError {
-    /// 2 for bad input (scenario or arguments), 1 for failures while writing, 130 when stopped.
+    /// 2 for bad input (scenario, arguments, an output folder that may not be written or is
+    /// in use), 1 for failures while writing, 128 + signal when stopped (130 Ctrl-C, 143 SIGTERM).
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Scenario(_) | AppError::Usage(_) => 2,
+            AppError::Report(ReportError::Refused { .. } | ReportError::Busy { .. }) => 2,
+            AppError::Report(ReportError::Cancelled(c)) | AppError::Interrupted(c) => c.exit_code(),
             AppError::Report(_) => 1,
-            AppError::Interrupted => 130,
+        }
+    }
+}
+
+impl From<crate::montecarlo::McError> for AppError {
+    fn from(e: crate::montecarlo::McError) -> Self {
+        match e {
+            // The signal that stopped it (SIGINT if the flag was somehow cleared).
+            crate::montecarlo::McError::Interrupted => {
+                AppError::Interrupted(crate::cancel::check().err().unwrap_or(
+                    crate::cancel::Cancelled {
+                        signal: crate::cancel::SIGINT,
+                    },
+                ))
+            }
+            other => AppError::Usage(other.to_string()),
         }
     }
 }
@@ -45,4 +73,56 @@ pub fn check_rate(flag: &str, value: Option<f64>) -> Result<(), AppError> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The input files of a run on `scenario`: the scenario itself, the loan tape, schedules and
+/// rating tables it names (resolved next to it), and `extra` files given on the command line.
+/// A folder holding any of them is never used as an output folder.
+pub fn input_files(scenario: &Path, extra: &[&Option<PathBuf>]) -> Vec<PathBuf> {
+    let mut files = vec![scenario.to_path_buf()];
+    let dir = scenario.parent().unwrap_or(Path::new("."));
+    if let Some(value) = std::fs::read_to_string(scenario)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    {
+        for (section, key) in [
+            ("pool", "loan_tape"),
+            ("pool", "schedules"),
+            ("rating", "grades"),
+            ("rating", "idealized_loss"),
+        ] {
+            if let Some(name) = value
+                .get(section)
+                .and_then(|s| s.get(key))
+                .and_then(|v| v.as_str())
+            {
+                files.push(dir.join(name));
+            }
+        }
+    }
+    files.extend(extra.iter().filter_map(|p| (*p).clone()));
+    files
+}
+
+/// Opens the output folder of `command` on `scenario` (the ownership checks and the lock of
+/// [`OutputDir::create`]) and installs the Ctrl-C / SIGTERM handlers. Called before any work,
+/// so a folder that may not be written, or is in use, fails at once.
+pub fn open_output(
+    command: &str,
+    scenario: &Path,
+    target: &Path,
+    extra_inputs: &[&Option<PathBuf>],
+) -> Result<(OutputDir, RunMetadata), AppError> {
+    crate::cancel::install();
+    let meta = RunMetadata::new(scenario);
+    let inputs = input_files(scenario, extra_inputs);
+    let out = OutputDir::create(
+        target,
+        &Request {
+            command,
+            scenario_sha256: &meta.scenario_sha256,
+            inputs: &inputs,
+        },
+    )?;
+    Ok((out, meta))
 }

@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::AppError;
 use super::sweep::progress_bar;
+use super::{AppError, open_output};
 use crate::cli::{RateArgs, default_out_suffixed};
 use crate::montecarlo::McOptions;
-use crate::report::{OutputDir, RunMetadata};
+use crate::report::RunMetadata;
 use crate::structuring::config::StructuringConfig;
 use crate::structuring::rating::{
     DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, LossTable, METHODS, RatingResult, parse_grades, rate,
@@ -62,7 +62,8 @@ pub fn loss_table_for(
     LossTable::parse(&text, &origin).map_err(AppError::Usage)
 }
 
-/// Monte Carlo options from the flags and the scenario.
+/// Monte Carlo options from the flags and the scenario, refused when the paths cannot fit in
+/// this machine's memory.
 pub fn mc_options(
     deal: &crate::deal::Deal,
     paths: Option<u64>,
@@ -76,6 +77,8 @@ pub fn mc_options(
     if options.paths == 0 {
         return Err(AppError::Usage("--paths expects at least 1 path".into()));
     }
+    let need = super::budget::monte_carlo(deal, options.paths, false);
+    super::budget::check(need, options.paths, None)?;
     Ok(options)
 }
 
@@ -85,21 +88,24 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
     let grades = grades_for(&args.grades, &loaded.config)?;
     let loss_table = loss_table_for(&args.loss_table, &loaded.config)?;
     let options = mc_options(deal, args.simulation.paths, args.simulation.seed)?;
+    let target = default_out_suffixed(&args.scenario, &args.out, "rating");
+    let (out, meta) = open_output(
+        "rate",
+        &args.scenario,
+        &target,
+        &[&args.grades, &args.loss_table],
+    )?;
     let started = Instant::now();
     let bar = progress_bar(options.paths, args.quiet);
     let (dist, mc) =
-        structuring::rating::simulate_cdr(deal, options, |done| bar.set_position(done))
-            .map_err(|_| AppError::Interrupted)?;
+        structuring::rating::simulate_cdr(deal, options, |done| bar.set_position(done))?;
     bar.finish_and_clear();
     let breakeven = structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    crate::cancel::check()?;
     let result = rate(deal, &breakeven, grades, loss_table, &dist, &mc);
+    crate::cancel::check()?;
     let elapsed = started.elapsed().as_secs_f64();
-    let target = default_out_suffixed(&args.scenario, &args.out, "rating");
-    let out = OutputDir::create(&target)?;
-    out.json(
-        "rating.json",
-        &document(deal, &RunMetadata::new(&args.scenario), elapsed, &result),
-    )?;
+    out.json("rating.json", &document(deal, &meta, elapsed, &result))?;
     let written = out.commit()?;
     let mut text = format!(
         "{} — implied ratings ({} paths, seed {}, {:.2} s)\n",

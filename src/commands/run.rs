@@ -2,24 +2,27 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::Once;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::AppError;
+use super::{AppError, open_output};
 use crate::cli::{RunArgs, default_out};
-use crate::montecarlo::{INTERRUPTED, McOptions, simulate};
+use crate::montecarlo::{MAX_THREADS, simulate};
 use crate::report::montecarlo::PathsWriter;
-use crate::report::{OutputDir, ReportError, RunMetadata, cashflow, montecarlo, table};
+use crate::report::{ReportError, cashflow, montecarlo, table};
 use crate::results::run_cashflow;
 
-static CTRL_C: Once = Once::new();
-
-/// Makes Ctrl-C stop the run at the next chunk; the partial output folder is then removed.
-fn install_interrupt_handler() {
-    CTRL_C.call_once(|| {
-        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed));
-    });
+/// `--threads`: omitted = every core; otherwise 1..=[`MAX_THREADS`].
+fn threads(flag: Option<usize>) -> Result<usize, AppError> {
+    match flag {
+        None => Ok(0),
+        Some(0) => Err(AppError::Usage(
+            "--threads expects at least 1 (omit it to use every core)".into(),
+        )),
+        Some(n) if n > MAX_THREADS => Err(AppError::Usage(format!(
+            "--threads expects at most {MAX_THREADS}, found {n}"
+        ))),
+        Some(n) => Ok(n),
+    }
 }
 
 pub fn run(args: &RunArgs) -> Result<String, AppError> {
@@ -27,19 +30,14 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let deal = &loaded.deal;
     let grades = super::rate::grades_for(&None, &loaded.config)?;
     let loss_table = super::rate::loss_table_for(&None, &loaded.config)?;
-    let options = McOptions {
-        paths: args.simulation.paths.unwrap_or(deal.simulation.paths),
-        seed: args.simulation.seed.unwrap_or(deal.simulation.seed),
-        threads: args.threads.unwrap_or(0),
-    };
-    if options.paths == 0 {
-        return Err(AppError::Usage("--paths expects at least 1 path".into()));
-    }
-    install_interrupt_handler();
-    let meta = RunMetadata::new(&args.scenario);
+    let mut options = super::rate::mc_options(deal, args.simulation.paths, args.simulation.seed)?;
+    options.threads = threads(args.threads)?;
     let target = default_out(&args.scenario, &args.out);
-    let out = OutputDir::create(&target)?;
+    let (out, meta) = open_output("run", &args.scenario, &target, &[])?;
+    let need = super::budget::monte_carlo(deal, options.paths, true);
+    super::budget::check(need, options.paths, out.staging().parent())?;
     let base = run_cashflow(deal);
+    crate::cancel::check()?;
     cashflow::write(&out, deal, &base, &meta)?;
 
     let bar = ProgressBar::with_draw_target(Some(options.paths), ProgressDrawTarget::hidden());
@@ -70,8 +68,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
             }
             bar.set_position(done);
         },
-    )
-    .map_err(|_| AppError::Interrupted)?;
+    )?;
     bar.finish_and_clear();
     if let Some(e) = write_error {
         return Err(e.into());
@@ -83,8 +80,10 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     // run's pool CDR distribution, so charts and report.html can show them.
     let dist = crate::structuring::rating::CdrDistribution::new(pool_cdr);
     let breakeven = crate::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    crate::cancel::check()?;
     let rating =
         crate::structuring::rating::rate(deal, &breakeven, grades, loss_table, &dist, &results);
+    crate::cancel::check()?;
     out.csv("breakeven.csv", &breakeven.rows)?;
     out.json(
         "breakeven.json",
@@ -96,6 +95,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     )?;
     // Charts, report.html and results.xlsx from the files just written, before the commit.
     let reports = super::chart::run_reports(out.staging(), &args.report)?;
+    // A stop asked for at any point up to here leaves the previous output (commit checks).
     let written = out.commit()?;
 
     let mut text = format!(

@@ -3,12 +3,12 @@
 use rust_decimal::Decimal;
 use std::time::Instant;
 
-use super::AppError;
 use super::rate::{grades_for, mc_options};
+use super::{AppError, open_output};
 use crate::cli::{SizeArgs, default_out_suffixed};
 use crate::money::Amount;
 use crate::montecarlo::simulate;
-use crate::report::{OutputDir, RunMetadata, table::thousands};
+use crate::report::table::thousands;
 use crate::structuring::breakeven::{largest_obligors, min_bdr, survives_obligor_defaults};
 use crate::structuring::overrides::parse_number;
 use crate::structuring::rating::{Method, simulate_cdr, tdr_table};
@@ -55,6 +55,8 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let (name, value) = split(flag, arg)?;
     let i = tranche_index(deal, name).map_err(|e| AppError::Usage(format!("--{flag}: {e}")))?;
     let options = mc_options(deal, args.simulation.paths, args.simulation.seed)?;
+    let target = default_out_suffixed(&args.scenario, &args.out, "size");
+    let (out, meta) = open_output("size", &args.scenario, &target, &[&args.grades])?;
     let method = Method::parse(&args.method).ok_or_else(|| {
         AppError::Usage(format!(
             "--method: expected empirical, lognormal or multiplier, found `{}`",
@@ -75,8 +77,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                     ))
                 })?;
             // The pool's default distribution does not depend on the tranche sizes: one run.
-            let (dist, _) =
-                simulate_cdr(deal, options, |_| {}).map_err(|_| AppError::Interrupted)?;
+            let (dist, _) = simulate_cdr(deal, options, |_| {})?;
             let row = &tdr_table(&dist, &grades)[g];
             let tdr = row.get(method).ok_or_else(|| {
                 AppError::Usage(format!(
@@ -98,6 +99,9 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let order = largest_obligors(deal);
     // The measure at size s, and whether it meets the goal.
     let measure = |s: i64| -> Result<(f64, bool), String> {
+        if crate::cancel::requested() {
+            return Err("interrupted".into());
+        }
         let d = resizer.deal(&args.scenario, &loaded.text, s)?;
         Ok(match &goal {
             Goal::Grade { tdr, k, .. } => {
@@ -111,20 +115,23 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                 (bdr, bdr >= *x)
             }
             Goal::El(x) => {
-                let r = simulate(&d, options, |_, _| {}, |_| {}).map_err(|_| "interrupted")?;
+                let r = simulate(&d, options, |_, _| {}, |_| {}).map_err(|e| e.to_string())?;
                 let el = r.tranches[i].expected_loss;
                 (el, el <= *x)
             }
         })
     };
     let (lo, hi) = resizer.range_fen();
-    let outcome = bisect_fen(lo, hi, |s| measure(s).map(|m| m.1)).map_err(AppError::Usage)?;
+    let outcome = bisect_fen(lo, hi, |s| measure(s).map(|m| m.1));
+    crate::cancel::check()?;
+    let outcome = outcome.map_err(AppError::Usage)?;
     let s_fen = match outcome {
         Outcome::Found { s_fen } | Outcome::AllMeet { s_fen } | Outcome::Infeasible { s_fen } => {
             s_fen
         }
     };
     let (value_at, _) = measure(s_fen).map_err(AppError::Usage)?;
+    crate::cancel::check()?;
     let measure_name = match &goal {
         Goal::Grade { .. } | Goal::Bdr(_) => "lowest BDR",
         Goal::El(_) => "expected loss",
@@ -190,8 +197,6 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             pct((below / total).to_f64(), 2)
         );
     }
-    let target = default_out_suffixed(&args.scenario, &args.out, "size");
-    let out = OutputDir::create(&target)?;
     if !matches!(outcome, Outcome::Infeasible { .. }) {
         let src = resizer.text(&loaded.text, s_fen).map_err(AppError::Usage)?;
         let src = absolute_attachments(&src, &args.scenario).map_err(AppError::Usage)?;
@@ -208,7 +213,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         "size.json",
         &serde_json::json!({
             "deal": deal.name,
-            "metadata": RunMetadata::new(&args.scenario),
+            "metadata": meta,
             "goal": goal_text,
             "outcome": match outcome { Outcome::Found{..} => "found", Outcome::AllMeet{..} => "met_at_largest_size", Outcome::Infeasible{..} => "infeasible" },
             "senior_size": Decimal::new(s_fen, 2).to_string(),

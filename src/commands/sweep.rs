@@ -4,7 +4,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 
-use super::AppError;
+use super::{AppError, open_output};
 use crate::chart::{ChartOptions, Heatmap, ValueKind, heatmap};
 use crate::cli::{SweepArgs, default_out_suffixed};
 use crate::montecarlo::McOptions;
@@ -55,6 +55,8 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
             args.simulation.seed,
         )?)
     };
+    let target = default_out_suffixed(&args.scenario, &args.out, "sweep");
+    let (out, _) = open_output("sweep", &args.scenario, &target, &[])?;
     let per_point = options.map_or(1, |o: McOptions| o.paths);
     let bar = progress_bar(per_point * deals.len() as u64, args.quiet);
     let started = Instant::now();
@@ -67,19 +69,15 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
             .map(|(v, &i)| v[i].try_into().unwrap_or(f64::NAN))
             .collect();
         let done_before = per_point * n as u64;
-        rows.extend(
-            run_point(deal, options, n, &vals, |d| {
-                bar.set_position(done_before + d)
-            })
-            .map_err(|_| AppError::Interrupted)?,
-        );
+        rows.extend(run_point(deal, options, n, &vals, |d| {
+            bar.set_position(done_before + d)
+        })?);
         bar.set_position(done_before + per_point);
     }
     bar.finish_and_clear();
+    crate::cancel::check()?;
     let elapsed = started.elapsed().as_secs_f64();
 
-    let target = default_out_suffixed(&args.scenario, &args.out, "sweep");
-    let out = OutputDir::create(&target)?;
     write_csv(&out, &grid, &rows)?;
     let mut charts = 0;
     if grid.keys.len() == 2 {

@@ -13,7 +13,6 @@ pub mod summary;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::credit::{CreditSampler, NO_DEFAULT};
 use crate::dates::years_between;
@@ -26,15 +25,16 @@ use summary::{PoolStats, TrancheStats, summarise};
 /// Paths per chunk (the unit of parallel work and of writing).
 pub const CHUNK: usize = 4096;
 
-/// Set by a Ctrl-C handler: the run stops at the next chunk boundary.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The most worker threads a run may ask for (more than this is a mistyped number: the
+/// paths are CPU-bound, so threads beyond the cores only add overhead).
+pub const MAX_THREADS: usize = 1024;
 
 /// How to run.
 #[derive(Debug, Clone, Copy)]
 pub struct McOptions {
     pub paths: u64,
     pub seed: u64,
-    /// Worker threads; 0 = all cores.
+    /// Worker threads; 0 = all cores, otherwise 1..=[`MAX_THREADS`].
     pub threads: usize,
 }
 
@@ -54,9 +54,16 @@ pub struct McResults {
     pub senior_balance_fan: Vec<FanRow>,
 }
 
-/// The run was stopped (Ctrl-C) before all paths ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interrupted;
+/// Why a Monte Carlo did not finish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum McError {
+    /// Stopped (Ctrl-C, SIGTERM) at a chunk boundary before all paths ran.
+    #[error("interrupted")]
+    Interrupted,
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {reason}")]
+    Threads { threads: usize, reason: String },
+}
 
 /// Runs the Monte Carlo. `on_chunk(first_path, rows)` receives each chunk's rows in path order
 /// (row width = `columns.len()`), and `progress(paths_done)` after each batch.
@@ -65,7 +72,7 @@ pub fn simulate(
     options: McOptions,
     mut on_chunk: impl FnMut(u64, &[f64]),
     mut progress: impl FnMut(u64),
-) -> Result<McResults, Interrupted> {
+) -> Result<McResults, McError> {
     let setup = Setup::new(deal);
     let width = setup.columns.len();
     let threads = if options.threads == 0 {
@@ -76,7 +83,10 @@ pub fn simulate(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .expect("thread pool");
+        .map_err(|e| McError::Threads {
+            threads,
+            reason: e.to_string(),
+        })?;
     let chunks = options.paths.div_ceil(CHUNK as u64);
     let batch = (threads * 4) as u64;
     // One row of numbers per path; reserved up to 4 M paths, grown beyond.
@@ -85,8 +95,8 @@ pub fn simulate(
     let mut senior_fan = FanHistogram::new(deal.period_ends.len());
     let mut first_chunk = 0;
     while first_chunk < chunks {
-        if INTERRUPTED.load(Ordering::Relaxed) {
-            return Err(Interrupted);
+        if crate::cancel::requested() {
+            return Err(McError::Interrupted);
         }
         let last_chunk = (first_chunk + batch).min(chunks);
         let results: Vec<ChunkResult> = pool.install(|| {

@@ -1,16 +1,19 @@
-//! Writing results: one manager does all file writing, into a temporary folder that is renamed
-//! into place only when every file is complete.
+//! Writing results: one manager does all file writing, into a staging folder that is renamed
+//! into place only when every file is complete (the ownership rules are in [`outdir`]).
 
 pub mod cashflow;
 pub mod charts;
 pub mod html;
 pub mod montecarlo;
+pub mod outdir;
 pub mod table;
 pub mod xlsx;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+
+pub use outdir::{OutputDir, Request};
 
 /// Errors while writing outputs.
 #[derive(Debug, thiserror::Error)]
@@ -29,51 +32,21 @@ pub enum ReportError {
     },
     #[error("{0}")]
     Other(String),
-}
-
-/// An output folder being written. Files go to a hidden sibling folder; [`OutputDir::commit`]
-/// replaces the target folder with it. Dropped without commit, the partial folder is removed.
-pub struct OutputDir {
-    target: PathBuf,
-    staging: PathBuf,
-    committed: bool,
+    /// The output target may not be written; nothing was changed.
+    #[error("refusing to write {}: {reason}", target.display())]
+    Refused { target: PathBuf, reason: String },
+    /// Another process holds the target's lock.
+    #[error("{} is being written by {holder}; wait for it to finish or choose another --out", target.display())]
+    Busy { target: PathBuf, holder: String },
+    /// Stopped by a signal; the staging folder is removed and the previous output kept.
+    #[error("interrupted by {}: no output was written, the previous output (if any) is unchanged", .0.name())]
+    Cancelled(crate::cancel::Cancelled),
 }
 
 impl OutputDir {
-    /// Starts writing `target` (created with its parents when committed).
-    pub fn create(target: &Path) -> Result<Self, ReportError> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-        let name = target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(&staging).map_err(|source| ReportError::Io {
-            path: staging.clone(),
-            source,
-        })?;
-        Ok(OutputDir {
-            target: target.to_path_buf(),
-            staging,
-            committed: false,
-        })
-    }
-
-    /// The folder files are being written to now.
-    pub fn staging(&self) -> &Path {
-        &self.staging
-    }
-
     /// Where a file named `name` is written (sub-folders created).
     pub fn path(&self, name: &str) -> Result<PathBuf, ReportError> {
-        let path = self.staging.join(name);
+        let path = self.staging().join(name);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
                 path: dir.to_path_buf(),
@@ -113,30 +86,6 @@ impl OutputDir {
     pub fn text(&self, name: &str, text: &str) -> Result<(), ReportError> {
         let path = self.path(name)?;
         std::fs::write(&path, text).map_err(|source| ReportError::Io { path, source })
-    }
-
-    /// Replaces the target folder with the finished one.
-    pub fn commit(mut self) -> Result<PathBuf, ReportError> {
-        if self.target.exists() {
-            std::fs::remove_dir_all(&self.target).map_err(|source| ReportError::Io {
-                path: self.target.clone(),
-                source,
-            })?;
-        }
-        std::fs::rename(&self.staging, &self.target).map_err(|source| ReportError::Io {
-            path: self.target.clone(),
-            source,
-        })?;
-        self.committed = true;
-        Ok(self.target.clone())
-    }
-}
-
-impl Drop for OutputDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
     }
 }
 

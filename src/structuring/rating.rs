@@ -436,7 +436,7 @@ pub fn simulate_cdr(
     deal: &crate::deal::Deal,
     options: crate::montecarlo::McOptions,
     progress: impl FnMut(u64),
-) -> Result<(CdrDistribution, crate::montecarlo::McResults), crate::montecarlo::Interrupted> {
+) -> Result<(CdrDistribution, crate::montecarlo::McResults), crate::montecarlo::McError> {
     let mut cdr = Vec::with_capacity(options.paths as usize);
     let mut width = 0;
     let results = crate::montecarlo::simulate(

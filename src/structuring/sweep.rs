@@ -9,7 +9,7 @@ use std::path::Path;
 use super::overrides::{KeyPath, Literal, apply};
 use crate::deal::Deal;
 use crate::money::Amount;
-use crate::montecarlo::{Interrupted, McOptions, simulate};
+use crate::montecarlo::{McError, McOptions, simulate};
 use crate::results::run_cashflow;
 use crate::scenario::ScenarioError;
 
@@ -109,7 +109,7 @@ pub fn run_point(
     point: usize,
     values: &[f64],
     progress: impl FnMut(u64),
-) -> Result<Vec<SweepRow>, Interrupted> {
+) -> Result<Vec<SweepRow>, McError> {
     let nan_or = |x: Option<f64>| x.unwrap_or(f64::NAN);
     match options {
         Some(options) => {

@@ -136,6 +136,9 @@ pub fn render_all(
     let written: Vec<Vec<PathBuf>> = tasks
         .par_iter()
         .map(|&(i, format)| {
+            if crate::cancel::requested() {
+                return Err(ChartError::Interrupted);
+            }
             let stem = out_dir.join(CHARTS[i].0);
             specs[i].draw(&stem, &settings.options(vec![format]))
         })

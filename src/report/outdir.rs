@@ -1,0 +1,579 @@
+//! Output folders ipabs owns, and the rules for replacing one.
+//!
+//! Every folder ipabs writes carries a marker file, [`MARKER`], naming the program, version,
+//! command and scenario hash. A run may replace an existing `--out` folder only if it is empty
+//! or carries that marker; it refuses outright, whatever they hold, `/`, the home folder (and its
+//! ancestors), the current folder and its ancestors, and any folder that contains an input of
+//! the run. Symlinks are resolved before deciding, so `--out link/` is judged by the folder the
+//! link points to.
+//!
+//! A run holds a lock on its target for its whole length (`.<name>.ipabs-lock` beside it): a
+//! second run on the same folder fails at once. Files are written into a staging sibling
+//! (`.<name>.ipabs-staging-<pid>`); the commit renames the old folder aside
+//! (`.<name>.ipabs-old-<pid>`), renames the new one in and only then removes the old one.
+//! Staging and old folders left by a killed process are recognised by the next run on that
+//! target (the lock proves their process is gone) and removed, or, when the kill came between
+//! the two renames, the previous output is put back.
+
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use super::ReportError;
+
+/// The marker file in every folder ipabs writes.
+pub const MARKER: &str = ".ipabs-output.json";
+
+/// How many entries of a foreign folder an error lists.
+const LISTED_ENTRIES: usize = 5;
+
+/// Content of [`MARKER`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Marker {
+    pub program: String,
+    pub version: String,
+    pub command: String,
+    pub scenario_sha256: String,
+    /// Seconds since 1970-01-01 UTC when the folder was started.
+    pub created_unix: u64,
+}
+
+/// What a command is about to write: the command name, the scenario's hash (for the marker)
+/// and every input file of the run (a folder holding one of them is never replaced).
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub command: &'a str,
+    pub scenario_sha256: &'a str,
+    pub inputs: &'a [PathBuf],
+}
+
+fn refused(target: &Path, reason: impl Into<String>) -> ReportError {
+    ReportError::Refused {
+        target: target.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The absolute path `path` names, with every symlink in its existing part resolved; the
+/// part that does not exist yet is kept as written (`.` dropped, `..` applied).
+pub fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    let mut out = PathBuf::new();
+    for comp in abs.components() {
+        match comp {
+            Component::Prefix(_) | Component::RootDir => out.push(comp.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(name) => {
+                out.push(name);
+                if let Ok(real) = std::fs::canonicalize(&out) {
+                    out = real;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Why `target` (resolved) may never be an output folder, if it may not.
+fn forbidden(target: &Path, inputs: &[PathBuf]) -> Option<String> {
+    if target.parent().is_none() {
+        return Some("it is the root folder /".into());
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        if let Ok(home) = resolve(Path::new(&home)) {
+            if home == target {
+                return Some("it is your home folder".into());
+            }
+            if home.starts_with(target) {
+                return Some(format!("it contains your home folder {}", home.display()));
+            }
+        }
+    }
+    if let Ok(cwd) = std::env::current_dir().and_then(|c| resolve(&c)) {
+        if cwd == target {
+            return Some("it is the current folder".into());
+        }
+        if cwd.starts_with(target) {
+            return Some(format!("it contains the current folder {}", cwd.display()));
+        }
+    }
+    for input in inputs {
+        if let Ok(input) = resolve(input) {
+            if input.starts_with(target) {
+                return Some(format!(
+                    "it contains {}, an input of this run",
+                    input.display()
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Reads the marker of `dir`, if it has a valid one.
+pub fn read_marker(dir: &Path) -> Option<Marker> {
+    let path = dir.join(MARKER);
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 64 * 1024 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    serde_json::from_str::<Marker>(&text)
+        .ok()
+        .filter(|m| m.program == "ipabs")
+}
+
+/// Ok when `dir` (which exists) may be replaced: empty, or carrying the marker.
+fn check_replaceable(dir: &Path) -> Result<(), ReportError> {
+    let meta = std::fs::symlink_metadata(dir).map_err(io_at(dir))?;
+    if !meta.is_dir() {
+        return Err(refused(
+            dir,
+            "it exists and is not a folder; choose a folder name with --out",
+        ));
+    }
+    if read_marker(dir).is_some() {
+        return Ok(());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(io_at(dir))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    names.sort();
+    let count = names.len();
+    let mut listed = names
+        .into_iter()
+        .take(LISTED_ENTRIES)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if count > LISTED_ENTRIES {
+        listed += &format!(", ... ({count} entries in all)");
+    }
+    Err(refused(
+        dir,
+        format!(
+            "it is not empty and was not written by ipabs (no {MARKER}); it holds: {listed}. \
+             Choose another folder with --out, or move these files away yourself"
+        ),
+    ))
+}
+
+/// Whether `dir` is a folder ipabs may delete: it carries the marker or is empty.
+fn owned_or_empty(dir: &Path) -> bool {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {
+            read_marker(dir).is_some()
+                || std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
+        }
+        _ => false,
+    }
+}
+
+/// An exclusive lock on one output target, held while a command writes it.
+pub struct TargetLock {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl TargetLock {
+    /// Takes the lock of `target` (resolved) or fails at once naming the holder.
+    pub fn acquire(target: &Path) -> Result<Self, ReportError> {
+        let (parent, name) = split(target)?;
+        let path = parent.join(format!(".{name}.ipabs-lock"));
+        // A lock file removed by its previous holder between our open and our lock is stale:
+        // try again on the new file (a few times, then give up).
+        for _ in 0..8 {
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(io_at(&path))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    let holder = holder.trim();
+                    let who = if holder.is_empty() {
+                        "another ipabs process".to_string()
+                    } else {
+                        format!("another ipabs process (pid {holder})")
+                    };
+                    return Err(ReportError::Busy {
+                        target: target.to_path_buf(),
+                        holder: who,
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_at(&path)(e)),
+            }
+            if !same_file(&file, &path) {
+                continue;
+            }
+            file.set_len(0).map_err(io_at(&path))?;
+            write!(file, "{}", std::process::id()).map_err(io_at(&path))?;
+            return Ok(TargetLock {
+                path,
+                file: Some(file),
+            });
+        }
+        Err(ReportError::Busy {
+            target: target.to_path_buf(),
+            holder: "other ipabs processes starting and stopping".into(),
+        })
+    }
+}
+
+impl Drop for TargetLock {
+    fn drop(&mut self) {
+        // Remove the file while still holding the lock, so nobody locks a file about to go.
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// The parent folder and the file name of a resolved target.
+fn split(target: &Path) -> Result<(PathBuf, String), ReportError> {
+    let parent = target
+        .parent()
+        .ok_or_else(|| refused(target, "it is the root folder /"))?;
+    let name = target
+        .file_name()
+        .ok_or_else(|| refused(target, "it has no folder name"))?
+        .to_string_lossy()
+        .into_owned();
+    Ok((parent.to_path_buf(), name))
+}
+
+/// Prefixes of the staging and old folders of target `name`.
+fn staging_prefix(name: &str) -> String {
+    format!(".{name}.ipabs-staging-")
+}
+fn old_prefix(name: &str) -> String {
+    format!(".{name}.ipabs-old-")
+}
+
+/// Under the target's lock: puts back a previous output that a killed commit had moved aside,
+/// then removes the staging and old folders of dead runs (only folders ipabs wrote).
+fn recover_stale(parent: &Path, name: &str, target: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let mut stale: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let is_old = n.starts_with(&old_prefix(name));
+            (is_old || n.starts_with(&staging_prefix(name))).then(|| (e.path(), is_old))
+        })
+        .collect();
+    stale.sort();
+    if std::fs::symlink_metadata(target).is_err() {
+        if let Some((old, _)) = stale
+            .iter()
+            .find(|(p, is_old)| *is_old && read_marker(p).is_some())
+        {
+            let _ = std::fs::rename(old, target);
+        }
+    }
+    for (path, _) in stale {
+        if path.exists() && owned_or_empty(&path) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// An output folder being written, with its lock. Files go to a staging sibling;
+/// [`OutputDir::commit`] replaces the target with it. Dropped without commit, the staging folder
+/// is removed and the target is left as it was.
+pub struct OutputDir {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+    _lock: TargetLock,
+}
+
+impl OutputDir {
+    /// Checks that `target` may be written, takes its lock, clears what dead runs left and
+    /// starts a staging folder carrying the marker. Nothing in the target changes until commit.
+    pub fn create(target: &Path, request: &Request<'_>) -> Result<Self, ReportError> {
+        let resolved = resolve(target).map_err(io_at(target))?;
+        if let Some(reason) = forbidden(&resolved, request.inputs) {
+            return Err(refused(&resolved, reason));
+        }
+        let (parent, name) = split(&resolved)?;
+        if let Ok(meta) = std::fs::symlink_metadata(&resolved) {
+            if meta.file_type().is_symlink() {
+                return Err(refused(
+                    &resolved,
+                    "it is a symlink to a path that does not exist",
+                ));
+            }
+        }
+        std::fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+        let lock = TargetLock::acquire(&resolved)?;
+        recover_stale(&parent, &name, &resolved);
+        if resolved.exists() {
+            check_replaceable(&resolved)?;
+        }
+        let staging = parent.join(format!("{}{}", staging_prefix(&name), std::process::id()));
+        std::fs::create_dir(&staging).map_err(io_at(&staging))?;
+        let dir = OutputDir {
+            target: resolved,
+            staging,
+            committed: false,
+            _lock: lock,
+        };
+        let marker = Marker {
+            program: "ipabs".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            command: request.command.into(),
+            scenario_sha256: request.scenario_sha256.into(),
+            created_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        };
+        dir.json(MARKER, &marker)?;
+        Ok(dir)
+    }
+
+    /// The folder files are being written to now.
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// The folder that the commit will replace (symlinks resolved).
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Replaces the target folder with the finished one, unless a stop was asked for.
+    pub fn commit(mut self) -> Result<PathBuf, ReportError> {
+        crate::cancel::check().map_err(ReportError::Cancelled)?;
+        if std::fs::symlink_metadata(&self.target).is_ok() {
+            // Checked again: files may have been put there while the run went on.
+            check_replaceable(&self.target)?;
+            let (parent, name) = split(&self.target)?;
+            let old = parent.join(format!("{}{}", old_prefix(&name), std::process::id()));
+            std::fs::rename(&self.target, &old).map_err(io_at(&self.target))?;
+            if let Err(e) = std::fs::rename(&self.staging, &self.target) {
+                let _ = std::fs::rename(&old, &self.target);
+                return Err(io_at(&self.target)(e));
+            }
+            self.committed = true;
+            // The old folder carries the marker (or is empty): ours to remove. Should this
+            // fail, the next run on this target removes it.
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&self.staging, &self.target).map_err(io_at(&self.target))?;
+            self.committed = true;
+        }
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// An existing output folder opened to be updated in place (`ipabs chart`): it must carry the
+/// marker; its lock is held while the guard lives.
+pub struct ExistingDir {
+    pub dir: PathBuf,
+    _lock: TargetLock,
+}
+
+impl ExistingDir {
+    pub fn open(dir: &Path) -> Result<Self, ReportError> {
+        let resolved = resolve(dir).map_err(io_at(dir))?;
+        if !resolved.is_dir() {
+            return Err(refused(
+                &resolved,
+                "it is not a folder written by ipabs run",
+            ));
+        }
+        if read_marker(&resolved).is_none() {
+            return Err(refused(
+                &resolved,
+                format!(
+                    "it was not written by ipabs (no {MARKER}); give the output folder of an ipabs run"
+                ),
+            ));
+        }
+        let lock = TargetLock::acquire(&resolved)?;
+        Ok(ExistingDir {
+            dir: resolved,
+            _lock: lock,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request<'a>(inputs: &'a [PathBuf]) -> Request<'a> {
+        Request {
+            command: "test",
+            scenario_sha256: "00",
+            inputs,
+        }
+    }
+
+    #[test]
+    fn resolve_applies_dots_and_symlinks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let base = resolve(tmp.path()).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&real, tmp.path().join("link")).unwrap();
+            let with_slash = PathBuf::from(format!("{}/", tmp.path().join("link").display()));
+            assert_eq!(resolve(&with_slash).unwrap(), base.join("real"));
+        }
+        assert_eq!(
+            resolve(&tmp.path().join("real/./x/../y")).unwrap(),
+            base.join("real/y")
+        );
+    }
+
+    #[test]
+    fn foreign_folder_is_refused_and_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("mine");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("notes.txt"), "keep me").unwrap();
+        let err = OutputDir::create(&target, &request(&[])).err().unwrap();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("notes.txt") && msg.contains("not written by ipabs"),
+            "{msg}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(target.join("notes.txt")).unwrap(),
+            "keep me"
+        );
+        // Nothing staged or locked is left beside it.
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn folder_holding_an_input_is_refused_even_if_marked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("deal");
+        std::fs::create_dir_all(target.join("data")).unwrap();
+        let tape = target.join("data/tape.csv");
+        std::fs::write(&tape, "x").unwrap();
+        std::fs::write(target.join(MARKER), r#"{"program":"ipabs","version":"0","command":"run","scenario_sha256":"","created_unix":0}"#).unwrap();
+        let err = OutputDir::create(&target, &request(&[tape.clone()]))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("an input of this run"), "{err}");
+        assert!(tape.exists());
+    }
+
+    #[test]
+    fn replaces_own_folder_atomically_and_keeps_it_on_drop() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let out = OutputDir::create(&target, &request(&[])).unwrap();
+        out.text("a.txt", "first").unwrap();
+        out.commit().unwrap();
+        assert!(read_marker(&target).is_some());
+        // A run dropped before commit leaves the first output and nothing staged.
+        let out = OutputDir::create(&target, &request(&[])).unwrap();
+        out.text("a.txt", "second").unwrap();
+        drop(out);
+        assert_eq!(
+            std::fs::read_to_string(target.join("a.txt")).unwrap(),
+            "first"
+        );
+        let out = OutputDir::create(&target, &request(&[])).unwrap();
+        out.text("b.txt", "second").unwrap();
+        out.commit().unwrap();
+        assert!(!target.join("a.txt").exists());
+        let names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["out".to_string()]);
+    }
+
+    #[test]
+    fn second_writer_is_refused_while_the_first_holds_the_lock() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let first = OutputDir::create(&target, &request(&[])).unwrap();
+        let err = OutputDir::create(&target, &request(&[])).err().unwrap();
+        assert!(matches!(err, ReportError::Busy { .. }), "{err}");
+        drop(first);
+        OutputDir::create(&target, &request(&[])).unwrap();
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_removed_or_restored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let out = OutputDir::create(&target, &request(&[])).unwrap();
+        out.text("a.txt", "previous").unwrap();
+        out.commit().unwrap();
+        // A process killed between the two renames of its commit: old moved aside, staging
+        // complete, target missing.
+        let old = tmp.path().join(".out.ipabs-old-999999");
+        std::fs::rename(&target, &old).unwrap();
+        let staging = tmp.path().join(".out.ipabs-staging-999999");
+        std::fs::create_dir(&staging).unwrap();
+        // A staging folder that is not ours (no marker, not empty) is left alone.
+        let foreign = tmp.path().join(".out.ipabs-staging-1");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("user.txt"), "x").unwrap();
+        let next = OutputDir::create(&target, &request(&[])).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(target.join("a.txt")).unwrap(),
+            "previous"
+        );
+        assert!(!old.exists() && !staging.exists());
+        assert!(foreign.join("user.txt").exists());
+        drop(next);
+    }
+}
