@@ -73,3 +73,35 @@ pub fn check() -> Result<(), Cancelled> {
         s => Err(Cancelled { signal: s as i32 }),
     }
 }
+
+/// Environment variable naming a phase at which the process sends itself SIGTERM (or SIGINT,
+/// as `PHASE:INT`): a fault-injection point so tests can stop a run at every phase, not just
+/// where a timed signal happens to land.
+pub const STOP_AT_ENV: &str = "IPABS_STOP_AT";
+
+/// Marks the start of a phase of a command (`base_case`, `monte_carlo`, `breakeven`, `rating`,
+/// `charts`, `report`, `xlsx`, `commit`), then reports whether a stop has been asked for.
+pub fn phase(name: &str) -> Result<(), Cancelled> {
+    if let Some(spec) = std::env::var_os(STOP_AT_ENV) {
+        let spec = spec.to_string_lossy();
+        let (at, signal) = match spec.split_once(':') {
+            Some((at, "INT")) => (at, SIGINT),
+            Some((at, _)) => (at, SIGTERM),
+            None => (spec.as_ref(), SIGTERM),
+        };
+        if at == name {
+            raise(signal);
+        }
+    }
+    check()
+}
+
+#[cfg(unix)]
+fn raise(signal: i32) {
+    let _ = signal_hook::low_level::raise(signal);
+}
+
+#[cfg(not(unix))]
+fn raise(signal: i32) {
+    SIGNAL.store(signal as usize, Ordering::SeqCst);
+}

@@ -46,26 +46,25 @@ pub fn monte_carlo(deal: &Deal, paths: u64, writes_paths: bool) -> Need {
 /// Refuses a run whose need exceeds what this machine has (memory available to this process,
 /// free disk under `out_parent`). Where a figure cannot be read, that check is skipped.
 pub fn check(need: Need, paths: u64, out_parent: Option<&Path>) -> Result<(), AppError> {
-    if let Some(available) = available_memory() {
-        if need.memory > available {
-            return Err(AppError::Usage(format!(
-                "--paths {paths} needs about {} of memory; {} is available. Use fewer paths",
-                human(need.memory),
-                human(available)
-            )));
-        }
+    if let Some(available) = available_memory()
+        && need.memory > available
+    {
+        return Err(AppError::Usage(format!(
+            "--paths {paths} needs about {} of memory; {} is available. Use fewer paths",
+            human(need.memory),
+            human(available)
+        )));
     }
-    if let Some(dir) = out_parent {
-        if let Some(free) = free_disk(dir) {
-            if need.disk > free {
-                return Err(AppError::Usage(format!(
-                    "--paths {paths} needs about {} of disk under {} (paths.bin holds one row per path); {} is free. Use fewer paths or another --out",
-                    human(need.disk),
-                    dir.display(),
-                    human(free)
-                )));
-            }
-        }
+    if let Some(dir) = out_parent
+        && let Some(free) = free_disk(dir)
+        && need.disk > free
+    {
+        return Err(AppError::Usage(format!(
+            "--paths {paths} needs about {} of disk under {} (paths.bin holds one row per path); {} is free. Use fewer paths or another --out",
+            human(need.disk),
+            dir.display(),
+            human(free)
+        )));
     }
     Ok(())
 }

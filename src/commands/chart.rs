@@ -119,6 +119,7 @@ pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Wri
     let mut drawn = Vec::new();
     if charts {
         let _ = std::fs::remove_dir_all(&chart_dir);
+        crate::cancel::phase("charts")?;
         drawn =
             charts::render_all(&run, &chart_dir, &settings).map_err(
                 |e| match crate::cancel::check() {
@@ -126,17 +127,19 @@ pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Wri
                     Ok(()) => ReportError::Other(format!("drawing charts: {e}")).into(),
                 },
             )?;
-        crate::cancel::check()?;
+        crate::cancel::phase("report")?;
         let html_path = tmp_html.0.as_deref().expect("set");
         html::write(&run, &drawn, settings.unit, html_path).map_err(io_err(html_path))?;
         crate::cancel::check()?;
     }
     if flags.xlsx {
+        crate::cancel::phase("xlsx")?;
         let xlsx_path = tmp_xlsx.0.as_deref().expect("set");
         xlsx::write(&run, xlsx_path).map_err(|e| match e {
             xlsx::XlsxWriteError::Input(e) => AppError::Usage(e.to_string()),
             other => ReportError::Other(other.to_string()).into(),
         })?;
+        crate::cancel::check()?;
     }
 
     // Everything is written: move it into place, unless a stop was asked for meanwhile.
@@ -226,15 +229,9 @@ fn remove_leftovers(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let prefixes = [
-        format!(".{CHARTS_DIR}.partial-"),
-        format!(".{CHARTS_DIR}.old-"),
-        format!(".{REPORT_HTML}.partial-"),
-        format!(".{RESULTS_XLSX}.partial-"),
-    ];
     for e in entries.filter_map(|e| e.ok()) {
         let name = e.file_name().to_string_lossy().into_owned();
-        if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+        if crate::report::outdir::is_own_temp(&name) {
             drop(Temp(Some(e.path())));
         }
     }
@@ -247,6 +244,8 @@ pub fn run(args: &ChartArgs) -> Result<String, AppError> {
     let existing = ExistingDir::open(&args.output_dir)?;
     remove_leftovers(&existing.dir);
     let written = write_reports(&existing.dir, &args.flags, true)?;
+    // The marker lists what the folder now holds (charts may have changed format).
+    crate::report::outdir::record_entries(&existing.dir)?;
     Ok(format!(
         "{}written to {} in {:.2} s\n",
         written.describe(),

@@ -36,6 +36,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let (out, meta) = open_output("run", &args.scenario, &target, &[])?;
     let need = super::budget::monte_carlo(deal, options.paths, true);
     super::budget::check(need, options.paths, out.staging().parent())?;
+    crate::cancel::phase("base_case")?;
     let base = run_cashflow(deal);
     crate::cancel::check()?;
     cashflow::write(&out, deal, &base, &meta)?;
@@ -46,6 +47,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
             .expect("valid template"),
     );
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    crate::cancel::phase("monte_carlo")?;
     let started = Instant::now();
     let width = crate::montecarlo::path::column_names(&names(deal)).len();
     let mut writer = PathsWriter::create(&out, width)?;
@@ -79,8 +81,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     // Break-even default rates (deterministic, milliseconds) and the implied rating from this
     // run's pool CDR distribution, so charts and report.html can show them.
     let dist = crate::structuring::rating::CdrDistribution::new(pool_cdr);
+    crate::cancel::phase("breakeven")?;
     let breakeven = crate::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
-    crate::cancel::check()?;
+    crate::cancel::phase("rating")?;
     let rating =
         crate::structuring::rating::rate(deal, &breakeven, grades, loss_table, &dist, &results);
     crate::cancel::check()?;

@@ -37,6 +37,40 @@ pub struct Marker {
     pub scenario_sha256: String,
     /// Seconds since 1970-01-01 UTC when the folder was started.
     pub created_unix: u64,
+    /// Every file and folder ipabs wrote there, relative, `/`-separated (the marker excluded).
+    /// Replacing the folder is allowed only while it holds nothing else.
+    #[serde(default)]
+    pub entries: Vec<String>,
+}
+
+/// Most entries walked when listing a folder (beyond it, the folder is not ipabs's).
+const MAX_WALK: usize = 100_000;
+
+/// Relative paths of everything under `dir` (not following symlinks), sorted; `None` when
+/// there are more than [`MAX_WALK`].
+fn walk(dir: &Path) -> std::io::Result<Option<Vec<String>>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, rel)) = stack.pop() {
+        for e in std::fs::read_dir(&path)? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            if e.file_type()?.is_dir() {
+                stack.push((e.path(), rel.clone()));
+            }
+            out.push(rel);
+            if out.len() > MAX_WALK {
+                return Ok(None);
+            }
+        }
+    }
+    out.sort();
+    Ok(Some(out))
 }
 
 /// What a command is about to write: the command name, the scenario's hash (for the marker)
@@ -94,16 +128,6 @@ fn forbidden(target: &Path, inputs: &[PathBuf]) -> Option<String> {
     if target.parent().is_none() {
         return Some("it is the root folder /".into());
     }
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        if let Ok(home) = resolve(Path::new(&home)) {
-            if home == target {
-                return Some("it is your home folder".into());
-            }
-            if home.starts_with(target) {
-                return Some(format!("it contains your home folder {}", home.display()));
-            }
-        }
-    }
     if let Ok(cwd) = std::env::current_dir().and_then(|c| resolve(&c)) {
         if cwd == target {
             return Some("it is the current folder".into());
@@ -112,14 +136,24 @@ fn forbidden(target: &Path, inputs: &[PathBuf]) -> Option<String> {
             return Some(format!("it contains the current folder {}", cwd.display()));
         }
     }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty())
+        && let Ok(home) = resolve(Path::new(&home))
+    {
+        if home == target {
+            return Some("it is your home folder".into());
+        }
+        if home.starts_with(target) {
+            return Some(format!("it contains your home folder {}", home.display()));
+        }
+    }
     for input in inputs {
-        if let Ok(input) = resolve(input) {
-            if input.starts_with(target) {
-                return Some(format!(
-                    "it contains {}, an input of this run",
-                    input.display()
-                ));
-            }
+        if let Ok(input) = resolve(input)
+            && input.starts_with(target)
+        {
+            return Some(format!(
+                "it contains {}, an input of this run",
+                input.display()
+            ));
         }
     }
     None
@@ -147,18 +181,20 @@ fn check_replaceable(dir: &Path) -> Result<(), ReportError> {
             "it exists and is not a folder; choose a folder name with --out",
         ));
     }
-    if read_marker(dir).is_some() {
-        return Ok(());
-    }
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_err(io_at(dir))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let marker = read_marker(dir);
+    let names: Vec<String> = match walk(dir).map_err(io_at(dir))? {
+        Some(all) => all
+            .into_iter()
+            .filter(|n| match &marker {
+                Some(m) => n != MARKER && !m.entries.contains(n) && !is_own_temp(n),
+                None => true,
+            })
+            .collect(),
+        None => vec![format!("more than {MAX_WALK} entries")],
+    };
     if names.is_empty() {
         return Ok(());
     }
-    names.sort();
     let count = names.len();
     let mut listed = names
         .into_iter()
@@ -168,13 +204,28 @@ fn check_replaceable(dir: &Path) -> Result<(), ReportError> {
     if count > LISTED_ENTRIES {
         listed += &format!(", ... ({count} entries in all)");
     }
+    let what = if marker.is_some() {
+        format!("it is an ipabs output, but holds files ipabs did not write there: {listed}")
+    } else {
+        format!("it is not empty and was not written by ipabs (no {MARKER}); it holds: {listed}")
+    };
     Err(refused(
         dir,
-        format!(
-            "it is not empty and was not written by ipabs (no {MARKER}); it holds: {listed}. \
-             Choose another folder with --out, or move these files away yourself"
-        ),
+        format!("{what}. Choose another folder with --out, or move these files away yourself"),
     ))
+}
+
+/// A temporary file or folder that an ipabs process writes inside its own output folder and
+/// renames into place (`.charts.partial-<pid>`, `.charts.old-<pid>`, `.report.html.partial-<pid>`):
+/// left there only when that process was killed.
+pub fn is_own_temp(rel: &str) -> bool {
+    let Some(name) = rel.strip_prefix('.').filter(|n| !n.contains('/')) else {
+        return false;
+    };
+    [".partial-", ".old-"].iter().any(|tag| {
+        name.rsplit_once(tag)
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// Whether `dir` is a folder ipabs may delete: it carries the marker or is empty.
@@ -302,13 +353,12 @@ fn recover_stale(parent: &Path, name: &str, target: &Path) {
         })
         .collect();
     stale.sort();
-    if std::fs::symlink_metadata(target).is_err() {
-        if let Some((old, _)) = stale
+    if std::fs::symlink_metadata(target).is_err()
+        && let Some((old, _)) = stale
             .iter()
             .find(|(p, is_old)| *is_old && read_marker(p).is_some())
-        {
-            let _ = std::fs::rename(old, target);
-        }
+    {
+        let _ = std::fs::rename(old, target);
     }
     for (path, _) in stale {
         if path.exists() && owned_or_empty(&path) {
@@ -336,13 +386,13 @@ impl OutputDir {
             return Err(refused(&resolved, reason));
         }
         let (parent, name) = split(&resolved)?;
-        if let Ok(meta) = std::fs::symlink_metadata(&resolved) {
-            if meta.file_type().is_symlink() {
-                return Err(refused(
-                    &resolved,
-                    "it is a symlink to a path that does not exist",
-                ));
-            }
+        if let Ok(meta) = std::fs::symlink_metadata(&resolved)
+            && meta.file_type().is_symlink()
+        {
+            return Err(refused(
+                &resolved,
+                "it is a symlink to a path that does not exist",
+            ));
         }
         std::fs::create_dir_all(&parent).map_err(io_at(&parent))?;
         let lock = TargetLock::acquire(&resolved)?;
@@ -366,6 +416,7 @@ impl OutputDir {
             created_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
+            entries: Vec::new(),
         };
         dir.json(MARKER, &marker)?;
         Ok(dir)
@@ -383,7 +434,8 @@ impl OutputDir {
 
     /// Replaces the target folder with the finished one, unless a stop was asked for.
     pub fn commit(mut self) -> Result<PathBuf, ReportError> {
-        crate::cancel::check().map_err(ReportError::Cancelled)?;
+        crate::cancel::phase("commit").map_err(ReportError::Cancelled)?;
+        record_entries(&self.staging)?;
         if std::fs::symlink_metadata(&self.target).is_ok() {
             // Checked again: files may have been put there while the run went on.
             check_replaceable(&self.target)?;
@@ -412,6 +464,28 @@ impl Drop for OutputDir {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// Rewrites the marker of `dir` with the list of what the folder now holds (the marker is
+/// replaced by rename, so it is never half-written).
+pub fn record_entries(dir: &Path) -> Result<(), ReportError> {
+    let path = dir.join(MARKER);
+    let mut marker = read_marker(dir).ok_or_else(|| {
+        ReportError::Other(format!("{} is missing or unreadable", path.display()))
+    })?;
+    marker.entries = walk(dir)
+        .map_err(io_at(dir))?
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n != MARKER)
+        .collect();
+    let tmp = dir.join(format!("{MARKER}.partial-{}", std::process::id()));
+    let text = serde_json::to_string_pretty(&marker).map_err(|source| ReportError::Json {
+        path: path.clone(),
+        source,
+    })?;
+    std::fs::write(&tmp, text + "\n").map_err(io_at(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(io_at(&path))
 }
 
 /// An existing output folder opened to be updated in place (`ipabs chart`): it must carry the
@@ -456,6 +530,16 @@ mod tests {
             scenario_sha256: "00",
             inputs,
         }
+    }
+
+    #[test]
+    fn own_temporary_names() {
+        assert!(is_own_temp(".charts.partial-123"));
+        assert!(is_own_temp(".report.html.old-9"));
+        assert!(!is_own_temp(".charts.partial-"));
+        assert!(!is_own_temp("charts.partial-1"));
+        assert!(!is_own_temp(".charts.partial-1x"));
+        assert!(!is_own_temp("charts/.x.partial-1"));
     }
 
     #[test]
@@ -505,7 +589,7 @@ mod tests {
         let tape = target.join("data/tape.csv");
         std::fs::write(&tape, "x").unwrap();
         std::fs::write(target.join(MARKER), r#"{"program":"ipabs","version":"0","command":"run","scenario_sha256":"","created_unix":0}"#).unwrap();
-        let err = OutputDir::create(&target, &request(&[tape.clone()]))
+        let err = OutputDir::create(&target, &request(std::slice::from_ref(&tape)))
             .err()
             .unwrap();
         assert!(err.to_string().contains("an input of this run"), "{err}");
