@@ -60,6 +60,21 @@ fn cashflow(cwd: &Path, out: &str, home: &Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// `ipabs ARGS` in `root`, stopped at the start of phase `stop_at` when given
+/// (`IPABS_STOP_AT`, the fault-injection point of `ipabs::cancel::phase`).
+fn ipabs(root: &Path, args: &[&str], stop_at: Option<&str>) -> assert_cmd::assert::Assert {
+    let mut cmd = cargo_bin_cmd!("ipabs");
+    cmd.current_dir(root).args(args);
+    if let Some(phase) = stop_at {
+        cmd.env("IPABS_STOP_AT", phase);
+    }
+    cmd.assert()
+}
+
+const SHORT_RUN: &[&str] = &[
+    "run", SCENARIO, "--quiet", "--paths", "2000", "--out", "out",
+];
+
 fn stderr(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).into_owned()
 }
@@ -300,29 +315,15 @@ fn a_stop_at_any_phase_keeps_the_previous_output() {
         } else {
             phase.to_string()
         };
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("ipabs"));
-        let output = cmd
-            .current_dir(root)
-            .env("IPABS_STOP_AT", &spec)
-            .args([
-                "run", SCENARIO, "--quiet", "--paths", "2000", "--xlsx", "--out", "out",
-            ])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(code), "{phase}: {err}");
+        let args = [SHORT_RUN, &["--xlsx"]].concat();
+        let a = ipabs(root, &args, Some(&spec)).code(code);
+        let err = stderr(&a);
         assert!(err.contains("interrupted"), "{phase}: {err}");
         assert_eq!(snapshot(&root.join("out")), before, "{phase}");
         assert!(leftovers(root).is_empty(), "{phase}: {:?}", leftovers(root));
     }
     // The same run without a stop replaces the output.
-    cargo_bin_cmd!("ipabs")
-        .current_dir(root)
-        .args([
-            "run", SCENARIO, "--quiet", "--paths", "2000", "--out", "out",
-        ])
-        .assert()
-        .success();
+    ipabs(root, SHORT_RUN, None).success();
     assert!(root.join("out/report.html").exists());
 }
 
@@ -331,22 +332,10 @@ fn a_stop_at_any_phase_keeps_the_previous_output() {
 fn chart_stopped_midway_keeps_the_previous_charts() {
     let ws = workspace();
     let root = ws.path();
-    cargo_bin_cmd!("ipabs")
-        .current_dir(root)
-        .args([
-            "run", SCENARIO, "--quiet", "--paths", "2000", "--out", "out",
-        ])
-        .assert()
-        .success();
+    ipabs(root, SHORT_RUN, None).success();
     let before = snapshot(&root.join("out"));
     for phase in ["charts", "report", "xlsx"] {
-        let output = Command::new(assert_cmd::cargo::cargo_bin!("ipabs"))
-            .current_dir(root)
-            .env("IPABS_STOP_AT", phase)
-            .args(["chart", "out", "--xlsx"])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(143), "{phase}");
+        ipabs(root, &["chart", "out", "--xlsx"], Some(phase)).code(143);
         assert_eq!(snapshot(&root.join("out")), before, "{phase}");
     }
 }

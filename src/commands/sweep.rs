@@ -62,6 +62,7 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     let started = Instant::now();
     let mut rows: Vec<SweepRow> = Vec::new();
     for (n, (point, deal)) in deals.iter().enumerate() {
+        crate::cancel::check()?;
         let vals: Vec<f64> = grid
             .values
             .iter()
