@@ -100,15 +100,12 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 pub fn payment_dates(first: NaiveDate, frequency: Frequency, last: NaiveDate) -> Vec<NaiveDate> {
     let mut dates = Vec::new();
     let mut k: u32 = 0;
-    loop {
-        // Past chrono's last date there are no more payment dates (and no endless loop).
-        let Some(date) = k
-            .checked_mul(frequency.months())
-            .and_then(|m| first.checked_add_months(Months::new(m)))
-            .filter(|d| *d <= last)
-        else {
-            break;
-        };
+    // Past chrono's last date there are no more payment dates (and no endless loop).
+    while let Some(date) = k
+        .checked_mul(frequency.months())
+        .and_then(|m| first.checked_add_months(Months::new(m)))
+        .filter(|d| *d <= last)
+    {
         dates.push(date);
         k += 1;
     }

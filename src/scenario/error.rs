@@ -135,6 +135,18 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
     out.trim_end().to_string()
 }
 
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.file.display(),
+            self.field,
+            self.message
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,17 +179,5 @@ mod tests {
     fn crlf_lines_and_columns() {
         let text = "[deal]\r\nname = 1\r\ncoupon = 1.5\r\n";
         assert_eq!(line_col(text, text.find("1.5").unwrap()), (3, 10));
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}",
-            self.file.display(),
-            self.field,
-            self.message
-        )
     }
 }

@@ -329,23 +329,31 @@ fn readable_rows(
     rows
 }
 
-/// 1-based line numbers from byte offsets, counting `\n` (so `\r\n` files number their lines
-/// as editors do; the CSV reader's own line count is off by one per CRLF line).
-pub struct LineIndex {
+/// 1-based line numbers from byte offsets, counting `\n`. The CSV reader's own line count is
+/// off by one per CRLF line, and after a `\r\n` it reports a record as starting at the `\n`;
+/// line terminators at the offset are skipped, so the record's first character is numbered.
+pub struct LineIndex<'a> {
+    bytes: &'a [u8],
     starts: Vec<usize>,
 }
 
-impl LineIndex {
-    pub fn new(text: &str) -> Self {
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        LineIndex { starts }
+        LineIndex {
+            bytes: text.as_bytes(),
+            starts,
+        }
     }
 
-    /// The line holding byte `offset`.
+    /// The line holding byte `offset` (or the first character after the line breaks there).
     pub fn line_of(&self, offset: u64) -> u64 {
-        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        let mut offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        while offset < self.bytes.len() && matches!(self.bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
         self.starts.partition_point(|&s| s <= offset) as u64
     }
 }
@@ -582,4 +590,28 @@ pub fn asset_dates(asset: &TapeAsset, closing: NaiveDate) -> (NaiveDate, NaiveDa
         add_months(first, (payments - 1) * step)
     });
     (first, maturity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_tapes_number_lines_as_editors_do() {
+        for eol in ["\n", "\r\n"] {
+            let text = ["id,rate", "L1,0.1", "L2,x", "L3,0.2"].join(eol) + eol;
+            let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+            let mut problems = Vec::new();
+            let rows = readable_rows(&mut reader, &text, Path::new("t.csv"), &mut problems);
+            let lines: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
+            assert_eq!(lines, vec![2, 3, 4], "eol {eol:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_cells_are_short_and_printable() {
+        assert_eq!(shown("a\u{0}b\x1b"), "a\\u{0}b\\u{1b}");
+        let long = "x".repeat(100);
+        assert_eq!(shown(&long), format!("{}…", "x".repeat(40)));
+    }
 }

@@ -317,10 +317,15 @@ fn build_asset(
             .cells
             .get(field)
             .map_or(record.location.clone(), |c| c.location.clone());
+        // Inline assets name their table (`pool.assets[0].maturity_date`), as the tape reader does.
+        let field = match loc {
+            Location::Span(_) => format!("{}.{field}", record.label),
+            _ => field.to_string(),
+        };
         ctx.problems.push(Problem {
             file: record.file.clone(),
             location: loc,
-            field: field.into(),
+            field,
             message,
         });
     };
@@ -1064,7 +1069,7 @@ fn validate_model(
     let fallback_lag = a
         .and_then(|a| a.recovery_lag_months.first().copied())
         .unwrap_or(0);
-    let support_loadings: Vec<f64> = raw
+    let support_loadings: Option<Vec<f64>> = raw
         .support
         .iter()
         .enumerate()
@@ -1073,8 +1078,11 @@ fn validate_model(
                 ctx.number_in(n, &format!("support[{i}].factor_loading"), 0.0, 1.0, true)
             })
         })
-        .collect::<Option<_>>()?;
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Option<_>>();
     let Some(m) = &raw.model else {
+        let support_loadings = support_loadings?;
         let loading = SectorLoading::from_correlations(0.30, 0.15);
         return Some(CreditModel {
             copula: Copula::Gaussian,
@@ -1258,7 +1266,7 @@ fn validate_model(
         recovery: recovery?,
         recovery_lag_months: lag?,
         cpr: cpr?,
-        support_loadings,
+        support_loadings: support_loadings?,
     })
 }
 
