@@ -306,6 +306,18 @@ fn amounts_beyond_the_exact_range_are_rejected_with_the_bound() {
         &err,
         &["error: pool: the pool balance is 1200000000000.00; expected at most 1000000000000 yuan"],
     );
+    // Each tranche within the bound, their total beyond it.
+    let text = small(ASSET, "")
+        .replace("balance = 900_000.00", "balance = 600_000_000_000.00")
+        .replace("balance = 100_000.00", "balance = 600_000_000_000.00");
+    let path = write(dir.path(), "tranches.toml", &text);
+    let err = rejected(dir.path(), &path);
+    has(
+        &err,
+        &[
+            "error: tranches: tranche balances add up to 1200000000000.00; expected at most 1000000000000 yuan",
+        ],
+    );
 }
 
 #[test]

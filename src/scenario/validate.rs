@@ -597,6 +597,16 @@ fn validate_structure(
         .enumerate()
         .filter_map(|(i, t)| validate_trigger(ctx, i, t, tranche_names, &ordered_names))
         .collect();
+    let tranche_total: Decimal = tranches.iter().map(|t: &Tranche| t.balance).sum();
+    if tranche_total > MAX_AMOUNT {
+        ctx.err(
+            raw.tranches.span(),
+            "tranches",
+            format!(
+                "tranche balances add up to {tranche_total}; expected at most {MAX_AMOUNT} yuan (the largest amount computed exactly to the fen)"
+            ),
+        );
+    }
     if ctx.problems.len() > start {
         return None;
     }
