@@ -69,9 +69,9 @@ pub struct CashflowArgs {
     /// Recovery rate (share of defaulted exposure), overriding `assumptions.recovery_rate`.
     #[arg(long)]
     pub recovery: Option<f64>,
-    /// Recovery lag in months, overriding `assumptions.recovery_lag_months`.
+    /// Recovery lag in months (0..=600), overriding `assumptions.recovery_lag_months`.
     #[arg(long)]
-    pub lag: Option<u32>,
+    pub lag: Option<u64>,
     /// Output folder [default: output/<scenario file stem>].
     #[arg(long)]
     pub out: Option<PathBuf>,

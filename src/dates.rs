@@ -99,12 +99,13 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 /// Dates are computed from `first` each time so month-end clamping does not drift.
 pub fn payment_dates(first: NaiveDate, frequency: Frequency, last: NaiveDate) -> Vec<NaiveDate> {
     let mut dates = Vec::new();
-    let mut k = 0;
-    loop {
-        let date = add_months(first, k * frequency.months());
-        if date > last {
-            break;
-        }
+    let mut k: u32 = 0;
+    // Past chrono's last date there are no more payment dates (and no endless loop).
+    while let Some(date) = k
+        .checked_mul(frequency.months())
+        .and_then(|m| first.checked_add_months(Months::new(m)))
+        .filter(|d| *d <= last)
+    {
         dates.push(date);
         k += 1;
     }

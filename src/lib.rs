@@ -12,6 +12,7 @@ pub mod credit;
 pub mod dates;
 pub mod deal;
 pub mod engine;
+pub mod input;
 pub mod metrics;
 pub mod money;
 pub mod montecarlo;

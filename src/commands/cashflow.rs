@@ -4,12 +4,21 @@ use super::{AppError, check_rate, open_output};
 use crate::cli::{CashflowArgs, default_out};
 use crate::report::{cashflow, table};
 use crate::results::run_cashflow;
+use crate::scenario::bounds::MAX_RECOVERY_LAG_MONTHS;
 
 pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
     check_rate("cdr", args.cdr)?;
     check_rate("cpr", args.cpr)?;
     check_rate("recovery", args.recovery)?;
-    let mut deal = crate::scenario::load(&args.scenario)?;
+    if let Some(lag) = args.lag
+        && lag > u64::from(MAX_RECOVERY_LAG_MONTHS)
+    {
+        return Err(AppError::Usage(format!(
+            "--lag expects whole months in 0..={MAX_RECOVERY_LAG_MONTHS}, found {lag}"
+        )));
+    }
+    // The same loading as every other command (the structuring sections are checked too).
+    let mut deal = crate::structuring::load(&args.scenario)?.deal;
     let a = &mut deal.assumptions;
     if let Some(cdr) = args.cdr {
         a.cdr = vec![cdr];
@@ -21,7 +30,7 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
         a.recovery_rate = vec![r];
     }
     if let Some(lag) = args.lag {
-        a.recovery_lag_months = vec![lag];
+        a.recovery_lag_months = vec![u32::try_from(lag).expect("checked above")];
     }
     let target = default_out(&args.scenario, &args.out);
     let (out, meta) = open_output("cashflow", &args.scenario, &target, &[])?;

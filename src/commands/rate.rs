@@ -1,6 +1,6 @@
 //! `ipabs rate SCENARIO [--paths N] [--seed S] [--grades FILE] [--loss-table FILE] [--out DIR]`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::sweep::progress_bar;
@@ -14,52 +14,43 @@ use crate::structuring::rating::{
 };
 use crate::structuring::{self, pct};
 
-/// Reads a table from the flag, the scenario's `[rating]` key, or the shipped default.
-fn table_text(
-    flag: &Option<PathBuf>,
-    key: &Option<String>,
-    config: &StructuringConfig,
-    shipped: &'static str,
-    what: &str,
-) -> Result<(String, String), AppError> {
-    let path: Option<PathBuf> = flag
-        .clone()
-        .or_else(|| key.as_ref().map(|k| config.resolve(k)));
-    match path {
-        Some(p) => std::fs::read_to_string(&p)
-            .map(|t| (t, p.display().to_string()))
-            .map_err(|e| AppError::Usage(format!("cannot read the {what} {}: {e}", p.display()))),
-        None => Ok((shipped.to_string(), format!("shipped {what}"))),
-    }
+/// Reads a table given on the command line.
+fn flag_text(path: &Path, what: &str) -> Result<(String, String), AppError> {
+    crate::input::read_text(path)
+        .map(|t| (t, path.display().to_string()))
+        .map_err(|e| AppError::Usage(format!("cannot read the {what} {}: {e}", path.display())))
 }
 
-/// The grade table for a scenario and an optional `--grades` file.
+/// The grade table: the `--grades` file, else the scenario's `[rating] grades` (read and
+/// checked when the scenario was loaded), else the shipped table.
 pub fn grades_for(
     flag: &Option<PathBuf>,
     config: &StructuringConfig,
 ) -> Result<Vec<Grade>, AppError> {
-    let (text, origin) = table_text(
-        flag,
-        &config.rating.grades,
-        config,
-        DEFAULT_GRADES,
-        "grade table",
-    )?;
-    parse_grades(&text, &origin).map_err(AppError::Usage)
+    if let Some(path) = flag {
+        let (text, origin) = flag_text(path, "grade table")?;
+        return parse_grades(&text, &origin).map_err(AppError::Usage);
+    }
+    match &config.grades {
+        Some(grades) => Ok(grades.clone()),
+        None => parse_grades(DEFAULT_GRADES, "shipped grade table").map_err(AppError::Usage),
+    }
 }
 
+/// The idealized loss table, chosen as [`grades_for`] chooses the grade table.
 pub fn loss_table_for(
     flag: &Option<PathBuf>,
     config: &StructuringConfig,
 ) -> Result<LossTable, AppError> {
-    let (text, origin) = table_text(
-        flag,
-        &config.rating.idealized_loss,
-        config,
-        DEFAULT_LOSS_TABLE,
-        "idealized loss table",
-    )?;
-    LossTable::parse(&text, &origin).map_err(AppError::Usage)
+    if let Some(path) = flag {
+        let (text, origin) = flag_text(path, "idealized loss table")?;
+        return LossTable::parse(&text, &origin).map_err(AppError::Usage);
+    }
+    match &config.loss_table {
+        Some(table) => Ok(table.clone()),
+        None => LossTable::parse(DEFAULT_LOSS_TABLE, "shipped idealized loss table")
+            .map_err(AppError::Usage),
+    }
 }
 
 /// Monte Carlo options from the flags and the scenario, refused when the paths cannot fit in

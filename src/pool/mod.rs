@@ -5,7 +5,7 @@ pub mod schedule;
 pub mod summary;
 
 pub use asset::{Amortization, Asset, AssetType, IpKind, Obligor, ScheduledPayment};
-pub use schedule::{Projection, asset_payments, project};
+pub use schedule::{Projection, ScheduleOverflow, asset_payments, project, try_asset_payments};
 pub use summary::PoolSummary;
 
 use rust_decimal::Decimal;

@@ -21,27 +21,69 @@ pub struct AssetPayment {
     pub principal: Decimal,
 }
 
-/// The asset's scheduled payments on its own dates.
+/// Arithmetic on an asset's schedule left the range of the exact decimal type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the payment schedule of asset `{asset}` cannot be computed exactly (decimal overflow); keep the balance, rate and term within the documented bounds"
+)]
+pub struct ScheduleOverflow {
+    pub asset: String,
+}
+
+/// The asset's scheduled payments on its own dates. Only for validated assets, whose bounds
+/// (`scenario::bounds`) make the arithmetic fit; validation runs [`try_asset_payments`] on
+/// every asset first.
 pub fn asset_payments(asset: &Asset) -> Vec<AssetPayment> {
+    try_asset_payments(asset).unwrap_or_else(|e| unreachable!("{e}: the asset was not validated"))
+}
+
+/// The asset's scheduled payments, with every operation checked for overflow.
+pub fn try_asset_payments(asset: &Asset) -> Result<Vec<AssetPayment>, ScheduleOverflow> {
+    let overflow = || ScheduleOverflow {
+        asset: asset.id.clone(),
+    };
     if asset.amortization == Amortization::Schedule {
-        return explicit_payments(asset);
+        return Ok(explicit_payments(asset));
     }
     let dates = payment_dates(asset.first_payment, asset.frequency, asset.maturity);
     let n = dates.len();
-    let periodic_rate = asset.rate / Decimal::from(asset.frequency.per_year());
-    let level_payment = level_payment(asset.balance, periodic_rate, n);
+    let periodic_rate = asset
+        .rate
+        .checked_div(Decimal::from(asset.frequency.per_year()))
+        .ok_or_else(overflow)?;
+    let level_payment = level_payment(asset.balance, periodic_rate, n).ok_or_else(overflow)?;
     let mut balance = asset.balance;
     let mut payments = Vec::with_capacity(n);
     for (k, date) in dates.into_iter().enumerate() {
         let last = k + 1 == n;
         let remaining = Decimal::from((n - k) as u64);
-        let accrued = (balance * periodic_rate).round_money();
+        let accrued = balance
+            .checked_mul(periodic_rate)
+            .ok_or_else(overflow)?
+            .round_money();
         let (interest, principal) = match asset.amortization {
-            Amortization::Level if !last => (accrued, (level_payment - accrued).min(balance)),
-            Amortization::EqualPrincipal if !last => (accrued, (balance / remaining).round_money()),
+            Amortization::Level if !last => (
+                accrued,
+                level_payment
+                    .checked_sub(accrued)
+                    .ok_or_else(overflow)?
+                    .min(balance),
+            ),
+            Amortization::EqualPrincipal if !last => (
+                accrued,
+                balance
+                    .checked_div(remaining)
+                    .ok_or_else(overflow)?
+                    .round_money(),
+            ),
             Amortization::Bullet if !last => (Decimal::ZERO, Decimal::ZERO),
             Amortization::Bullet => (
-                (asset.balance * periodic_rate * Decimal::from(n as u64)).round_money(),
+                asset
+                    .balance
+                    .checked_mul(periodic_rate)
+                    .and_then(|x| x.checked_mul(Decimal::from(n as u64)))
+                    .ok_or_else(overflow)?
+                    .round_money(),
                 balance,
             ),
             Amortization::InterestOnly if !last => (accrued, Decimal::ZERO),
@@ -53,24 +95,30 @@ pub fn asset_payments(asset: &Asset) -> Vec<AssetPayment> {
             interest,
             principal,
         });
-        balance -= principal;
+        balance = balance.checked_sub(principal).ok_or_else(overflow)?;
     }
-    payments
+    Ok(payments)
 }
 
-fn level_payment(balance: Decimal, periodic_rate: Decimal, n: usize) -> Decimal {
+/// The level (annuity) payment, `None` on overflow.
+fn level_payment(balance: Decimal, periodic_rate: Decimal, n: usize) -> Option<Decimal> {
     if n == 0 {
-        return balance;
+        return Some(balance);
     }
     if periodic_rate.is_zero() {
-        return (balance / Decimal::from(n as u64)).round_money();
+        return Some(balance.checked_div(Decimal::from(n as u64))?.round_money());
     }
-    // payment = B·r / (1 − (1 + r)^−n), computed with exact powers then rounded to the fen.
+    // payment = B · r·g / (g − 1) with g = (1 + r)^n, computed with exact powers then rounded
+    // to the fen. The factor r·g / (g − 1) (below 1 + r) is formed first, so the largest
+    // intermediate is r·g (see scenario::bounds), not B·r·g.
     let mut growth = Decimal::ONE;
     for _ in 0..n {
-        growth *= Decimal::ONE + periodic_rate;
+        growth = growth.checked_mul(Decimal::ONE + periodic_rate)?;
     }
-    (balance * periodic_rate * growth / (growth - Decimal::ONE)).round_money()
+    let factor = periodic_rate
+        .checked_mul(growth)?
+        .checked_div(growth.checked_sub(Decimal::ONE)?)?;
+    Some(balance.checked_mul(factor)?.round_money())
 }
 
 fn explicit_payments(asset: &Asset) -> Vec<AssetPayment> {
@@ -225,6 +273,41 @@ mod tests {
             dec!(100000)
         );
         assert_eq!(pays[0].interest, dec!(2000.00));
+    }
+
+    #[test]
+    fn long_high_rate_level_loans_compute() {
+        // The largest rate over the longest term at the bound on amounts: (1 + 0.99/12)^600 is
+        // about 4.6e20, and B·r·g would overflow; the payment is formed as B × (r·g / (g − 1)).
+        let mut a = asset(
+            Amortization::Level,
+            crate::scenario::bounds::MAX_AMOUNT,
+            dec!(0.99),
+            600,
+        );
+        a.frequency = Frequency::Monthly;
+        a.maturity = crate::dates::add_months(a.first_payment, 599);
+        let pays = try_asset_payments(&a).unwrap();
+        assert_eq!(pays.len(), 600);
+        assert_eq!(
+            pays.iter().map(|p| p.principal).sum::<Decimal>(),
+            crate::scenario::bounds::MAX_AMOUNT
+        );
+        // Payments are level: 1e12 × 0.0825 / (1 − 1.0825^−600) ≈ 82,500,000,000.00.
+        assert_eq!(pays[0].interest, dec!(82500000000.00));
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_panic() {
+        // Far outside the validated bounds (100 years): 1.99^100 ≈ 8.6e29 does not fit, and
+        // the checked arithmetic reports it.
+        let mut a = asset(Amortization::Level, dec!(1000000), dec!(0.99), 100);
+        a.frequency = Frequency::Annual;
+        a.maturity = crate::dates::add_months(a.first_payment, 12 * 99);
+        assert_eq!(
+            try_asset_payments(&a),
+            Err(ScheduleOverflow { asset: "L1".into() })
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use super::bounds::parse_amount;
 use super::error::{Location, Problem};
 use super::raw::{Date, Num, Text};
 
@@ -68,34 +69,35 @@ impl<'a> Ctx<'a> {
         parsed
     }
 
-    /// A money amount: exact, at most two decimal places (fen), and `> 0` or `≥ 0`.
+    /// A money amount: exact, at most two decimal places (fen), `> 0` or `≥ 0`, and at most
+    /// [`super::bounds::MAX_AMOUNT`].
     pub fn money(&mut self, num: &Num, field: &str, strictly_positive: bool) -> Option<Decimal> {
-        let value = self.decimal(num, field)?;
-        if value.normalize().scale() > 2 {
-            self.err(
-                num.span(),
-                field,
-                format!("expected an amount in yuan with at most 2 decimals (fen), found {value}"),
-            );
-            return None;
+        let text = self.literal(num).replace('_', "");
+        let numeric = match num.get_ref() {
+            toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::String(_) => {
+                Decimal::from_str(&text).is_ok() || Decimal::from_scientific(&text).is_ok()
+            }
+            _ => false,
+        };
+        if !numeric {
+            // Not a number at all (or too long for any decimal: then the bound is the news).
+            let long = text.chars().filter(char::is_ascii_digit).count() > 28;
+            if !long {
+                self.err(
+                    num.span(),
+                    field,
+                    format!("expected a number, found `{text}`"),
+                );
+                return None;
+            }
         }
-        if strictly_positive && value <= Decimal::ZERO {
-            self.err(
-                num.span(),
-                field,
-                format!("expected a positive amount, found {value}"),
-            );
-            return None;
+        match parse_amount(&text, strictly_positive) {
+            Ok(value) => Some(value),
+            Err(expected) => {
+                self.err(num.span(), field, format!("{expected}, found {text}"));
+                None
+            }
         }
-        if value < Decimal::ZERO {
-            self.err(
-                num.span(),
-                field,
-                format!("expected an amount of zero or more, found {value}"),
-            );
-            return None;
-        }
-        Some(value)
     }
 
     /// A number within `[lo, hi]` (or `[lo, hi)` when `hi_open`).
@@ -129,7 +131,9 @@ impl<'a> Ctx<'a> {
     /// A whole number at least `min`.
     pub fn whole(&mut self, num: &Num, field: &str, min: u64) -> Option<u64> {
         match num.get_ref() {
-            toml::Value::Integer(i) if *i >= 0 && *i as u64 >= min => Some(*i as u64),
+            toml::Value::Integer(i) if u64::try_from(*i).is_ok_and(|i| i >= min) => {
+                u64::try_from(*i).ok()
+            }
             _ => {
                 let text = self.literal(num);
                 self.err(
@@ -140,6 +144,23 @@ impl<'a> Ctx<'a> {
                 None
             }
         }
+    }
+
+    /// A whole number in `min..=max` (read without truncation: larger values are errors).
+    pub fn whole_in(&mut self, num: &Num, field: &str, min: u32, max: u32) -> Option<u32> {
+        let value = match num.get_ref() {
+            toml::Value::Integer(i) => u32::try_from(*i).ok().filter(|v| (min..=max).contains(v)),
+            _ => None,
+        };
+        if value.is_none() {
+            let text = self.literal(num);
+            self.err(
+                num.span(),
+                field,
+                format!("expected a whole number in {min}..={max}, found `{text}`"),
+            );
+        }
+        value
     }
 
     /// A plain date (`2019-03-08`, no time).

@@ -65,10 +65,13 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Most problems printed; the rest are counted ("... and N more problems").
+pub const MAX_PROBLEMS_SHOWN: usize = 50;
+
 fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
     let mut out = String::new();
     let count = problems.len();
-    for p in problems {
+    for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
         let file = p.file.display();
         let text = sources
             .iter()
@@ -121,6 +124,11 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
             }
         }
     }
+    if count > MAX_PROBLEMS_SHOWN {
+        let more = count - MAX_PROBLEMS_SHOWN;
+        let noun = if more == 1 { "problem" } else { "problems" };
+        out += &format!("... and {more} more {noun}\n");
+    }
     if count > 1 {
         out += &format!("{count} problems found\n");
     }
@@ -136,5 +144,40 @@ impl fmt::Display for Problem {
             self.field,
             self.message
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(n: usize) -> Vec<Problem> {
+        (0..n)
+            .map(|k| Problem {
+                file: PathBuf::from("tape.csv"),
+                location: Location::Line(k as u64 + 2),
+                field: "rate".into(),
+                message: format!("problem {k}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_list_of_problems_is_capped() {
+        let text = render(&problems(MAX_PROBLEMS_SHOWN + 7), &[]);
+        assert_eq!(text.matches("error: ").count(), MAX_PROBLEMS_SHOWN);
+        assert!(text.contains("problem 49\n") && !text.contains("problem 50\n"));
+        assert!(
+            text.ends_with("... and 7 more problems\n57 problems found"),
+            "{text}"
+        );
+        let text = render(&problems(MAX_PROBLEMS_SHOWN), &[]);
+        assert!(!text.contains("more problem"));
+    }
+
+    #[test]
+    fn crlf_lines_and_columns() {
+        let text = "[deal]\r\nname = 1\r\ncoupon = 1.5\r\n";
+        assert_eq!(line_col(text, text.find("1.5").unwrap()), (3, 10));
     }
 }

@@ -2,6 +2,7 @@
 //! optional CSV of explicit payment schedules. Parse, then validate, then hand the engine a
 //! [`Deal`] it can trust.
 
+pub mod bounds;
 mod ctx;
 pub mod error;
 pub mod raw;
@@ -17,9 +18,10 @@ use crate::deal::Deal;
 use ctx::Ctx;
 use validate::Attachments;
 
-/// Reads and validates a scenario file and the files it names.
+/// Reads and validates a scenario file and the files it names: the deal only. Commands load
+/// through `crate::structuring::load`, which also checks `[breakeven]` and `[rating]`.
 pub fn load(path: &Path) -> Result<Deal, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+    let text = crate::input::read_text(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -54,7 +56,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<Deal, ScenarioError> {
         |name: &Option<raw::Text>, field: &str, ctx: &mut Ctx<'_>| -> Option<(PathBuf, String)> {
             let name = name.as_ref()?;
             let file = base.join(name.get_ref());
-            match std::fs::read_to_string(&file) {
+            match crate::input::read_text(&file) {
                 Ok(content) => {
                     sources.push((file.clone(), content.clone()));
                     Some((file, content))

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 
+use super::bounds::{MAX_RECOVERY_LAG_MONTHS, MAX_TERM_MONTHS, parse_amount};
 use super::error::{Location, Problem};
 use crate::dates::{Frequency, add_months};
 use crate::pool::{Amortization, AssetType, IpKind, ScheduledPayment};
@@ -103,20 +104,41 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
             return Vec::new();
         }
     };
+    if !headers.iter().any(|h| REQUIRED.contains(&h)) {
+        // Not a loan tape at all (another CSV, a binary file): say what was expected, without
+        // echoing the file.
+        problems.push(problem(
+            path,
+            Location::Line(1),
+            "header",
+            format!(
+                "this is not a loan tape: the first line must be the header, with the columns {} (optional: {})",
+                REQUIRED.join(","),
+                COLUMNS
+                    .iter()
+                    .filter(|c| !REQUIRED.contains(c))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ));
+        return Vec::new();
+    }
     let mut ok = true;
     for (c, h) in headers.iter().enumerate() {
         if !COLUMNS.contains(&h) {
             let at = Location::Cell {
                 line: 1,
                 column: c + 1,
-                header: h.to_string(),
+                header: shown(h),
             };
             problems.push(problem(
                 path,
                 at,
-                h,
+                &shown(h),
                 format!(
-                    "unknown column `{h}`, expected one of: {}",
+                    "unknown column `{}`, expected one of: {}",
+                    shown(h),
                     COLUMNS.join(", ")
                 ),
             ));
@@ -138,7 +160,7 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
         return Vec::new();
     }
     let mut records = Vec::new();
-    for (line, row) in readable_rows(&mut reader, path, problems) {
+    for (line, row) in readable_rows(&mut reader, text, path, problems) {
         let cells = headers
             .iter()
             .zip(row.iter())
@@ -237,8 +259,12 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
         first_payment: r.optional("first_payment_date", parse_date, "a date like 2019-06-08"),
         term_months: r.optional(
             "term_months",
-            |s| s.parse::<u32>().ok().filter(|n| (1..=600).contains(n)),
-            "a whole number of months in 1..=600",
+            |s| {
+                s.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_TERM_MONTHS).contains(n))
+            },
+            &format!("a whole number of months in 1..={MAX_TERM_MONTHS}"),
         ),
         maturity: r.optional("maturity_date", parse_date, "a date like 2023-03-08"),
         annual_pd: r
@@ -255,8 +281,12 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
         ),
         recovery_lag_months: r.optional(
             "recovery_lag_months",
-            |s| s.parse::<u32>().ok(),
-            "a whole number of months",
+            |s| {
+                s.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= MAX_RECOVERY_LAG_MONTHS)
+            },
+            &format!("a whole number of months in 0..={MAX_RECOVERY_LAG_MONTHS}"),
         ),
     };
     if asset.term_months.is_none()
@@ -276,15 +306,17 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
 /// The rows that parse, with their 1-based line numbers; malformed rows are reported.
 fn readable_rows(
     reader: &mut csv::Reader<&[u8]>,
+    text: &str,
     path: &Path,
     problems: &mut Vec<Problem>,
 ) -> Vec<(u64, csv::StringRecord)> {
+    let lines = LineIndex::new(text);
     let mut rows = Vec::new();
     for row in reader.records() {
         match row {
-            Ok(r) => rows.push((r.position().map_or(0, |p| p.line()), r)),
+            Ok(r) => rows.push((r.position().map_or(0, |p| lines.line_of(p.byte())), r)),
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 problems.push(problem(
                     path,
                     Location::Line(line),
@@ -295,6 +327,56 @@ fn readable_rows(
         }
     }
     rows
+}
+
+/// 1-based line numbers from byte offsets, counting `\n`. The CSV reader's own line count is
+/// off by one per CRLF line, and after a `\r\n` it reports a record as starting at the `\n`;
+/// line terminators at the offset are skipped, so the record's first character is numbered.
+pub struct LineIndex<'a> {
+    bytes: &'a [u8],
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex {
+            bytes: text.as_bytes(),
+            starts,
+        }
+    }
+
+    /// The line holding byte `offset` (or the first character after the line breaks there).
+    pub fn line_of(&self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        while offset < self.bytes.len() && matches!(self.bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        self.starts.partition_point(|&s| s <= offset) as u64
+    }
+}
+
+/// A cell or header as quoted in a message: control characters escaped, at most 40 characters,
+/// so a wrong or binary file is not echoed.
+pub fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if text.chars().count() > MAX {
+        out.push('…');
+    }
+    out
 }
 
 /// A CSV reading error in an analyst's words.
@@ -351,7 +433,7 @@ impl Reader<'_> {
         let value = parse(cell.text.as_str());
         if value.is_none() {
             let loc = cell.location.clone();
-            let text = cell.text.clone();
+            let text = shown(&cell.text);
             self.fail(loc, key, format!("expected {expected}, found `{text}`"));
         }
         value
@@ -389,27 +471,22 @@ impl Reader<'_> {
     }
 
     fn amount(&mut self, key: &str, strictly_positive: bool) -> Option<Decimal> {
-        let expected = if strictly_positive {
+        let what = if strictly_positive {
             "a positive amount in yuan with at most 2 decimals"
         } else {
             "an amount in yuan (≥ 0) with at most 2 decimals"
         };
-        self.required(
-            key,
-            |s| {
-                Decimal::from_str(&s.replace('_', ""))
-                    .ok()
-                    .filter(|x| x.normalize().scale() <= 2)
-                    .filter(|x| {
-                        if strictly_positive {
-                            *x > Decimal::ZERO
-                        } else {
-                            *x >= Decimal::ZERO
-                        }
-                    })
-            },
-            expected,
-        )
+        // Presence is checked (and reported) by `required`; the value by `parse_amount`.
+        self.required(key, |_| Some(()), what)?;
+        let cell = &self.record.cells[key];
+        match parse_amount(&cell.text.replace('_', ""), strictly_positive) {
+            Ok(v) => Some(v),
+            Err(expected) => {
+                let (loc, text) = (cell.location.clone(), shown(&cell.text));
+                self.fail(loc, key, format!("{expected}, found `{text}`"));
+                None
+            }
+        }
     }
 }
 
@@ -426,16 +503,13 @@ pub fn read_schedules(
     let expected = ["asset_id", "date", "principal", "interest"];
     match reader.headers() {
         Ok(h) if h.iter().eq(expected.iter().copied()) => {}
-        Ok(h) => {
-            let found: Vec<&str> = h.iter().collect();
+        Ok(_) => {
             problems.push(problem(
                 path,
                 Location::Line(1),
                 "header",
-                format!(
-                    "expected columns asset_id,date,principal,interest, found {}",
-                    found.join(",")
-                ),
+                "this is not a schedules file: the first line must be the header \
+                 asset_id,date,principal,interest (in this order)",
             ));
             return out;
         }
@@ -449,40 +523,37 @@ pub fn read_schedules(
             return out;
         }
     }
-    for (line, row) in readable_rows(&mut reader, path, problems) {
+    for (line, row) in readable_rows(&mut reader, text, path, problems) {
         let cell = |c: usize| Location::Cell {
             line,
             column: c + 1,
             header: expected[c].to_string(),
         };
         let date = parse_date(&row[1]);
-        let principal = Decimal::from_str(&row[2])
-            .ok()
-            .filter(|x| *x >= Decimal::ZERO && x.normalize().scale() <= 2);
-        let interest = Decimal::from_str(&row[3])
-            .ok()
-            .filter(|x| *x >= Decimal::ZERO && x.normalize().scale() <= 2);
         if date.is_none() {
             problems.push(problem(
                 path,
                 cell(1),
                 "date",
-                format!("expected a date like 2019-06-08, found `{}`", &row[1]),
+                format!(
+                    "expected a date like 2019-06-08, found `{}`",
+                    shown(&row[1])
+                ),
             ));
         }
-        for (c, v) in [(2, principal), (3, interest)] {
-            if v.is_none() {
+        let mut amount = |c: usize| match parse_amount(&row[c], false) {
+            Ok(v) => Some(v),
+            Err(e) => {
                 problems.push(problem(
                     path,
                     cell(c),
                     expected[c],
-                    format!(
-                        "expected an amount ≥ 0 with at most 2 decimals, found `{}`",
-                        &row[c]
-                    ),
+                    format!("{e}, found `{}`", shown(&row[c])),
                 ));
+                None
             }
-        }
+        };
+        let (principal, interest) = (amount(2), amount(3));
         if let (Some(date), Some(principal), Some(interest)) = (date, principal, interest) {
             let entry = out.entry(row[0].to_string()).or_insert((line, Vec::new()));
             if let Some(last) = entry.1.last().filter(|p| p.date >= date) {
@@ -519,4 +590,28 @@ pub fn asset_dates(asset: &TapeAsset, closing: NaiveDate) -> (NaiveDate, NaiveDa
         add_months(first, (payments - 1) * step)
     });
     (first, maturity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_tapes_number_lines_as_editors_do() {
+        for eol in ["\n", "\r\n"] {
+            let text = ["id,rate", "L1,0.1", "L2,x", "L3,0.2"].join(eol) + eol;
+            let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+            let mut problems = Vec::new();
+            let rows = readable_rows(&mut reader, &text, Path::new("t.csv"), &mut problems);
+            let lines: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
+            assert_eq!(lines, vec![2, 3, 4], "eol {eol:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_cells_are_short_and_printable() {
+        assert_eq!(shown("a\u{0}b\x1b"), "a\\u{0}b\\u{1b}");
+        let long = "x".repeat(100);
+        assert_eq!(shown(&long), format!("{}…", "x".repeat(40)));
+    }
 }

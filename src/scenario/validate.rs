@@ -4,12 +4,13 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
+use super::bounds::{MAX_AMOUNT, MAX_RECOVERY_LAG_MONTHS, MAX_TERM_MONTHS};
 use super::ctx::Ctx;
 use super::error::{Location, Problem};
 use super::raw::*;
 use super::tape::{self, AssetRecord, Cell, TapeAsset};
 use crate::credit::{Copula, CreditModel, PdCurve, RecoveryModel, SectorLoading};
-use crate::dates::{DayCount, Frequency, payment_dates};
+use crate::dates::{DayCount, Frequency, add_months, payment_dates};
 use crate::deal::{Assumptions, Deal, ObligorDefault, Simulation};
 use crate::pool::{Amortization, Asset, Obligor, Pool};
 use crate::waterfall::spec::*;
@@ -58,7 +59,22 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
             format!("must not be before the first payment date {f}"),
         );
     }
-    let pool = closing.and_then(|c| validate_pool(raw, ctx, attachments, c));
+    // The latest date a deal may reach (bounds.rs): the legal final date, asset maturities and
+    // schedule rows must not be later.
+    let horizon = closing.map(|c| add_months(c, MAX_TERM_MONTHS));
+    let beyond_horizon = matches!((horizon, legal_final), (Some(h), Some(l)) if l > h);
+    if let (true, Some(h)) = (beyond_horizon, horizon) {
+        ctx.err(
+            d.legal_final_date.span(),
+            "deal.legal_final_date",
+            format!(
+                "must be at most {MAX_TERM_MONTHS} months after the closing date, i.e. not after {h}"
+            ),
+        );
+    }
+    // Every section is checked even when another one failed; a section that cannot be built
+    // checks what it can without the others.
+    let pool = validate_pool(raw, ctx, attachments, closing.zip(horizon));
     let tranche_names: Vec<String> = raw
         .tranches
         .get_ref()
@@ -81,17 +97,25 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
             );
         }
     }
-    let (closing, first_payment, legal_final, frequency) =
-        (closing?, first_payment?, legal_final?, frequency?);
-    let period_ends = payment_dates(first_payment, frequency, legal_final);
-    let pool = pool?;
-    let structure = structure?;
-    let assumptions = validate_assumptions(raw, ctx, &pool, &structure, period_ends.len());
-    let credit = validate_model(raw, ctx, &pool, &structure, assumptions.as_ref());
+    let period_ends = match (first_payment, frequency, legal_final) {
+        (Some(f), Some(q), Some(l)) if !beyond_horizon => Some(payment_dates(f, q, l)),
+        _ => None,
+    };
+    let assumptions = validate_assumptions(
+        raw,
+        ctx,
+        pool.as_ref(),
+        structure.as_ref(),
+        period_ends.as_ref().map(Vec::len),
+    );
+    let credit = validate_model(raw, ctx, pool.as_ref(), assumptions.as_ref());
     let simulation = validate_simulation(raw, ctx);
     if !ctx.problems.is_empty() {
         return None;
     }
+    let (closing, first_payment, legal_final, frequency) =
+        (closing?, first_payment?, legal_final?, frequency?);
+    let (period_ends, pool, structure) = (period_ends?, pool?, structure?);
     Some(Deal {
         name,
         currency: d
@@ -146,7 +170,9 @@ fn validate_pool(
     raw: &RawScenario,
     ctx: &mut Ctx<'_>,
     att: &Attachments,
-    closing: NaiveDate,
+    // The closing date and the latest date allowed; `None` when the closing date is invalid
+    // (the assets' cells are still checked).
+    dates: Option<(NaiveDate, NaiveDate)>,
 ) -> Option<Pool> {
     let start = ctx.problems.len();
     let mut records: Vec<AssetRecord> = raw
@@ -164,7 +190,8 @@ fn validate_pool(
         None => HashMap::new(),
     };
     if records.is_empty() {
-        if !ctx.problems.is_empty() {
+        let tape_unread = raw.pool.loan_tape.is_some() && att.tape.is_none();
+        if tape_unread || ctx.problems.len() > start {
             // The tape could not be read: the reason is already reported.
             return None;
         }
@@ -227,12 +254,26 @@ fn validate_pool(
                 ),
             });
         }
-        if let Some(asset) = build_asset(ctx, record, a, obligor, closing, &schedules) {
+        if let Some((closing, horizon)) = dates
+            && let Some(asset) = build_asset(ctx, record, a, obligor, closing, horizon, &schedules)
+        {
             assets.push(asset);
         }
     }
-    if ctx.problems.len() > start {
+    if ctx.problems.len() > start || dates.is_none() {
         // Later checks (orphan schedules, tranche totals) would only echo these problems.
+        return None;
+    }
+    let total: Decimal = assets.iter().map(|a| a.balance).sum();
+    if total > MAX_AMOUNT {
+        let span = raw.pool.loan_tape.as_ref().map_or(0..0, |t| t.span());
+        ctx.err(
+            span,
+            "pool",
+            format!(
+                "the pool balance is {total}; expected at most {MAX_AMOUNT} yuan (the largest amount computed exactly to the fen)"
+            ),
+        );
         return None;
     }
     for (id, (line, _)) in &schedules {
@@ -268,6 +309,7 @@ fn build_asset(
     a: TapeAsset,
     obligor: usize,
     closing: NaiveDate,
+    horizon: NaiveDate,
     schedules: &HashMap<String, (u64, Vec<crate::pool::ScheduledPayment>)>,
 ) -> Option<Asset> {
     let mut fail = |field: &str, message: String| {
@@ -275,10 +317,15 @@ fn build_asset(
             .cells
             .get(field)
             .map_or(record.location.clone(), |c| c.location.clone());
+        // Inline assets name their table (`pool.assets[0].maturity_date`), as the tape reader does.
+        let field = match loc {
+            Location::Span(_) => format!("{}.{field}", record.label),
+            _ => field.to_string(),
+        };
         ctx.problems.push(Problem {
             file: record.file.clone(),
             location: loc,
-            field: field.into(),
+            field,
             message,
         });
     };
@@ -333,7 +380,24 @@ fn build_asset(
         }
         (Vec::new(), first, maturity)
     };
-    Some(Asset {
+    if maturity > horizon {
+        let field = if a.amortization == Amortization::Schedule {
+            "amortization"
+        } else if a.maturity.is_some() {
+            "maturity_date"
+        } else {
+            "term_months"
+        };
+        fail(
+            field,
+            format!(
+                "the last payment of `{}` falls on {maturity}; expected at most {MAX_TERM_MONTHS} months after the closing date, i.e. not after {horizon}",
+                a.id
+            ),
+        );
+        return None;
+    }
+    let asset = Asset {
         id: a.id,
         obligor,
         asset_type: a.asset_type,
@@ -350,7 +414,13 @@ fn build_asset(
         recovery_rate: a.recovery_rate,
         recovery_lag_months: a.recovery_lag_months,
         schedule,
-    })
+    };
+    // Within the bounds this cannot overflow; the check keeps a panic impossible.
+    if let Err(e) = crate::pool::try_asset_payments(&asset) {
+        fail("balance", e.to_string());
+        return None;
+    }
+    Some(asset)
 }
 
 fn names_of(ctx: &mut Ctx<'_>, names: &[&Text], what: &str) -> Vec<String> {
@@ -527,6 +597,16 @@ fn validate_structure(
         .enumerate()
         .filter_map(|(i, t)| validate_trigger(ctx, i, t, tranche_names, &ordered_names))
         .collect();
+    let tranche_total: Decimal = tranches.iter().map(|t: &Tranche| t.balance).sum();
+    if tranche_total > MAX_AMOUNT {
+        ctx.err(
+            raw.tranches.span(),
+            "tranches",
+            format!(
+                "tranche balances add up to {tranche_total}; expected at most {MAX_AMOUNT} yuan (the largest amount computed exactly to the fen)"
+            ),
+        );
+    }
     if ctx.problems.len() > start {
         return None;
     }
@@ -613,6 +693,9 @@ fn validate_account(
                 .iter()
                 .map(|t| ctx.resolve(t, &field("target_of"), "tranche", tranches))
                 .collect();
+            if !no_duplicates(ctx, of, &field("target_of"), "tranche") {
+                return None;
+            }
             AccountTarget::ShareOfTranches {
                 rate,
                 tranches: ids.into_iter().collect::<Option<_>>()?,
@@ -657,7 +740,30 @@ fn list(
         .iter()
         .map(|n| ctx.resolve(n, field, kind, known))
         .collect();
+    if !no_duplicates(ctx, names, field, kind) {
+        return None;
+    }
     ids.into_iter().collect()
+}
+
+/// Reports every name given twice in one list (a tranche named twice in a step would be paid
+/// twice); true when there is none.
+fn no_duplicates(ctx: &mut Ctx<'_>, names: &[Text], field: &str, kind: &str) -> bool {
+    let mut ok = true;
+    for (k, n) in names.iter().enumerate() {
+        if names[..k].iter().any(|m| m.get_ref() == n.get_ref()) {
+            ctx.err(
+                n.span(),
+                field,
+                format!(
+                    "{kind} \"{}\" is named more than once in this list; name each {kind} once",
+                    n.get_ref()
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 fn one(
@@ -860,9 +966,9 @@ fn curve(ctx: &mut Ctx<'_>, num: &Option<Num>, field: &str, default: f64) -> Opt
 fn validate_assumptions(
     raw: &RawScenario,
     ctx: &mut Ctx<'_>,
-    pool: &Pool,
-    s: &Structure,
-    periods: usize,
+    pool: Option<&Pool>,
+    s: Option<&Structure>,
+    periods: Option<usize>,
 ) -> Option<Assumptions> {
     let empty = RawAssumptions {
         cdr: None,
@@ -881,31 +987,29 @@ fn validate_assumptions(
         &a.recovery_lag_months,
         "assumptions.recovery_lag_months",
     );
-    let obligor_names: Vec<String> = pool.obligors.iter().map(|o| o.name.clone()).collect();
+    // Without a valid pool or structure the names cannot be resolved (the reason is reported);
+    // the periods are still checked.
+    let obligor_names: Option<Vec<String>> =
+        pool.map(|p| p.obligors.iter().map(|o| o.name.clone()).collect());
     let mut obligor_defaults = Vec::new();
     for (k, d) in a.obligor_defaults.iter().enumerate() {
         let field = format!("assumptions.obligor_defaults[{k}]");
-        let obligor = ctx.resolve(
-            &d.obligor,
-            &format!("{field}.obligor"),
-            "obligor",
-            &obligor_names,
-        );
+        let obligor = obligor_names.as_ref().and_then(|names| {
+            ctx.resolve(&d.obligor, &format!("{field}.obligor"), "obligor", names)
+        });
         let period = period_number(ctx, &d.period, &format!("{field}.period"), periods);
         if let (Some(obligor), Some(period)) = (obligor, period) {
             obligor_defaults.push(ObligorDefault { obligor, period });
         }
     }
-    let support_names: Vec<String> = s.supports.iter().map(|x| x.name.clone()).collect();
-    let mut support_default_period = vec![None; s.supports.len()];
+    let support_names: Option<Vec<String>> =
+        s.map(|s| s.supports.iter().map(|x| x.name.clone()).collect());
+    let mut support_default_period = vec![None; support_names.as_ref().map_or(0, Vec::len)];
     for (k, d) in a.support_defaults.iter().enumerate() {
         let field = format!("assumptions.support_defaults[{k}]");
-        let support = ctx.resolve(
-            &d.support,
-            &format!("{field}.support"),
-            "support",
-            &support_names,
-        );
+        let support = support_names.as_ref().and_then(|names| {
+            ctx.resolve(&d.support, &format!("{field}.support"), "support", names)
+        });
         let period = period_number(ctx, &d.period, &format!("{field}.period"), periods);
         if let (Some(support), Some(period)) = (support, period) {
             support_default_period[support] = Some(period);
@@ -927,21 +1031,28 @@ fn lag_curve(ctx: &mut Ctx<'_>, num: &Option<Num>, field: &str) -> Option<Vec<u3
     let whole = |v: &toml::Value| {
         v.as_integer()
             .and_then(|i| u32::try_from(i).ok())
-            .filter(|m| *m <= 600)
+            .filter(|m| *m <= MAX_RECOVERY_LAG_MONTHS)
     };
     let values: Option<Vec<u32>> = match num.get_ref() {
         toml::Value::Array(items) if !items.is_empty() => items.iter().map(whole).collect(),
         v => whole(v).map(|m| vec![m]),
     };
     if values.is_none() {
-        ctx.err(num.span(), field, "expected whole months in 0..=600, or a non-empty list of them (one per period, the last repeats)");
+        ctx.err(num.span(), field, format!("expected whole months in 0..={MAX_RECOVERY_LAG_MONTHS}, or a non-empty list of them (one per period, the last repeats)"));
     }
     values
 }
 
-/// A 1-based payment-date number in the file, 0-based inside.
-fn period_number(ctx: &mut Ctx<'_>, num: &Num, field: &str, periods: usize) -> Option<usize> {
-    let p = ctx.whole(num, field, 1)? as usize;
+/// A 1-based payment-date number in the file, 0-based inside; the range is checked when the
+/// deal's dates are valid.
+fn period_number(
+    ctx: &mut Ctx<'_>,
+    num: &Num,
+    field: &str,
+    periods: Option<usize>,
+) -> Option<usize> {
+    let p = usize::try_from(ctx.whole(num, field, 1)?).ok()?;
+    let periods = periods?;
     if p > periods {
         ctx.err(
             num.span(),
@@ -956,17 +1067,19 @@ fn period_number(ctx: &mut Ctx<'_>, num: &Num, field: &str, periods: usize) -> O
 fn validate_model(
     raw: &RawScenario,
     ctx: &mut Ctx<'_>,
-    pool: &Pool,
-    s: &Structure,
+    pool: Option<&Pool>,
     a: Option<&Assumptions>,
 ) -> Option<CreditModel> {
+    // Without a valid pool the loadings are checked but not matched to its sectors.
+    let no_sectors = Vec::new();
+    let sectors = pool.map_or(&no_sectors, |p| &p.sectors);
     let fallback_rate = a
         .and_then(|a| a.recovery_rate.first().copied())
         .unwrap_or(0.2);
     let fallback_lag = a
         .and_then(|a| a.recovery_lag_months.first().copied())
         .unwrap_or(0);
-    let support_loadings: Vec<f64> = raw
+    let support_loadings: Option<Vec<f64>> = raw
         .support
         .iter()
         .enumerate()
@@ -975,13 +1088,15 @@ fn validate_model(
                 ctx.number_in(n, &format!("support[{i}].factor_loading"), 0.0, 1.0, true)
             })
         })
-        .collect::<Option<_>>()?;
-    let _ = s;
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Option<_>>();
     let Some(m) = &raw.model else {
+        let support_loadings = support_loadings?;
         let loading = SectorLoading::from_correlations(0.30, 0.15);
         return Some(CreditModel {
             copula: Copula::Gaussian,
-            sector_loadings: vec![loading; pool.sectors.len()],
+            sector_loadings: vec![loading; sectors.len()],
             pd_curve: PdCurve::ConstantHazard,
             pd_multiplier: 1.0,
             recovery: RecoveryModel::Rate {
@@ -1058,7 +1173,7 @@ fn validate_model(
                 (Some(intra), Some(inter)) => {
                     Some(vec![
                         SectorLoading::from_correlations(intra, inter);
-                        pool.sectors.len()
+                        sectors.len()
                     ])
                 }
                 _ => None,
@@ -1066,7 +1181,7 @@ fn validate_model(
         }
         (None, Some(table)) => {
             let mut loadings = Vec::new();
-            for sector in &pool.sectors {
+            for sector in sectors {
                 match table.get_ref().get(sector) {
                     None => {
                         ctx.err(
@@ -1099,11 +1214,11 @@ fn validate_model(
                     }
                 }
             }
-            (loadings.len() == pool.sectors.len()).then_some(loadings)
+            (loadings.len() == sectors.len()).then_some(loadings)
         }
         (None, None) => Some(vec![
             SectorLoading::from_correlations(0.30, 0.15);
-            pool.sectors.len()
+            sectors.len()
         ]),
         (Some(_), Some(t)) => {
             ctx.err(
@@ -1161,7 +1276,7 @@ fn validate_model(
         recovery: recovery?,
         recovery_lag_months: lag?,
         cpr: cpr?,
-        support_loadings,
+        support_loadings: support_loadings?,
     })
 }
 
@@ -1171,8 +1286,7 @@ fn validate_recovery(
     fallback_lag: u32,
 ) -> (Option<RecoveryModel>, Option<u32>) {
     let lag = r.lag_months.as_ref().map_or(Some(fallback_lag), |n| {
-        ctx.whole(n, "model.recovery.lag_months", 0)
-            .map(|x| x as u32)
+        ctx.whole_in(n, "model.recovery.lag_months", 0, MAX_RECOVERY_LAG_MONTHS)
     });
     let need = |ctx: &mut Ctx<'_>, v: &Option<Num>, k: &str, lo: f64, hi: f64| -> Option<f64> {
         match v {

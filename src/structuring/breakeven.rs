@@ -32,6 +32,16 @@ use crate::waterfall::DealState;
 /// Interest or principal missing by more than this (yuan) fails a tranche.
 pub const PASS_EPSILON: f64 = 0.005;
 
+/// Finest `[breakeven] tolerance` accepted: X in [0, 1] is an `f64`, whose spacing near 1 is
+/// 1.1e-16; 1e-12 leaves room for the engine's fen rounding to matter before the arithmetic
+/// stops resolving the bracket.
+pub const MIN_TOLERANCE: f64 = 1e-12;
+
+/// Most halvings of a bisection on X in [0, 1]: 2^-64 is below any `f64` spacing in (0, 1], so
+/// the bracket cannot shrink further; with a tolerance of at least [`MIN_TOLERANCE`] the search
+/// stops after at most 40.
+pub const MAX_BISECTION_STEPS: u32 = 64;
+
 /// How defaults are spread over the first N payment dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,38 +117,44 @@ impl Default for BreakevenConfig {
 }
 
 impl BreakevenConfig {
-    /// Checks the values; messages name the key.
-    pub fn check(&self) -> Result<(), String> {
-        let nonneg = |name: &str, v: &[f64]| -> Result<(), String> {
+    /// Checks the values: every problem, as (field, message).
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut bad =
+            |name: &str, message: String| out.push((format!("breakeven.{name}"), message));
+        for (name, v) in [
+            ("recovery_factors", &self.recovery_factors),
+            ("cpr_factors", &self.cpr_factors),
+        ] {
             if v.is_empty() {
-                return Err(format!("breakeven.{name}: expected at least one value"));
+                bad(name, "expected at least one value".into());
+            } else if let Some(x) = v.iter().find(|x| !x.is_finite() || **x < 0.0) {
+                bad(name, format!("expected factors of zero or more, found {x}"));
             }
-            match v.iter().find(|x| !x.is_finite() || **x < 0.0) {
-                Some(x) => Err(format!(
-                    "breakeven.{name}: expected factors of zero or more, found {x}"
-                )),
-                None => Ok(()),
-            }
-        };
-        nonneg("recovery_factors", &self.recovery_factors)?;
-        nonneg("cpr_factors", &self.cpr_factors)?;
+        }
         if self.timings.is_empty() {
-            return Err("breakeven.timings: expected at least one of even, front, back".into());
+            bad(
+                "timings",
+                "expected at least one of even, front, back".into(),
+            );
         }
         if self.spread_shifts_bp.is_empty() || self.spread_shifts_bp.iter().any(|x| !x.is_finite())
         {
-            return Err("breakeven.spread_shifts_bp: expected at least one number".into());
+            bad("spread_shifts_bp", "expected at least one number".into());
         }
         if self.periods == Some(0) {
-            return Err("breakeven.periods: expected at least 1".into());
+            bad("periods", "expected at least 1".into());
         }
-        if !(self.tolerance > 0.0 && self.tolerance < 0.1) {
-            return Err(format!(
-                "breakeven.tolerance: expected a value in (0, 0.1), found {}",
-                self.tolerance
-            ));
+        if !(self.tolerance >= MIN_TOLERANCE && self.tolerance < 0.1) {
+            bad(
+                "tolerance",
+                format!(
+                    "expected a value in [{MIN_TOLERANCE:e}, 0.1) (a finer bracket than {MIN_TOLERANCE:e} is below what the bisection on X resolves), found {}",
+                    self.tolerance
+                ),
+            );
         }
-        Ok(())
+        out
     }
 
     /// The stresses to run: every combination, or the base and each value alone.
@@ -398,20 +414,31 @@ impl Evaluator {
                 note: BdrNote::SurvivesTotalDefault,
             };
         }
-        let (mut lo, mut hi) = (0.0, 1.0);
-        while hi - lo > tolerance {
-            let mid = 0.5 * (lo + hi);
-            if self.passes(mid)[i] {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
+        let lo = bisect_unit(tolerance, |x| self.passes(x)[i]);
         Bdr {
             value: lo,
             note: BdrNote::None,
         }
     }
+}
+
+/// The largest x in [0, 1] found to pass, by bisection, given `passes(0)` and not `passes(1)`:
+/// stops when the bracket is at most `tolerance` wide, when it can no longer be halved in
+/// `f64`, or after [`MAX_BISECTION_STEPS`] halvings, whichever comes first.
+pub fn bisect_unit(tolerance: f64, mut passes: impl FnMut(f64) -> bool) -> f64 {
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    for _ in 0..MAX_BISECTION_STEPS {
+        let mid = 0.5 * (lo + hi);
+        if hi - lo <= tolerance || mid <= lo || mid >= hi {
+            break;
+        }
+        if passes(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// A break-even rate and how the search ended.
@@ -649,6 +676,38 @@ mod tests {
         }
         assert!(Timing::Front.weights(3)[0] > Timing::Front.weights(3)[2]);
         assert!(Timing::Back.weights(3)[0] < Timing::Back.weights(3)[2]);
+    }
+
+    #[test]
+    fn bisection_is_bounded_whatever_the_tolerance() {
+        for tolerance in [0.0, 1e-17, -1.0, f64::NAN] {
+            let mut calls = 0;
+            let x = bisect_unit(tolerance, |x| {
+                calls += 1;
+                x <= 0.3
+            });
+            assert!(calls <= MAX_BISECTION_STEPS, "{calls} calls");
+            assert!((x - 0.3).abs() < 1e-15 && x <= 0.3, "{x}");
+        }
+        let mut calls = 0;
+        bisect_unit(1e-6, |_| {
+            calls += 1;
+            true
+        });
+        assert_eq!(calls, 20, "2^-20 < 1e-6 <= 2^-19");
+    }
+
+    #[test]
+    fn tolerance_below_what_bisection_resolves_is_rejected() {
+        let c = BreakevenConfig {
+            tolerance: 1e-17,
+            ..BreakevenConfig::default()
+        };
+        let problems = c.check();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, "breakeven.tolerance");
+        assert!(problems[0].1.contains("[1e-12, 0.1)"), "{}", problems[0].1);
+        assert!(BreakevenConfig::default().check().is_empty());
     }
 
     #[test]

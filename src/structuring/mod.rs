@@ -21,15 +21,41 @@ pub struct Loaded {
     pub config: config::StructuringConfig,
 }
 
-/// Reads, validates and reads the structuring sections of a scenario file.
+/// Reads and validates a scenario file, its attachments and its structuring sections (and the
+/// tables `[rating]` names). Every command loads scenarios through here, so they accept and
+/// reject the same files, with the same problems.
 pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+    let text = crate::input::read_text(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let deal = crate::scenario::load_text(path, &text)?;
-    let config = config::read(path, &text)?;
-    Ok(Loaded { text, deal, config })
+    load_text(path, text)
+}
+
+/// [`load`] for scenario `text` as if read from `path`. All problems of the deal and of the
+/// structuring sections are reported together.
+pub fn load_text(path: &Path, text: String) -> Result<Loaded, ScenarioError> {
+    let deal = crate::scenario::load_text(path, &text);
+    let config = config::read(path, &text);
+    match (deal, config) {
+        (Ok(deal), Ok(config)) => Ok(Loaded { text, deal, config }),
+        (Err(e), Ok(_)) => Err(e),
+        (Ok(_), Err(problems)) => Err(ScenarioError::Invalid {
+            problems,
+            sources: vec![(path.to_path_buf(), text)],
+        }),
+        (
+            Err(ScenarioError::Invalid {
+                mut problems,
+                sources,
+            }),
+            Err(more),
+        ) => {
+            problems.extend(more);
+            Err(ScenarioError::Invalid { problems, sources })
+        }
+        (Err(e), Err(_)) => Err(e),
+    }
 }
 
 /// Index of the tranche called `name`, or a message listing the tranches.

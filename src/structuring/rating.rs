@@ -2,6 +2,7 @@
 //! pool cumulative default rate (CDR) distribution, against each tranche's lowest break-even
 //! default rate; an expected-loss grade from an idealized loss table; a large-obligor check.
 
+use crate::scenario::tape::shown;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -44,7 +45,7 @@ pub fn parse_grades(text: &str, origin: &str) -> Result<Vec<Grade>, String> {
         return Err(format!(
             "{origin}: expected the header {}, found {}",
             expected.join(","),
-            headers.iter().collect::<Vec<_>>().join(",")
+            shown(&headers.iter().collect::<Vec<_>>().join(","))
         ));
     }
     let mut out = Vec::new();
@@ -59,9 +60,10 @@ pub fn parse_grades(text: &str, origin: &str) -> Result<Vec<Grade>, String> {
             match s.parse::<f64>() {
                 Ok(v) if v >= lo && v <= hi => Ok(Some(v)),
                 _ => Err(format!(
-                    "{origin}: row {} column `{}`: expected a number in [{lo}, {hi}], found `{s}`",
+                    "{origin}: row {} column `{}`: expected a number in [{lo}, {hi}], found `{}`",
                     row + 1,
-                    expected[c]
+                    expected[c],
+                    shown(s)
                 )),
             }
         };
@@ -79,8 +81,9 @@ pub fn parse_grades(text: &str, origin: &str) -> Result<Vec<Grade>, String> {
             } else {
                 k.parse().map_err(|_| {
                     format!(
-                        "{origin}: row {} column `large_obligors`: expected a whole number, found `{k}`",
-                        row + 1
+                        "{origin}: row {} column `large_obligors`: expected a whole number, found `{}`",
+                        row + 1,
+                        shown(k)
                     )
                 })?
             },
@@ -110,10 +113,9 @@ impl LossTable {
             .iter()
             .skip(1)
             .map(|h| {
-                h.parse::<f64>()
-                    .ok()
-                    .filter(|y| *y > 0.0)
-                    .ok_or_else(|| format!("{origin}: header `{h}` is not a number of years"))
+                h.parse::<f64>().ok().filter(|y| *y > 0.0).ok_or_else(|| {
+                    format!("{origin}: header `{}` is not a number of years", shown(h))
+                })
             })
             .collect::<Result<_, _>>()?;
         if years.is_empty() || years.windows(2).any(|w| w[1] <= w[0]) {
@@ -136,8 +138,9 @@ impl LossTable {
                         .map(|x| x / 100.0)
                         .ok_or_else(|| {
                             format!(
-                                "{origin}: row {}: `{v}` is not a percentage in [0, 100]",
-                                row + 1
+                                "{origin}: row {}: `{}` is not a percentage in [0, 100]",
+                                row + 1,
+                                shown(v)
                             )
                         })
                 })

@@ -117,7 +117,8 @@ pub enum Outcome {
     Infeasible { s_fen: i64 },
 }
 
-/// Bisection on whole fen: `meets(lo)` and not `meets(hi)` kept as the invariant.
+/// Bisection on whole fen: `meets(lo)` and not `meets(hi)` kept as the invariant; at most 64
+/// halvings plus the two end checks.
 pub fn bisect_fen(
     lo: i64,
     hi: i64,
@@ -130,7 +131,11 @@ pub fn bisect_fen(
         return Ok(Outcome::AllMeet { s_fen: hi });
     }
     let (mut lo, mut hi) = (lo, hi);
-    while hi - lo > 1 {
+    // The bracket halves each time: 64 halvings cover any i64 range.
+    for _ in 0..64 {
+        if hi.saturating_sub(lo) <= 1 {
+            break;
+        }
         let mid = lo + (hi - lo) / 2;
         if meets(mid)? {
             lo = mid;
@@ -183,5 +188,17 @@ mod tests {
             bisect_fen(5, 10, |_| Ok(true)).unwrap(),
             Outcome::AllMeet { s_fen: 10 }
         );
+    }
+
+    #[test]
+    fn bisection_is_bounded() {
+        let mut calls = 0;
+        let r = bisect_fen(0, i64::MAX, |s| {
+            calls += 1;
+            Ok(s <= 1 << 40)
+        })
+        .unwrap();
+        assert_eq!(r, Outcome::Found { s_fen: 1 << 40 });
+        assert!(calls <= 66, "{calls} evaluations");
     }
 }

@@ -1,0 +1,102 @@
+//! Reading input files (scenario, loan tape, schedules, rating tables): the one place that
+//! opens them. Only regular files are read, and at most [`MAX_INPUT_BYTES`]: the size is checked
+//! from the file's metadata before opening and enforced again while reading, so a FIFO, a device
+//! such as `/dev/zero` or a file that grows while being read cannot hang the program or exhaust
+//! memory.
+
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Largest input file read, in bytes (64 MiB).
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads `path` as UTF-8 text. Errors say what is wrong without echoing the contents; callers
+/// name the file.
+pub fn read_text(path: &Path) -> io::Result<String> {
+    read_text_limited(path, MAX_INPUT_BYTES)
+}
+
+fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
+    check_metadata(&std::fs::metadata(path)?, limit)?;
+    let file = std::fs::File::open(path)?;
+    // The path may have been replaced between the two looks: check what was opened.
+    check_metadata(&file.metadata()?, limit)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {}); is this the right file?",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+fn check_metadata(meta: &std::fs::Metadata, limit: u64) -> io::Result<()> {
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a pipe, socket or device)"
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{kind}: only regular files are read"),
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "larger than the input size limit of {} MiB ({limit} bytes)",
+            limit / (1024 * 1024)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_regular_files_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, "id\n").unwrap();
+        assert_eq!(read_text_limited(&path, 3).unwrap(), "id\n");
+        let err = read_text_limited(&path, 2).unwrap_err().to_string();
+        assert!(err.contains("larger than the input size limit"), "{err}");
+    }
+
+    #[test]
+    fn refuses_folders_and_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = read_text(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("a folder"), "{err}");
+        #[cfg(unix)]
+        {
+            let err = read_text(Path::new("/dev/zero")).unwrap_err().to_string();
+            assert!(err.contains("not a regular file"), "{err}");
+        }
+    }
+
+    #[test]
+    fn binary_content_is_not_echoed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.bin");
+        std::fs::write(&path, [b'o', b'k', 0xff, 0xfe, b'S', b'E', b'C']).unwrap();
+        let err = read_text(&path).unwrap_err().to_string();
+        assert!(err.contains("not UTF-8") && !err.contains("SEC"), "{err}");
+    }
+}
