@@ -429,7 +429,8 @@ pub fn bisect_unit(tolerance: f64, mut passes: impl FnMut(f64) -> bool) -> f64 {
     let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
     for _ in 0..MAX_BISECTION_STEPS {
         let mid = 0.5 * (lo + hi);
-        if hi - lo <= tolerance || mid <= lo || mid >= hi {
+        // A stop asked for (Ctrl-C, SIGTERM) ends the search; the caller discards the result.
+        if hi - lo <= tolerance || mid <= lo || mid >= hi || crate::cancel::requested() {
             break;
         }
         if passes(mid) {
