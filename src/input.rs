@@ -18,7 +18,7 @@ pub fn read_text(path: &Path) -> io::Result<String> {
 
 fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
     check_metadata(&std::fs::metadata(path)?, limit)?;
-    let file = std::fs::File::open(path)?;
+    let file = open_nonblocking(path)?;
     // The path may have been replaced between the two looks: check what was opened.
     check_metadata(&file.metadata()?, limit)?;
     let mut bytes = Vec::new();
@@ -35,6 +35,22 @@ fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
             ),
         )
     })
+}
+
+/// Opens for reading without blocking: a FIFO swapped in after the metadata check would
+/// otherwise block `open` until a writer appears. The opened file is checked again after.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 fn check_metadata(meta: &std::fs::Metadata, limit: u64) -> io::Result<()> {

@@ -459,6 +459,29 @@ fn a_breakeven_tolerance_below_the_bound_is_rejected_by_every_command() {
     assert_eq!(code, 0, "{err}");
 }
 
+#[test]
+fn breakeven_periods_beyond_the_deal_are_rejected_not_clamped() {
+    let dir = TempDir::new().unwrap();
+    // SMALL pays monthly from 2024-02-01 to its legal final date 2074-01-01: 600 dates.
+    let path = write(
+        dir.path(),
+        "s.toml",
+        &small(ASSET, "[breakeven]\nperiods = 601\n"),
+    );
+    let err = rejected(dir.path(), &path);
+    has(
+        &err,
+        &["breakeven.periods", "expected at most 600", "found 601"],
+    );
+    let path = write(dir.path(), "s.toml", &small(ASSET, ""));
+    let (code, _, err) = ipabs(
+        &["breakeven", path.to_str().unwrap(), "--periods", "601"],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    has(&err, &["--periods expects 1 to 600", "found 601"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6: only regular files of bounded size are read
 

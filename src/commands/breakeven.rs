@@ -13,8 +13,11 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     let deal = &loaded.deal;
     let mut config = loaded.config.breakeven.clone();
     if let Some(n) = args.periods {
-        if n == 0 {
-            return Err(AppError::Usage("--periods expects at least 1".into()));
+        let dates = deal.period_ends.len();
+        if n == 0 || n > dates {
+            return Err(AppError::Usage(format!(
+                "--periods expects 1 to {dates} (the deal's payment dates), found {n}"
+            )));
         }
         config.periods = Some(n);
     }

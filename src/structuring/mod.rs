@@ -38,7 +38,25 @@ pub fn load_text(path: &Path, text: String) -> Result<Loaded, ScenarioError> {
     let deal = crate::scenario::load_text(path, &text);
     let config = config::read(path, &text);
     match (deal, config) {
-        (Ok(deal), Ok(config)) => Ok(Loaded { text, deal, config }),
+        (Ok(deal), Ok(config)) => {
+            // Defaults spread over more payment dates than the deal has is a mistyped number,
+            // not something to clamp silently.
+            let dates = deal.period_ends.len();
+            match config.breakeven.periods {
+                Some(n) if n > dates => Err(ScenarioError::Invalid {
+                    problems: vec![crate::scenario::Problem {
+                        file: path.to_path_buf(),
+                        location: crate::scenario::Location::File,
+                        field: "breakeven.periods".into(),
+                        message: format!(
+                            "expected at most {dates} (the deal's payment dates), found {n}"
+                        ),
+                    }],
+                    sources: vec![(path.to_path_buf(), text)],
+                }),
+                _ => Ok(Loaded { text, deal, config }),
+            }
+        }
         (Err(e), Ok(_)) => Err(e),
         (Ok(_), Err(problems)) => Err(ScenarioError::Invalid {
             problems,
