@@ -22,9 +22,11 @@
 //! - leave no output folder (nor a partial one) after an error;
 //! - conserve cash to the fen when accepted (`tests/common/conservation.rs`; for binary-only
 //!   cases, the ledger's in = out per period from `ledger.csv`);
-//! - finish within `IPABS_FUZZ_TIMEOUT_SECS` (default 20) per case: each case runs in a thread
+//! - finish within `IPABS_FUZZ_TIMEOUT_SECS` (default 10) per case: each case runs in a thread
 //!   (in-process) or a killable child with a 4 GB address-space limit (binary); the slowest case
-//!   is reported.
+//!   is reported. A kind of mutation that made the binary hang twice (today: a FIFO in place of
+//!   the tape, a known bug) is not run again in that run, so a known hang costs two timeouts,
+//!   not hundreds; the skipped cases are counted in the summary.
 //!
 //! Mutants that may allocate in proportion to a number (a count such as a lag, term or period
 //! set to ≥ 100,000) and special files run only through the binary, so that a huge allocation
@@ -66,6 +68,8 @@ const DEFAULT_SEED: u64 = 20_240_808;
 const BINARY_EVERY: u64 = 25;
 /// Address-space limit of the binary runs (KiB).
 const BINARY_MEMORY_KB: u64 = 4_000_000;
+/// Binary cases of a kind of mutation after which that kind is no longer run (see below).
+const HANGS_PER_KIND: usize = 2;
 /// Examples kept per failure class.
 const EXAMPLES: usize = 2;
 
@@ -91,7 +95,7 @@ fn config() -> Config {
         Some(c) => c..c + 1,
         None => 0..env_u64("IPABS_FUZZ_CASES").unwrap_or(DEFAULT_CASES),
     };
-    let timeout = Duration::from_secs(env_u64("IPABS_FUZZ_TIMEOUT_SECS").unwrap_or(20));
+    let timeout = Duration::from_secs(env_u64("IPABS_FUZZ_TIMEOUT_SECS").unwrap_or(10));
     Config {
         seed,
         cases,
@@ -262,8 +266,12 @@ fn mutant(seed: u64, case: u64) -> Mutant {
     m
 }
 
-const EXTREMES: [&str; 22] = [
+const EXTREMES: [&str; 26] = [
     "0",
+    "1e27",
+    "9e27",
+    "79228162514264337593543950335",
+    "99999999999999999999999999.99",
     "-1",
     "1e300",
     "-1e300",
@@ -839,8 +847,11 @@ fn toml_list(text: &str, rng: &mut Rng) -> Mutation {
 
 // ---- CSV mutations --------------------------------------------------------------------------
 
-const CELLS: [&str; 30] = [
+const CELLS: [&str; 33] = [
     "",
+    "1e27",
+    "79228162514264337593543950335",
+    "9999999999999999999999999.99",
     "abc",
     "0",
     "-1",
@@ -1120,20 +1131,13 @@ fn check_located(err: &ScenarioError, dir: &Path, m: &Mutant) -> Result<(), Stri
                             ));
                         }
                     }
-                    Location::Cell {
-                        line,
-                        column,
-                        header,
-                    } => {
+                    Location::Cell { line, column, .. } => {
                         if *line == 0 || *line > line_count || *column == 0 {
                             return Err(format!(
                                 "cell {line}:{column} outside {} ({line_count} lines): {}",
                                 p.file.display(),
                                 first_line(&message)
                             ));
-                        }
-                        if header.is_empty() && p.field.is_empty() {
-                            return Err(format!("cell without a column: {}", first_line(&message)));
                         }
                     }
                     Location::Line(line) => {
@@ -1482,10 +1486,21 @@ fn mutants_through_the_binary_exit_0_or_2_and_leave_nothing_on_error() {
     let mut stats = Stats::default();
     let mut failures = Failures::default();
     let root = tempfile::tempdir().unwrap();
+    let mut hung: BTreeMap<String, usize> = BTreeMap::new();
     for case in cfg.cases.clone() {
         let m = mutant(cfg.seed, case);
         let single = cfg.cases.end - cfg.cases.start == 1;
         if !(m.binary_only() || case % BINARY_EVERY == 0 || single) {
+            continue;
+        }
+        let kinds: Vec<String> = m.log.iter().skip(1).map(|l| kind_of(l)).collect();
+        if kinds
+            .iter()
+            .any(|k| hung.get(k).is_some_and(|&n| n >= HANGS_PER_KIND))
+        {
+            // A kind of mutation that hung twice already (a known hang, e.g. a FIFO as the
+            // tape) is not timed out again and again: reported once, the rest skipped.
+            stats.skipped += 1;
             continue;
         }
         stats.cases += 1;
@@ -1548,13 +1563,15 @@ fn mutants_through_the_binary_exit_0_or_2_and_leave_nothing_on_error() {
             }
             code => {
                 let what = if elapsed >= cfg.timeout {
+                    for k in &kinds {
+                        *hung.entry(k.clone()).or_default() += 1;
+                    }
                     format!("hang: killed after {:?}", cfg.timeout)
                 } else if code.is_none() {
                     "killed by a signal (memory limit?)".to_string()
                 } else {
                     format!("exit code {code:?}")
                 };
-                let kinds: Vec<String> = m.log.iter().skip(1).map(|l| kind_of(l)).collect();
                 failures.add(
                     &format!("binary: {what} ({})", kinds.join(", ")),
                     cfg.seed,
