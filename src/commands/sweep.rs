@@ -8,7 +8,7 @@ use super::{AppError, open_output};
 use crate::chart::{ChartOptions, Heatmap, ValueKind, heatmap};
 use crate::cli::{SweepArgs, default_out_suffixed};
 use crate::montecarlo::McOptions;
-use crate::report::{OutputDir, ReportError};
+use crate::report::{OutputDir, ReportError, csv_safe};
 use crate::structuring::overrides::parse_vary;
 use crate::structuring::sweep::{Grid, GridError, METRICS, SweepRow, heatmap_matrix, run_point};
 use crate::structuring::{self, pct};
@@ -126,14 +126,15 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     Ok(text)
 }
 
-/// `sweep.csv`: one row per grid point per tranche, the keys' values first.
+/// `sweep.csv`: one row per grid point per tranche, the keys' values first (cells that would
+/// start a spreadsheet formula neutralised).
 fn write_csv(out: &OutputDir, grid: &Grid, rows: &[SweepRow]) -> Result<(), ReportError> {
     let path = out.path("sweep.csv")?;
     let err = |source| ReportError::Csv {
         path: path.clone(),
         source,
     };
-    let mut w = csv::Writer::from_path(&path).map_err(err)?;
+    let mut w = csv_safe::Writer::from_path(&path).map_err(err)?;
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(grid.keys.iter().map(|k| k.text.clone()));
     header.extend(

@@ -3,6 +3,7 @@
 
 pub mod cashflow;
 pub mod charts;
+pub mod csv_safe;
 pub mod html;
 pub mod montecarlo;
 pub mod outdir;
@@ -56,10 +57,11 @@ impl OutputDir {
         Ok(path)
     }
 
-    /// Writes rows as a CSV with a header from the row type's field names.
+    /// Writes rows as a CSV with a header from the row type's field names; text cells that
+    /// would start a spreadsheet formula are neutralised ([`csv_safe`]).
     pub fn csv<T: Serialize>(&self, name: &str, rows: &[T]) -> Result<(), ReportError> {
         let path = self.path(name)?;
-        let mut w = csv::Writer::from_path(&path).map_err(|source| ReportError::Csv {
+        let mut w = csv_safe::Writer::from_path(&path).map_err(|source| ReportError::Csv {
             path: path.clone(),
             source,
         })?;

@@ -122,7 +122,7 @@ fn csv_table(path: &Path, all_rates: bool) -> Result<(Vec<String>, Vec<Vec<Cell>
     let kinds: Vec<Kind> = header.iter().map(|h| kind_of(h, all_rates)).collect();
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| err(e.to_string()))?;
+        let record = super::csv_safe::restore_record(&record.map_err(|e| err(e.to_string()))?);
         rows.push(
             record
                 .iter()

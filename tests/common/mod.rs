@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod conservation;
+
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
 fn std_normal() -> Normal {

@@ -279,9 +279,21 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
 
 pub fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, InputError> {
     let text = read_text(path)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| InputError::new(path, e))?
+        .clone();
     let mut rows = Vec::new();
-    for row in csv::Reader::from_reader(text.as_bytes()).deserialize() {
-        rows.push(row.map_err(|e| InputError::new(path, e))?);
+    for record in reader.records() {
+        // Cells neutralised against spreadsheet formulas on writing get their text back.
+        let record =
+            crate::report::csv_safe::restore_record(&record.map_err(|e| InputError::new(path, e))?);
+        rows.push(
+            record
+                .deserialize(Some(&headers))
+                .map_err(|e| InputError::new(path, e))?,
+        );
     }
     Ok(rows)
 }
