@@ -27,14 +27,49 @@ fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
         return Err(too_large(limit));
     }
     String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        // The text before the bad byte is intact in the lossy copy: count lines there.
+        let before = &lossy[..offset];
+        let line = before.matches('\n').count() as u64 + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "not UTF-8 text (invalid byte at offset {}); is this the right file?",
-                e.utf8_error().valid_up_to()
-            ),
+            NotUtf8 {
+                offset,
+                line,
+                column,
+                lossy,
+            },
         )
     })
+}
+
+/// A file that is not UTF-8 text: where its first invalid byte is, and the text with invalid
+/// bytes replaced (for excerpts in error messages).
+#[derive(Debug)]
+pub struct NotUtf8 {
+    pub offset: usize,
+    pub line: u64,
+    pub column: usize,
+    pub lossy: String,
+}
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not UTF-8 text: invalid byte at line {}, column {} (byte offset {}); save the file as UTF-8",
+            self.line, self.column, self.offset
+        )
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
+
+/// The [`NotUtf8`] inside an error of [`read_text`], if that is what it is.
+pub fn not_utf8(e: &io::Error) -> Option<&NotUtf8> {
+    e.get_ref()?.downcast_ref::<NotUtf8>()
 }
 
 /// Opens for reading without blocking: a FIFO swapped in after the metadata check would

@@ -85,7 +85,11 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
                     p.field, p.message
                 );
                 let source_line = text.lines().nth(line - 1).unwrap_or("");
-                let width = text[span.clone()]
+                // A span that does not fall on character boundaries is widened to them
+                // rather than sliced (slicing would panic).
+                let start = text.floor_char_boundary(span.start.min(text.len()));
+                let end = text.ceil_char_boundary(span.end.clamp(start, text.len()));
+                let width = text[start..end]
                     .lines()
                     .next()
                     .map_or(1, |s| s.chars().count().max(1));

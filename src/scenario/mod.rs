@@ -21,11 +21,29 @@ use validate::Attachments;
 /// Reads and validates a scenario file and the files it names: the deal only. Commands load
 /// through `crate::structuring::load`, which also checks `[breakeven]` and `[rating]`.
 pub fn load(path: &Path) -> Result<Deal, ScenarioError> {
-    let text = crate::input::read_text(path).map_err(|source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_scenario(path)?;
     load_text(path, &text)
+}
+
+/// Reads a scenario file; a file that is not UTF-8 is a problem located at its first invalid
+/// byte.
+pub fn read_scenario(path: &Path) -> Result<String, ScenarioError> {
+    crate::input::read_text(path).map_err(|source| match crate::input::not_utf8(&source) {
+        Some(bad) => ScenarioError::Invalid {
+            problems: vec![Problem {
+                file: path.to_path_buf(),
+                // The bad byte (a replacement character in the excerpt).
+                location: Location::Span(bad.offset..bad.offset + 1),
+                field: "encoding".into(),
+                message: bad.to_string(),
+            }],
+            sources: vec![(path.to_path_buf(), bad.lossy.clone())],
+        },
+        None => ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
 }
 
 /// Validates scenario `text` as if read from `path` (attachments are resolved next to it).
@@ -62,11 +80,23 @@ pub fn load_text(path: &Path, text: &str) -> Result<Deal, ScenarioError> {
                     Some((file, content))
                 }
                 Err(e) => {
-                    ctx.err(
-                        name.span(),
-                        field,
-                        format!("cannot read {}: {e}", file.display()),
-                    );
+                    match crate::input::not_utf8(&e) {
+                        // Located in the attached file itself.
+                        Some(bad) => {
+                            ctx.problems.push(Problem {
+                                file: file.clone(),
+                                location: Location::Line(bad.line),
+                                field: "encoding".into(),
+                                message: bad.to_string(),
+                            });
+                            sources.push((file.clone(), bad.lossy.clone()));
+                        }
+                        None => ctx.err(
+                            name.span(),
+                            field,
+                            format!("cannot read {}: {e}", file.display()),
+                        ),
+                    }
                     None
                 }
             }

@@ -25,10 +25,7 @@ pub struct Loaded {
 /// tables `[rating]` names). Every command loads scenarios through here, so they accept and
 /// reject the same files, with the same problems.
 pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
-    let text = crate::input::read_text(path).map_err(|source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::scenario::read_scenario(path)?;
     load_text(path, text)
 }
 
