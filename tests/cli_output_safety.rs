@@ -327,6 +327,34 @@ fn a_stop_at_any_phase_keeps_the_previous_output() {
     assert!(root.join("out/report.html").exists());
 }
 
+/// The structuring commands honour a stop the same way.
+#[cfg(unix)]
+#[test]
+fn structuring_commands_stopped_keep_the_previous_output() {
+    let ws = workspace();
+    let root = ws.path();
+    for (args, phase) in [
+        (
+            &["breakeven", SCENARIO, "--quiet", "--out", "out"][..],
+            "breakeven",
+        ),
+        (
+            &[
+                "rate", SCENARIO, "--quiet", "--paths", "2000", "--out", "out",
+            ][..],
+            "monte_carlo",
+        ),
+    ] {
+        ipabs(root, args, None).success();
+        let before = snapshot(&root.join("out"));
+        for at in [phase, "commit"] {
+            ipabs(root, args, Some(at)).code(143);
+            assert_eq!(snapshot(&root.join("out")), before, "{} at {at}", args[0]);
+            assert!(leftovers(root).is_empty(), "{:?}", leftovers(root));
+        }
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn chart_stopped_midway_keeps_the_previous_charts() {

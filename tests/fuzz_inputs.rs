@@ -518,7 +518,10 @@ fn encoding(bytes: &mut Vec<u8>, rng: &mut Rng) -> String {
         }
         _ => {
             // A multi-byte character cut in half.
-            let starts: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] >= 0xC0).collect();
+            // Lead bytes with a continuation byte after them (a lead byte may end the file).
+            let starts: Vec<usize> = (0..bytes.len().saturating_sub(1))
+                .filter(|&i| bytes[i] >= 0xC0)
+                .collect();
             if starts.is_empty() {
                 bytes.push(0xE4);
                 return "lone lead byte at the end".into();

@@ -86,6 +86,7 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         &target,
         &[&args.grades, &args.loss_table],
     )?;
+    crate::cancel::phase("monte_carlo")?;
     let started = Instant::now();
     let bar = progress_bar(options.paths, args.quiet);
     let (dist, mc) =

@@ -58,7 +58,14 @@ impl ScenarioError {
 
 /// 1-based line and column (in characters, so Chinese text lines up) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    // The `\n` of a CRLF ending is where the `\r` is: the end of the line, as with LF.
+    if offset > 0
+        && text.as_bytes().get(offset) == Some(&b'\n')
+        && text.as_bytes()[offset - 1] == b'\r'
+    {
+        offset -= 1;
+    }
     let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -183,5 +190,16 @@ mod tests {
     fn crlf_lines_and_columns() {
         let text = "[deal]\r\nname = 1\r\ncoupon = 1.5\r\n";
         assert_eq!(line_col(text, text.find("1.5").unwrap()), (3, 10));
+    }
+
+    #[test]
+    fn end_of_line_is_the_same_column_with_lf_and_crlf() {
+        // An error at the end of a line (an unterminated string) points at its line break.
+        let lf = "a = 1\nname = \"manage\nb = 2\n";
+        let crlf = lf.replace('\n', "\r\n");
+        let at_lf = line_col(lf, lf.find("manage").unwrap() + 6);
+        let at_crlf = line_col(&crlf, crlf.find("manage").unwrap() + 7);
+        assert_eq!(at_lf, (2, 15));
+        assert_eq!(at_crlf, at_lf);
     }
 }

@@ -276,7 +276,10 @@ fn validate_pool(
         );
         return None;
     }
-    for (id, (line, _)) in &schedules {
+    // In file order: the map's own order changes from run to run.
+    let mut by_line: Vec<(&String, u64)> = schedules.iter().map(|(id, (l, _))| (id, *l)).collect();
+    by_line.sort_by_key(|&(_, line)| line);
+    for (id, line) in by_line {
         if !assets
             .iter()
             .any(|a| a.id == *id && a.amortization == Amortization::Schedule)
@@ -288,7 +291,7 @@ fn validate_pool(
                 .unwrap_or_default();
             ctx.problems.push(Problem {
                 file: path,
-                location: Location::Line(*line),
+                location: Location::Line(line),
                 field: "asset_id".into(),
                 message: format!(
                     "schedule rows for `{id}`, which is not an asset with amortization = schedule"
