@@ -205,3 +205,59 @@ fn recovery_lag_can_vary_by_period_of_default() {
     let err = ipabs::scenario::load_text(Path::new("hand-worked.toml"), &bad).unwrap_err();
     assert_eq!(err.problems()[0].field, "assumptions.recovery_lag_months");
 }
+
+#[test]
+fn reserve_releases_what_stands_above_its_falling_target() {
+    // No default; a reserve funded with 20,000 at closing whose target is 2 % of A's balance
+    // at the start of each period, topped up after A's interest.
+    let text = SCENARIO
+        .replace(
+            "obligor_defaults = [{ obligor = \"Y\", period = 2 }]",
+            "obligor_defaults = []",
+        )
+        .replace(
+            "[[triggers]]",
+            "[[accounts]]\nname = \"reserve\"\ninitial_balance = 20000.00\ntarget_rate = 0.02\ntarget_of = [\"A\"]\n\n[[triggers]]",
+        )
+        .replace(
+            "  { step = \"interest\", tranches = [\"A\"] },\n  { step = \"principal\", tranches = [\"A\", \"B\"], order = \"sequential\", amount = \"pass_through\" },",
+            "  { step = \"interest\", tranches = [\"A\"] },\n  { step = \"reserve_fund\", account = \"reserve\" },\n  { step = \"principal\", tranches = [\"A\", \"B\"], order = \"sequential\", amount = \"pass_through\" },",
+        );
+    let deal =
+        ipabs::scenario::load_text(Path::new("hand-worked.toml"), &text).expect("valid scenario");
+    let run = run_cashflow(&deal);
+    assert_eq!(run.periods_run, 4);
+    // Pool (no default): interest 20,000 / 15,000 / 10,000 / 5,000, principal 250,000 each.
+    // P1: A opens at 900,000, target 18,000: 2,000 released before the steps → available
+    //     272,000 − fee 1,000 − A interest 9,000 = 262,000; the reserve is at target (no
+    //     deposit); A gets the 250,000 decline → 650,000; B's residual 12,000.
+    // P2: target 2 % × 650,000 = 13,000: 5,000 released → 270,000 − 1,000 − 6,500 − 250,000 =
+    //     12,500 residual; A 400,000.
+    // P3: target 8,000: 5,000 released → 265,000 − 1,000 − 4,000 − 250,000 = 10,000; A 150,000.
+    // P4 (last date): the whole 8,000 is released → 263,000 − 1,000 − 1,500 − A 150,000 −
+    //     B 100,000 = 10,500 residual.
+    let reserve: Vec<(Decimal, Decimal)> = run
+        .accounts
+        .iter()
+        .filter(|a| a.account == "reserve")
+        .map(|a| (a.movement, a.closing_balance))
+        .collect();
+    assert_eq!(
+        reserve,
+        vec![
+            (dec!(-2000), dec!(18000)),
+            (dec!(-5000), dec!(13000)),
+            (dec!(-5000), dec!(8000)),
+            (dec!(-8000), dec!(0)),
+        ]
+    );
+    assert_eq!(
+        column(&run, "B", |r| r.residual),
+        vec![dec!(12000), dec!(12500), dec!(10000), dec!(10500)]
+    );
+    assert_eq!(
+        column(&run, "A", |r| r.principal_paid),
+        vec![dec!(250000), dec!(250000), dec!(250000), dec!(150000)]
+    );
+    assert_eq!(column(&run, "B", |r| r.principal_paid)[3], dec!(100000));
+}

@@ -120,9 +120,21 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
         }
         let pool_exhausted = !flows.closing_balance.gt_zero() && !flows.pending_exposure.gt_zero();
         state.is_final = t + 1 == prep.periods || called || pool_exhausted;
-        if state.is_final {
-            for a in 0..state.account_balance.len() {
-                let released = std::mem::replace(&mut state.account_balance[a], N::ZERO);
+        // Accounts release into the available funds before the steps run: everything on the
+        // last date, otherwise what stands above the target (the documents' "excess over the
+        // required amount"), so a reserve does not trap cash once its target falls.
+        for a in 0..state.account_balance.len() {
+            let released = if state.is_final {
+                std::mem::replace(&mut state.account_balance[a], N::ZERO)
+            } else {
+                let target = prep
+                    .terms
+                    .account_target(a, |i| state.tranches[i].opening_balance);
+                let excess = (state.account_balance[a] - target).positive_part();
+                state.account_balance[a] -= excess;
+                excess
+            };
+            if released.gt_zero() || state.is_final {
                 inflow(state, Reason::AccountRelease, Party::Account(a), released);
             }
         }
