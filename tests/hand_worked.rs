@@ -206,23 +206,36 @@ fn recovery_lag_can_vary_by_period_of_default() {
     assert_eq!(err.problems()[0].field, "assumptions.recovery_lag_months");
 }
 
-#[test]
-fn reserve_releases_what_stands_above_its_falling_target() {
-    // No default; a reserve funded with 20,000 at closing whose target is 2 % of A's balance
-    // at the start of each period, topped up after A's interest.
-    let text = SCENARIO
+/// The hand-worked deal without its default, with a reserve funded with 20,000 at closing whose
+/// target is 2 % of A's balance at the start of each period (`account_extra` adds keys),
+/// topped up after A's interest.
+fn reserve_scenario(account_extra: &str) -> String {
+    SCENARIO
         .replace(
             "obligor_defaults = [{ obligor = \"Y\", period = 2 }]",
             "obligor_defaults = []",
         )
         .replace(
             "[[triggers]]",
-            "[[accounts]]\nname = \"reserve\"\ninitial_balance = 20000.00\ntarget_rate = 0.02\ntarget_of = [\"A\"]\n\n[[triggers]]",
+            &format!("[[accounts]]\nname = \"reserve\"\ninitial_balance = 20000.00\ntarget_rate = 0.02\ntarget_of = [\"A\"]\n{account_extra}\n[[triggers]]"),
         )
         .replace(
             "  { step = \"interest\", tranches = [\"A\"] },\n  { step = \"principal\", tranches = [\"A\", \"B\"], order = \"sequential\", amount = \"pass_through\" },",
             "  { step = \"interest\", tranches = [\"A\"] },\n  { step = \"reserve_fund\", account = \"reserve\" },\n  { step = \"principal\", tranches = [\"A\", \"B\"], order = \"sequential\", amount = \"pass_through\" },",
-        );
+        )
+}
+
+fn reserve_movements(run: &ipabs::results::CashflowRun) -> Vec<(Decimal, Decimal)> {
+    run.accounts
+        .iter()
+        .filter(|a| a.account == "reserve")
+        .map(|a| (a.movement, a.closing_balance))
+        .collect()
+}
+
+#[test]
+fn reserve_releases_what_stands_above_its_falling_target() {
+    let text = reserve_scenario("");
     let deal =
         ipabs::scenario::load_text(Path::new("hand-worked.toml"), &text).expect("valid scenario");
     let run = run_cashflow(&deal);
@@ -236,14 +249,8 @@ fn reserve_releases_what_stands_above_its_falling_target() {
     // P3: target 8,000: 5,000 released → 265,000 − 1,000 − 4,000 − 250,000 = 10,000; A 150,000.
     // P4 (last date): the whole 8,000 is released → 263,000 − 1,000 − 1,500 − A 150,000 −
     //     B 100,000 = 10,500 residual.
-    let reserve: Vec<(Decimal, Decimal)> = run
-        .accounts
-        .iter()
-        .filter(|a| a.account == "reserve")
-        .map(|a| (a.movement, a.closing_balance))
-        .collect();
     assert_eq!(
-        reserve,
+        reserve_movements(&run),
         vec![
             (dec!(-2000), dec!(18000)),
             (dec!(-5000), dec!(13000)),
@@ -260,4 +267,36 @@ fn reserve_releases_what_stands_above_its_falling_target() {
         vec![dec!(250000), dec!(250000), dec!(250000), dec!(150000)]
     );
     assert_eq!(column(&run, "B", |r| r.principal_paid)[3], dec!(100000));
+}
+
+#[test]
+fn reserve_target_floor_holds_until_the_last_date() {
+    // As above with a 10,000 floor: the target is max(2 % of A, 10,000), never above A.
+    // P1 18,000 and P2 13,000 as before; P3 max(8,000, 10,000) = 10,000: only 3,000 released →
+    //     260,000 + 3,000 − 1,000 − 4,000 − 250,000 = 8,000 residual.
+    // P4 (last): the whole 10,000 → 255,000 + 10,000 − 1,000 − 1,500 − 250,000 = 12,500.
+    let text = reserve_scenario("target_floor = 10000.00");
+    let deal =
+        ipabs::scenario::load_text(Path::new("hand-worked.toml"), &text).expect("valid scenario");
+    let run = run_cashflow(&deal);
+    assert_eq!(
+        reserve_movements(&run),
+        vec![
+            (dec!(-2000), dec!(18000)),
+            (dec!(-5000), dec!(13000)),
+            (dec!(-3000), dec!(10000)),
+            (dec!(-10000), dec!(0)),
+        ]
+    );
+    assert_eq!(
+        column(&run, "B", |r| r.residual),
+        vec![dec!(12000), dec!(12500), dec!(8000), dec!(12500)]
+    );
+    // A floor without a rate target is a located error.
+    let bad = SCENARIO.replace(
+        "[[triggers]]",
+        "[[accounts]]\nname = \"r\"\ntarget = 5.00\ntarget_floor = 1.00\n\n[[triggers]]",
+    );
+    let err = ipabs::scenario::load_text(Path::new("hand-worked.toml"), &bad).unwrap_err();
+    assert_eq!(err.problems()[0].field, "accounts[0].target_floor");
 }

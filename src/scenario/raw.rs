@@ -203,6 +203,8 @@ pub struct RawAccount {
     pub target_rate: Option<Num>,
     #[serde(default)]
     pub target_of: Option<Vec<Text>>,
+    #[serde(default)]
+    pub target_floor: Option<Num>,
 }
 
 #[derive(Debug, Deserialize)]

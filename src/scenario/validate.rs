@@ -685,6 +685,18 @@ fn validate_account(
         Some(n) => ctx.money(n, &field("initial_balance"), false)?,
         None => Decimal::ZERO,
     };
+    if let (Some(_), None) = (&a.target_floor, &a.target_rate) {
+        ctx.err(
+            a.name.span(),
+            field("target_floor"),
+            "a floor applies only to a `target_rate` target; give `target_rate` and `target_of`, or drop `target_floor`",
+        );
+        return None;
+    }
+    let floor = match &a.target_floor {
+        Some(n) => ctx.money(n, &field("target_floor"), false)?,
+        None => Decimal::ZERO,
+    };
     let target = match (&a.target, &a.target_rate, &a.target_of) {
         (Some(t), None, None) => AccountTarget::Fixed {
             amount: ctx.money(t, &field("target"), false)?,
@@ -702,6 +714,7 @@ fn validate_account(
             AccountTarget::ShareOfTranches {
                 rate,
                 tranches: ids.into_iter().collect::<Option<_>>()?,
+                floor,
             }
         }
         _ => {

@@ -50,7 +50,10 @@ const OPTIONAL: [(&str, &[&str]); 9] = [
     ("simulation", &["paths", "seed"]),
     ("fees.*", &["rate", "amount", "annual_cap"]),
     ("tranches.*", &["coupon"]),
-    ("accounts.*", &["initial_balance", "target", "target_rate"]),
+    (
+        "accounts.*",
+        &["initial_balance", "target", "target_rate", "target_floor"],
+    ),
     ("support.*", &["cap", "annual_pd", "factor_loading"]),
     ("triggers.*", &["threshold"]),
 ];

@@ -65,10 +65,12 @@ pub enum AccountTarget {
     Fixed {
         amount: Decimal,
     },
-    /// A share of the named tranches' balance at the start of the period.
+    /// A share of the named tranches' balance at the start of the period, but at least
+    /// `floor` while that balance is larger (never more than the balance itself).
     ShareOfTranches {
         rate: Decimal,
         tranches: Vec<usize>,
+        floor: Decimal,
     },
 }
 

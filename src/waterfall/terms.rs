@@ -119,11 +119,20 @@ impl<N: Amount> Terms<N> {
     pub fn account_target(&self, account: usize, tranche_opening: impl Fn(usize) -> N) -> N {
         match &self.structure.accounts[account].target {
             AccountTarget::Fixed { amount } => N::from_decimal(*amount),
-            AccountTarget::ShareOfTranches { rate, tranches } => {
+            AccountTarget::ShareOfTranches {
+                rate,
+                tranches,
+                floor,
+            } => {
                 let base = tranches
                     .iter()
                     .fold(N::ZERO, |sum, &t| sum + tranche_opening(t));
-                (base * N::from_decimal(*rate)).round_money()
+                // The floor holds while the covered tranches owe more than it; once they are
+                // repaid the requirement falls to zero.
+                (base * N::from_decimal(*rate))
+                    .round_money()
+                    .max(N::from_decimal(*floor))
+                    .min(base)
             }
         }
     }
