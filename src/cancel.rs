@@ -18,7 +18,11 @@ pub const SIGINT: i32 = 2;
 pub const SIGTERM: i32 = 15;
 
 /// A stop was asked for, by this signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "interrupted by {}: no output was written, the previous output (if any) is unchanged",
+    self.name()
+)]
 pub struct Cancelled {
     pub signal: i32,
 }

@@ -34,7 +34,7 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
         )
     };
     let target = default_out_suffixed(&args.scenario, &args.out, "breakeven");
-    let (out, meta) = open_output("breakeven", &args.scenario, &target, &[])?;
+    let (out, meta) = open_output("breakeven", &args.scenario, &loaded, &target, &[])?;
     crate::cancel::phase("breakeven")?;
     let started = Instant::now();
     let result = breakeven(deal, &config, chosen.as_deref());

@@ -102,6 +102,7 @@ fn available_memory() -> Option<u64> {
 #[cfg(unix)]
 fn free_disk(dir: &Path) -> Option<u64> {
     // The nearest existing ancestor (the output folder's parent may not exist yet).
+    let dir = crate::report::outdir::resolve(dir).ok()?;
     let existing = dir.ancestors().find(|a| a.exists())?;
     let s = rustix::fs::statvfs(existing).ok()?;
     Some(s.f_bavail.saturating_mul(s.f_frsize))

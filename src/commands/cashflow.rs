@@ -18,7 +18,10 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
         )));
     }
     // The same loading as every other command (the structuring sections are checked too).
-    let mut deal = crate::structuring::load(&args.scenario)?.deal;
+    let loaded = crate::structuring::load(&args.scenario)?;
+    let target = default_out(&args.scenario, &args.out);
+    let (out, meta) = open_output("cashflow", &args.scenario, &loaded, &target, &[])?;
+    let mut deal = loaded.deal;
     let a = &mut deal.assumptions;
     if let Some(cdr) = args.cdr {
         a.cdr = vec![cdr];
@@ -32,8 +35,6 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
     if let Some(lag) = args.lag {
         a.recovery_lag_months = vec![u32::try_from(lag).expect("checked above")];
     }
-    let target = default_out(&args.scenario, &args.out);
-    let (out, meta) = open_output("cashflow", &args.scenario, &target, &[])?;
     let run = run_cashflow(&deal);
     crate::cancel::check()?;
     cashflow::write(&out, &deal, &run, &meta)?;

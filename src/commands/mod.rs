@@ -26,7 +26,7 @@ pub enum AppError {
     #[error("error: {0}")]
     Usage(String),
     /// Stopped by Ctrl-C or SIGTERM before the output was committed.
-    #[error("interrupted by {}: no output was written, the previous output (if any) is unchanged", .0.name())]
+    #[error("{0}")]
     Interrupted(crate::cancel::Cancelled),
 }
 
@@ -78,13 +78,10 @@ pub fn check_rate(flag: &str, value: Option<f64>) -> Result<(), AppError> {
 /// The input files of a run on `scenario`: the scenario itself, the loan tape, schedules and
 /// rating tables it names (resolved next to it), and `extra` files given on the command line.
 /// A folder holding any of them is never used as an output folder.
-pub fn input_files(scenario: &Path, extra: &[&Option<PathBuf>]) -> Vec<PathBuf> {
+pub fn input_files(scenario: &Path, text: &str, extra: &[&Option<PathBuf>]) -> Vec<PathBuf> {
     let mut files = vec![scenario.to_path_buf()];
     let dir = scenario.parent().unwrap_or(Path::new("."));
-    if let Some(value) = std::fs::read_to_string(scenario)
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-    {
+    if let Ok(value) = text.parse::<toml::Table>() {
         for (section, key) in [
             ("pool", "loan_tape"),
             ("pool", "schedules"),
@@ -104,18 +101,20 @@ pub fn input_files(scenario: &Path, extra: &[&Option<PathBuf>]) -> Vec<PathBuf> 
     files
 }
 
-/// Opens the output folder of `command` on `scenario` (the ownership checks and the lock of
-/// [`OutputDir::create`]) and installs the Ctrl-C / SIGTERM handlers. Called before any work,
-/// so a folder that may not be written, or is in use, fails at once.
+/// Opens the output folder of `command` on the scenario `loaded` from `scenario` (the ownership
+/// checks and the lock of [`OutputDir::create`]) and installs the Ctrl-C / SIGTERM handlers.
+/// Called before any work, so a folder that may not be written, or is in use, fails at once.
 pub fn open_output(
     command: &str,
     scenario: &Path,
+    loaded: &crate::structuring::Loaded,
     target: &Path,
     extra_inputs: &[&Option<PathBuf>],
 ) -> Result<(OutputDir, RunMetadata), AppError> {
     crate::cancel::install();
-    let meta = RunMetadata::new(scenario);
-    let inputs = input_files(scenario, extra_inputs);
+    // The hash and the input list come from the text that was loaded, not a second read.
+    let meta = RunMetadata::new(scenario, &loaded.text);
+    let inputs = input_files(scenario, &loaded.text, extra_inputs);
     let out = OutputDir::create(
         target,
         &Request {

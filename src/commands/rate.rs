@@ -54,11 +54,12 @@ pub fn loss_table_for(
 }
 
 /// Monte Carlo options from the flags and the scenario, refused when the paths cannot fit in
-/// this machine's memory.
+/// this machine's memory or, for a run that writes `paths.bin` into `paths_file_dir`, its disk.
 pub fn mc_options(
     deal: &crate::deal::Deal,
     paths: Option<u64>,
     seed: Option<u64>,
+    paths_file_dir: Option<&Path>,
 ) -> Result<McOptions, AppError> {
     let options = McOptions {
         paths: paths.unwrap_or(deal.simulation.paths),
@@ -68,8 +69,8 @@ pub fn mc_options(
     if options.paths == 0 {
         return Err(AppError::Usage("--paths expects at least 1 path".into()));
     }
-    let need = super::budget::monte_carlo(deal, options.paths, false);
-    super::budget::check(need, options.paths, None)?;
+    let need = super::budget::monte_carlo(deal, options.paths, paths_file_dir.is_some());
+    super::budget::check(need, options.paths, paths_file_dir)?;
     Ok(options)
 }
 
@@ -78,11 +79,12 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
     let deal = &loaded.deal;
     let grades = grades_for(&args.grades, &loaded.config)?;
     let loss_table = loss_table_for(&args.loss_table, &loaded.config)?;
-    let options = mc_options(deal, args.simulation.paths, args.simulation.seed)?;
+    let options = mc_options(deal, args.simulation.paths, args.simulation.seed, None)?;
     let target = default_out_suffixed(&args.scenario, &args.out, "rating");
     let (out, meta) = open_output(
         "rate",
         &args.scenario,
+        &loaded,
         &target,
         &[&args.grades, &args.loss_table],
     )?;

@@ -30,12 +30,16 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let deal = &loaded.deal;
     let grades = super::rate::grades_for(&None, &loaded.config)?;
     let loss_table = super::rate::loss_table_for(&None, &loaded.config)?;
-    let mut options = super::rate::mc_options(deal, args.simulation.paths, args.simulation.seed)?;
-    options.threads = threads(args.threads)?;
     let target = default_out(&args.scenario, &args.out);
-    let (out, meta) = open_output("run", &args.scenario, &target, &[])?;
-    let need = super::budget::monte_carlo(deal, options.paths, true);
-    super::budget::check(need, options.paths, out.staging().parent())?;
+    // paths.bin is staged beside the target: the disk there is what it needs.
+    let mut options = super::rate::mc_options(
+        deal,
+        args.simulation.paths,
+        args.simulation.seed,
+        Some(target.parent().unwrap_or(std::path::Path::new("."))),
+    )?;
+    options.threads = threads(args.threads)?;
+    let (out, meta) = open_output("run", &args.scenario, &loaded, &target, &[])?;
     crate::cancel::phase("base_case")?;
     let base = run_cashflow(deal);
     crate::cancel::check()?;

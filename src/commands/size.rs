@@ -54,9 +54,9 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     };
     let (name, value) = split(flag, arg)?;
     let i = tranche_index(deal, name).map_err(|e| AppError::Usage(format!("--{flag}: {e}")))?;
-    let options = mc_options(deal, args.simulation.paths, args.simulation.seed)?;
+    let options = mc_options(deal, args.simulation.paths, args.simulation.seed, None)?;
     let target = default_out_suffixed(&args.scenario, &args.out, "size");
-    let (out, meta) = open_output("size", &args.scenario, &target, &[&args.grades])?;
+    let (out, meta) = open_output("size", &args.scenario, &loaded, &target, &[&args.grades])?;
     let method = Method::parse(&args.method).ok_or_else(|| {
         AppError::Usage(format!(
             "--method: expected empirical, lognormal or multiplier, found `{}`",

@@ -53,10 +53,11 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
             &loaded.deal,
             args.simulation.paths,
             args.simulation.seed,
+            None,
         )?)
     };
     let target = default_out_suffixed(&args.scenario, &args.out, "sweep");
-    let (out, _) = open_output("sweep", &args.scenario, &target, &[])?;
+    let (out, _) = open_output("sweep", &args.scenario, &loaded, &target, &[])?;
     let per_point = options.map_or(1, |o: McOptions| o.paths);
     let bar = progress_bar(per_point * deals.len() as u64, args.quiet);
     let started = Instant::now();

@@ -40,7 +40,7 @@ pub enum ReportError {
     #[error("{} is being written by {holder}; wait for it to finish or choose another --out", target.display())]
     Busy { target: PathBuf, holder: String },
     /// Stopped by a signal; the staging folder is removed and the previous output kept.
-    #[error("interrupted by {}: no output was written, the previous output (if any) is unchanged", .0.name())]
+    #[error("{0}")]
     Cancelled(crate::cancel::Cancelled),
 }
 
@@ -102,9 +102,9 @@ pub struct RunMetadata {
 }
 
 impl RunMetadata {
-    pub fn new(scenario: &Path) -> Self {
-        let bytes = std::fs::read(scenario).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
+    /// The metadata of a run on `text`, read from `scenario`.
+    pub fn new(scenario: &Path, text: &str) -> Self {
+        let digest = Sha256::digest(text.as_bytes());
         RunMetadata {
             program: "ipabs",
             version: env!("CARGO_PKG_VERSION"),

@@ -260,7 +260,8 @@ pub const REQUIRED: [&str; 11] = [
 ];
 
 fn read_text(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|e| {
+    // The one bounded reader of input files: regular files only, size-limited.
+    crate::input::read_text(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             InputError::new(
                 path,
