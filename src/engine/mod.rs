@@ -130,6 +130,7 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
                 let target = prep
                     .terms
                     .account_target(a, |i| state.tranches[i].opening_balance);
+                state.account_target[a] = target;
                 let excess = (state.account_balance[a] - target).positive_part();
                 state.account_balance[a] -= excess;
                 excess

@@ -153,7 +153,8 @@ fn run_step<N: Amount>(
             if state.is_final {
                 return;
             }
-            let target = terms.account_target(*account, |i| state.tranches[i].opening_balance);
+            // Set for this date before the steps ran (engine), as the release used it.
+            let target = state.account_target[*account];
             let deposit = pay(
                 state,
                 (target - state.account_balance[*account]).positive_part(),

@@ -48,6 +48,9 @@ pub struct DealState<N> {
     pub fee_due: Vec<N>,
     pub fee_paid: Vec<N>,
     pub account_balance: Vec<N>,
+    /// Each account's target for this payment date, set once before the steps run (the
+    /// release above it and `reserve_fund` both use it).
+    pub account_target: Vec<N>,
     /// This period, per support.
     pub support_drawn: Vec<N>,
     pub support_drawn_total: Vec<N>,
@@ -80,6 +83,7 @@ impl<N: Amount> DealState<N> {
             fee_due: vec![N::ZERO; fees],
             fee_paid: vec![N::ZERO; fees],
             account_balance: vec![N::ZERO; accounts],
+            account_target: vec![N::ZERO; accounts],
             support_drawn: vec![N::ZERO; supports],
             support_drawn_total: vec![N::ZERO; supports],
             support_defaulted: vec![false; supports],
@@ -108,6 +112,7 @@ impl<N: Amount> DealState<N> {
             v.iter_mut().for_each(|x| *x = N::ZERO);
         }
         self.account_balance.copy_from_slice(account_balances);
+        self.account_target.iter_mut().for_each(|x| *x = N::ZERO);
         self.support_defaulted.iter_mut().for_each(|x| *x = false);
         self.trigger_fired.iter_mut().for_each(|x| *x = false);
         self.active_waterfall = 0;
