@@ -16,6 +16,10 @@ pub struct TrancheState<N> {
     pub subordinate_return_paid: N,
     pub residual_paid: N,
     pub write_down: N,
+    /// Principal deficiency (本金亏损) standing against this class after the date's payments:
+    /// the part of its balance no longer backed by collateral or principal cash, allocated from
+    /// the most junior class up. Not a write-down: the class still owes it until the last date.
+    pub deficiency: N,
 }
 
 impl<N: Amount> TrancheState<N> {
@@ -30,6 +34,7 @@ impl<N: Amount> TrancheState<N> {
             subordinate_return_paid: N::ZERO,
             residual_paid: N::ZERO,
             write_down: N::ZERO,
+            deficiency: N::ZERO,
         }
     }
 
@@ -133,6 +138,7 @@ impl<N: Amount> DealState<N> {
             *t = TrancheState {
                 balance: t.balance,
                 interest_shortfall: t.interest_shortfall,
+                deficiency: t.deficiency,
                 ..TrancheState::new(t.balance)
             };
         }
