@@ -145,13 +145,15 @@ fn hand_worked_deal_matches_the_derivation() {
     //     collateral decline 1,000,000 → 750,000 = 250,000, all to A (sequential) → A 650,000;
     //     10,000 left is B's residual.
     // P2: available 309,000 − 1,000 − 6,500 = 301,500; the collateral fell 750,000 → 300,000
-    //     (450,000 of principal due) but only 301,500 is there → A 348,500. Tranches 448,500
-    //     against collateral 300,000: 148,500 uncovered; B (not senior) is written down by its
-    //     whole 100,000, A (senior) stays owed. Cumulative defaults 300,000 / 1,000,000 = 30 %
-    //     > 10 %: the trigger fires and turbo applies from P3.
-    // P3 (turbo): 156,000 − 1,000 − 3,485 = 151,515 all to A → A 196,985. (Pass-through would
-    //     have paid A only the 150,000 decline and B 1,515.)
-    // P4 (last): 153,000 − 1,000 − 1,969.85 = 150,030.15 to A → A 46,954.85, written off.
+    //     (450,000 of principal due) but only 301,500 is there → A 348,500. Cumulative
+    //     defaults 300,000 / 1,000,000 = 30 % > 10 % on P2's determination date: the trigger
+    //     fires and turbo applies on P2 itself (turbo pays the same 301,500 here). Tranches
+    //     448,500 against collateral 300,000: a principal deficiency of 148,500, junior first:
+    //     B 100,000, A 48,500. Nothing is written down before the last date.
+    // P3 (turbo): 156,000 − 1,000 − 3,485 = 151,515 all to A → A 196,985; collateral 150,000,
+    //     deficiency 296,985 − 150,000 = 146,985 (B 100,000, A 46,985).
+    // P4 (last): 153,000 − 1,000 − 1,969.85 = 150,030.15 to A → A 46,954.85 and B 100,000
+    //     written off.
     assert_eq!(
         column(&run, "A", |r| r.interest_paid),
         vec![dec!(9000), dec!(6500), dec!(3485), dec!(1969.85)]
@@ -170,12 +172,21 @@ fn hand_worked_deal_matches_the_derivation() {
     );
     assert_eq!(
         column(&run, "B", |r| r.write_down),
-        vec![dec!(0), dec!(100000), dec!(0), dec!(0)]
+        vec![dec!(0), dec!(0), dec!(0), dec!(100000)]
+    );
+    assert_eq!(
+        column(&run, "B", |r| r.principal_deficiency),
+        vec![dec!(0), dec!(100000), dec!(100000), dec!(0)]
+    );
+    assert_eq!(
+        column(&run, "A", |r| r.principal_deficiency),
+        vec![dec!(0), dec!(48500), dec!(46985), dec!(0)]
     );
     assert_eq!(column(&run, "A", |r| r.closing_balance)[3], Decimal::ZERO);
 
     assert_eq!(run.triggers.len(), 1);
     assert_eq!(run.triggers[0].period, 2);
+    assert_eq!(run.triggers[0].applies_from, Some(run.triggers[0].date));
 
     // Cash in (888,000 collected) equals cash out: fees 4,000 + A interest 20,954.85 +
     // A principal 853,045.15 + B residual 10,000.

@@ -19,6 +19,7 @@ pub struct AssumptionEvents {
     /// Period at which each asset's obligor defaults outright, if ever.
     asset_default_period: Vec<Option<usize>>,
     support_default_period: Vec<Option<usize>>,
+    support_removed: bool,
 }
 
 impl AssumptionEvents {
@@ -60,6 +61,7 @@ impl AssumptionEvents {
                 .map(|x| obligor_default[x.obligor])
                 .collect(),
             support_default_period: a.support_default_period.clone(),
+            support_removed: false,
         }
     }
 
@@ -95,11 +97,13 @@ impl AssumptionEvents {
         self
     }
 
-    /// Turns off all shortfall support (every promisor in default from the start).
+    /// Turns off all shortfall support: no promisor pays, and none can trigger a supporter
+    /// failure (the deal is run as if it had no support).
     pub fn without_support(mut self) -> Self {
         self.support_default_period
             .iter_mut()
             .for_each(|p| *p = Some(0));
+        self.support_removed = true;
         self
     }
 }
@@ -122,6 +126,9 @@ impl CreditEvents for AssumptionEvents {
     }
     fn recovery_lag(&self, asset: usize, period: usize) -> usize {
         self.asset_lag[asset].unwrap_or_else(|| self.period_lag.get(period).copied().unwrap_or(0))
+    }
+    fn support_exists(&self, _support: usize) -> bool {
+        !self.support_removed
     }
     fn support_defaulted(&self, support: usize, period: usize) -> bool {
         self.support_default_period

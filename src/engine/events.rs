@@ -14,4 +14,9 @@ pub trait CreditEvents {
     fn recovery_lag(&self, asset: usize, period: usize) -> usize;
     /// Whether the shortfall promisor has defaulted by `period` (its support stops).
     fn support_defaulted(&self, support: usize, period: usize) -> bool;
+    /// Whether the support is part of this run at all: a standalone run (support switched off,
+    /// as agencies rate without it) has no promisor, so no promisor can fail.
+    fn support_exists(&self, _support: usize) -> bool {
+        true
+    }
 }

@@ -22,6 +22,10 @@ pub struct PoolPeriod<N> {
     pub closing_balance: N,
     /// Defaulted exposure still waiting for its recovery at the period end.
     pub pending_exposure: N,
+    /// Defaulted balance charged off to the principal deficiency this period.
+    pub charged_off: N,
+    /// Defaulted balance not yet charged off at the period end (still counted as collateral).
+    pub uncharged_default: N,
     pub cumulative_defaulted: N,
 }
 
@@ -34,6 +38,9 @@ pub struct PoolScratch<N> {
     pub pending_cash: Vec<N>,
     pub pending_exposure: Vec<N>,
     pub pending_exposure_total: N,
+    /// Defaulted balance due to be charged off in each period.
+    pub pending_charge_off: Vec<N>,
+    pub uncharged_total: N,
     pub cumulative_defaulted: N,
 }
 
@@ -45,6 +52,8 @@ impl<N: Amount> PoolScratch<N> {
             pending_cash: vec![N::ZERO; slots],
             pending_exposure: vec![N::ZERO; slots],
             pending_exposure_total: N::ZERO,
+            pending_charge_off: vec![N::ZERO; slots],
+            uncharged_total: N::ZERO,
             cumulative_defaulted: N::ZERO,
         }
     }
@@ -54,12 +63,17 @@ impl<N: Amount> PoolScratch<N> {
         self.pending_cash.iter_mut().for_each(|x| *x = N::ZERO);
         self.pending_exposure.iter_mut().for_each(|x| *x = N::ZERO);
         self.pending_exposure_total = N::ZERO;
+        self.pending_charge_off
+            .iter_mut()
+            .for_each(|x| *x = N::ZERO);
+        self.uncharged_total = N::ZERO;
         self.cumulative_defaulted = N::ZERO;
     }
 
     /// Clean-up call at the end of period `t`: the originator buys the performing loans at par
     /// and the pending recovery claims at the cash they will produce; what those claims will
-    /// not recover is lost now. Updates `flows` and returns the price paid.
+    /// not recover is lost now (and what was not yet charged off is charged off). Updates
+    /// `flows` and returns the price paid.
     pub fn sell_remaining(&mut self, t: usize, flows: &mut PoolPeriod<N>) -> N {
         let pending_cash = self.pending_cash[t + 1..]
             .iter()
@@ -69,10 +83,16 @@ impl<N: Amount> PoolScratch<N> {
         flows.sold_at_call = flows.closing_balance;
         flows.closing_balance = N::ZERO;
         flows.pending_exposure = N::ZERO;
+        flows.charged_off += flows.uncharged_default;
+        flows.uncharged_default = N::ZERO;
         self.balance.iter_mut().for_each(|b| *b = N::ZERO);
         self.pending_cash.iter_mut().for_each(|x| *x = N::ZERO);
         self.pending_exposure.iter_mut().for_each(|x| *x = N::ZERO);
         self.pending_exposure_total = N::ZERO;
+        self.pending_charge_off
+            .iter_mut()
+            .for_each(|x| *x = N::ZERO);
+        self.uncharged_total = N::ZERO;
         price
     }
 }
@@ -109,10 +129,14 @@ pub fn pool_period<N: Amount>(
             let recovery = (defaulted
                 * N::from_rate(events.recovery_fraction(a, t, defaulted.to_f64())))
             .round_money();
-            let slot = t + events.recovery_lag(a, t);
+            let lag = events.recovery_lag(a, t);
+            let slot = t + lag;
             pool.pending_cash[slot] += recovery;
             pool.pending_exposure[slot] += defaulted;
             pool.pending_exposure_total += defaulted;
+            // Charged off after the deal's period, or when the recovery comes if sooner.
+            pool.pending_charge_off[t + lag.min(prep.charge_off_periods)] += defaulted;
+            pool.uncharged_total += defaulted;
             out.defaulted += defaulted;
         }
         let interest = (*balance * interest_row[a]).round_money();
@@ -134,6 +158,9 @@ pub fn pool_period<N: Amount>(
     pool.pending_exposure_total -= resolved;
     out.realized_loss = resolved - out.recovery;
     out.pending_exposure = pool.pending_exposure_total;
+    out.charged_off = pool.pending_charge_off[t];
+    pool.uncharged_total -= out.charged_off;
+    out.uncharged_default = pool.uncharged_total;
     pool.cumulative_defaulted += out.defaulted;
     out.cumulative_defaulted = pool.cumulative_defaulted;
     out
@@ -153,6 +180,8 @@ impl<N: Amount> PoolPeriod<N> {
             realized_loss: N::ZERO,
             closing_balance: N::ZERO,
             pending_exposure: N::ZERO,
+            charged_off: N::ZERO,
+            uncharged_default: N::ZERO,
             cumulative_defaulted: N::ZERO,
         }
     }

@@ -14,6 +14,8 @@ pub struct Prepared<N> {
     /// Months in one deal period (3 for quarterly).
     pub period_months: u32,
     pub original_pool_balance: N,
+    /// Periods from a default to its charge-off (the deal's months, rounded up to periods).
+    pub charge_off_periods: usize,
     pub asset_balance: Vec<N>,
     pub asset_obligor: Vec<usize>,
     pub projection: Projection<N>,
@@ -28,6 +30,10 @@ impl<N: Amount> Prepared<N> {
             periods,
             period_months: deal.frequency.months(),
             original_pool_balance: N::from_decimal(deal.pool.balance()),
+            charge_off_periods: deal
+                .structure
+                .charge_off_months
+                .div_ceil(deal.frequency.months()) as usize,
             asset_balance: deal
                 .pool
                 .assets

@@ -95,8 +95,13 @@ pub fn cashflow_report(run: &CashflowRun) -> String {
     let mut out = tranche_metrics(&run.metrics);
     out += "(interest column includes the subordinate's period return and residual; WAL in years, yield = IRR at par, MD = modified duration)\n";
     for t in &run.triggers {
+        let applies = match t.applies_from {
+            Some(d) if d == t.date => "applies on that date".to_string(),
+            Some(d) => format!("applies from {d}"),
+            None => "the deal ended first".to_string(),
+        };
         out += &format!(
-            "trigger {} fired on payment date {} ({}), effective from the next\n",
+            "trigger {} breached at the determination for payment date {} ({}); {applies}\n",
             t.trigger, t.period, t.date
         );
     }

@@ -11,6 +11,7 @@ use crate::engine::deterministic::AssumptionEvents;
 use crate::engine::{PoolPeriod, Prepared, Recorder, Scratch, run_path};
 use crate::metrics;
 use crate::money::Amount;
+use crate::waterfall::spec::Effective;
 use crate::waterfall::{DealState, Entry, Party, Reason};
 
 /// Pool cash flows for one period, yuan.
@@ -39,6 +40,9 @@ pub struct PoolRow {
     pub closing_balance: Decimal,
     #[serde(serialize_with = "crate::money::serialize_fen")]
     pub pending_recovery_exposure: Decimal,
+    /// Defaulted balance charged off to the principal deficiency this period.
+    #[serde(serialize_with = "crate::money::serialize_fen")]
+    pub charged_off: Decimal,
     /// Cumulative defaulted principal / original pool balance.
     pub cumulative_default_rate: f64,
 }
@@ -67,6 +71,10 @@ pub struct TrancheRow {
     pub write_down: Decimal,
     #[serde(serialize_with = "crate::money::serialize_fen")]
     pub closing_balance: Decimal,
+    /// Principal deficiency (本金亏损) standing against the class after the date: the part of
+    /// its balance the collateral and principal cash no longer back (junior classes first).
+    #[serde(serialize_with = "crate::money::serialize_fen")]
+    pub principal_deficiency: Decimal,
 }
 
 /// A fee or tax on one payment date, yuan.
@@ -83,7 +91,8 @@ pub struct FeeRow {
     pub arrears: Decimal,
 }
 
-/// Balances held after a payment date: reserve accounts, the plan account, support drawn.
+/// Balances held after a payment date: reserve accounts, the plan account (or the revenue and
+/// principal accounts when a step list keeps them apart), support drawn.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountRow {
     pub period: usize,
@@ -139,12 +148,16 @@ pub struct TrancheMetrics {
     pub final_payment_date: Option<NaiveDate>,
 }
 
-/// A trigger that fired, with the period it was observed in.
+/// A trigger that fired: the payment date whose determination date found it breached, and
+/// the payment date its consequence first applies to.
 #[derive(Debug, Clone, Serialize)]
 pub struct FiredTrigger {
     pub trigger: String,
     pub period: usize,
     pub date: NaiveDate,
+    /// The same date for `effective = "this_date"`, the next one for `"next_date"` (`None` if
+    /// the deal ended first).
+    pub applies_from: Option<NaiveDate>,
 }
 
 /// Everything a deterministic run produced.
@@ -173,7 +186,7 @@ struct FullRecorder<'a> {
     accounts: Vec<AccountRow>,
     triggers: Vec<FiredTrigger>,
     last_account: Vec<Decimal>,
-    last_plan_cash: Decimal,
+    last_pots: [Decimal; 2],
     support_total: Vec<Decimal>,
     pool_balance_at_end: Decimal,
 }
@@ -205,6 +218,7 @@ impl Recorder<Decimal> for FullRecorder<'_> {
             realized_loss: flows.realized_loss,
             closing_balance: flows.closing_balance,
             pending_recovery_exposure: flows.pending_exposure,
+            charged_off: flows.charged_off,
             cumulative_default_rate: flows.cumulative_defaulted.to_f64() / original,
         });
         self.pool_balance_at_end = flows.closing_balance + flows.pending_exposure;
@@ -222,6 +236,7 @@ impl Recorder<Decimal> for FullRecorder<'_> {
                 residual: s.residual_paid,
                 write_down: s.write_down,
                 closing_balance: s.balance,
+                principal_deficiency: s.deficiency,
             });
         }
         for (f, fee) in self.deal.structure.fees.iter().enumerate() {
@@ -245,14 +260,21 @@ impl Recorder<Decimal> for FullRecorder<'_> {
             });
             self.last_account[a] = balance;
         }
-        self.accounts.push(AccountRow {
-            period: t + 1,
-            date,
-            account: "plan_account".into(),
-            movement: state.plan_cash - self.last_plan_cash,
-            closing_balance: state.plan_cash,
-        });
-        self.last_plan_cash = state.plan_cash;
+        let pots: &[(&str, usize)] = if self.deal.structure.has_separate_accounts() {
+            &[("revenue_account", 0), ("principal_account", 1)]
+        } else {
+            &[("plan_account", 0)]
+        };
+        for &(name, pot) in pots {
+            self.accounts.push(AccountRow {
+                period: t + 1,
+                date,
+                account: name.into(),
+                movement: state.pots[pot] - self.last_pots[pot],
+                closing_balance: state.pots[pot],
+            });
+            self.last_pots[pot] = state.pots[pot];
+        }
         for (s, support) in self.deal.structure.supports.iter().enumerate() {
             self.support_total[s] = state.support_drawn_total[s];
             self.accounts.push(AccountRow {
@@ -266,10 +288,16 @@ impl Recorder<Decimal> for FullRecorder<'_> {
     }
 
     fn trigger_fired(&mut self, period: usize, trigger: usize) {
+        let spec = &self.deal.structure.triggers[trigger];
+        let applies = match spec.effective {
+            Effective::ThisDate => period,
+            Effective::NextDate => period + 1,
+        };
         self.triggers.push(FiredTrigger {
-            trigger: self.deal.structure.triggers[trigger].name.clone(),
+            trigger: spec.name.clone(),
             period: period + 1,
             date: self.deal.period_ends[period],
+            applies_from: self.deal.period_ends.get(applies).copied(),
         });
     }
 }
@@ -285,6 +313,8 @@ impl FullRecorder<'_> {
             Party::Account(i) => s.accounts[i].name.clone(),
             Party::Support(i) => s.supports[i].name.clone(),
             Party::PlanAccount => "plan_account".into(),
+            Party::RevenueAccount => "revenue_account".into(),
+            Party::PrincipalAccount => "principal_account".into(),
         }
     }
 }
@@ -308,7 +338,7 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
         accounts: Vec::new(),
         triggers: Vec::new(),
         last_account: s.accounts.iter().map(|a| a.initial_balance).collect(),
-        last_plan_cash: Decimal::ZERO,
+        last_pots: [Decimal::ZERO; 2],
         support_total: vec![Decimal::ZERO; s.supports.len()],
         pool_balance_at_end: Decimal::ZERO,
     };
@@ -320,7 +350,7 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
         .map(|e| LedgerRow {
             period: e.period + 1,
             date: deal.period_ends[e.period],
-            direction: if e.reason.is_inflow() { "in" } else { "out" },
+            direction: e.reason.direction().name(),
             reason: e.reason.name(),
             party: rec.party_name(e.party),
             amount: e.amount,

@@ -55,6 +55,10 @@ pub struct RawDeal {
     /// When true, the tranches must add up to the pool balance to the fen.
     #[serde(default)]
     pub tranches_equal_pool: Option<Spanned<bool>>,
+    /// Months after default at which a defaulted balance is charged off to the principal
+    /// deficiency (0, the default: at default).
+    #[serde(default)]
+    pub charge_off_months: Option<Num>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,6 +235,10 @@ pub struct RawTrigger {
     pub effect: Text,
     #[serde(default)]
     pub waterfall: Option<Text>,
+    #[serde(default)]
+    pub support: Option<Text>,
+    #[serde(default)]
+    pub effective: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,4 +263,7 @@ pub struct RawStep {
     pub covers: Option<Vec<Text>>,
     #[serde(default)]
     pub rate: Option<Num>,
+    /// The account the step pays from in a separate-accounts waterfall.
+    #[serde(default)]
+    pub from: Option<Text>,
 }

@@ -583,22 +583,32 @@ fn validate_structure(
                 "expected at least one step",
             );
         }
-        let steps = list
-            .get_ref()
-            .iter()
-            .enumerate()
-            .filter_map(|(k, s)| validate_step(ctx, &format!("waterfall.{name}[{k}]"), s, &names))
-            .collect();
+        let separate_accounts = list.get_ref().iter().any(|s| s.from.is_some());
+        let mut steps = Vec::new();
+        let mut from = Vec::new();
+        for (k, s) in list.get_ref().iter().enumerate() {
+            let at = format!("waterfall.{name}[{k}]");
+            let (Some(step), Some(pot)) = (
+                validate_step(ctx, &at, s, &names),
+                step_account(ctx, &at, s, separate_accounts),
+            ) else {
+                continue;
+            };
+            steps.push(step);
+            from.push(pot);
+        }
         waterfalls.push(Waterfall {
             name: name.clone(),
+            separate_accounts,
             steps,
+            from,
         });
     }
     let triggers = raw
         .triggers
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| validate_trigger(ctx, i, t, tranche_names, &ordered_names))
+        .filter_map(|(i, t)| validate_trigger(ctx, i, t, &names, &ordered_names))
         .collect();
     let tranche_total: Decimal = tranches.iter().map(|t: &Tranche| t.balance).sum();
     if tranche_total > MAX_AMOUNT {
@@ -613,6 +623,10 @@ fn validate_structure(
     if ctx.problems.len() > start {
         return None;
     }
+    let charge_off_months = match &raw.deal.charge_off_months {
+        Some(num) => ctx.whole_in(num, "deal.charge_off_months", 0, MAX_RECOVERY_LAG_MONTHS)?,
+        None => 0,
+    };
     Some(Structure {
         day_count,
         tranches,
@@ -621,7 +635,47 @@ fn validate_structure(
         supports,
         triggers,
         waterfalls,
+        charge_off_months,
     })
+}
+
+/// The account a step pays from. A waterfall keeps separate revenue and principal accounts as
+/// soon as one of its steps names `from`; then every step must (the cross-uses have fixed
+/// accounts), and the cross-uses are refused in a combined waterfall.
+fn step_account(ctx: &mut Ctx<'_>, at: &str, s: &RawStep, separate: bool) -> Option<Pot> {
+    let kind = s.step.get_ref().as_str();
+    let cross_use = matches!(kind, "pdl_cure" | "principal_to_revenue");
+    let field = format!("{at}.from");
+    match (&s.from, separate) {
+        (_, false) if cross_use => {
+            ctx.err(s.step.span(), &field, format!("step \"{kind}\" moves cash between the revenue and the principal account; it needs a waterfall whose steps name their account with `from = \"revenue\"` or `from = \"principal\"` (in a combined waterfall a pass-through principal step cures the deficiency itself)"));
+            None
+        }
+        (None, false) => Some(Pot::Revenue),
+        (None, true) if cross_use => Some(Pot::Revenue),
+        (None, true) => {
+            ctx.err(s.step.span(), &field, "this waterfall keeps separate revenue and principal accounts (a step names `from`); expected `from = \"revenue\"` or `from = \"principal\"` on every step");
+            None
+        }
+        (Some(f), true) => {
+            let pot = ctx.choice(
+                f,
+                &field,
+                |x| match x {
+                    "revenue" => Some(Pot::Revenue),
+                    "principal" => Some(Pot::Principal),
+                    _ => None,
+                },
+                "\"revenue\" or \"principal\"",
+            )?;
+            if cross_use && pot != Pot::Revenue {
+                ctx.err(f.span(), &field, format!("step \"{kind}\" is a step of the revenue account; expected `from = \"revenue\"` or no `from`"));
+                return None;
+            }
+            Some(pot)
+        }
+        (Some(_), false) => unreachable!("a step naming `from` makes the waterfall separate"),
+    }
 }
 
 struct Names<'a> {
@@ -875,8 +929,14 @@ fn validate_step(ctx: &mut Ctx<'_>, at: &str, s: &RawStep, n: &Names<'_>) -> Opt
         "residual" => Step::Residual {
             tranche: one(ctx, &s.tranche, &f("tranche"), st, "tranche", n.tranches)?,
         },
+        "pdl_cure" => Step::PdlCure {
+            tranches: list(ctx, &s.tranches, &f("tranches"), st, "tranche", n.tranches)?,
+        },
+        "principal_to_revenue" => Step::PrincipalToRevenue {
+            covers: list(ctx, &s.covers, &f("covers"), st, "tranche", n.tranches)?,
+        },
         other => {
-            ctx.err(st.span(), f("step"), format!("unknown step \"{other}\", expected fee, interest, principal, support, reserve_fund, reserve_draw, subordinate_return or residual"));
+            ctx.err(st.span(), f("step"), format!("unknown step \"{other}\", expected fee, interest, principal, support, reserve_fund, reserve_draw, subordinate_return, residual, pdl_cure or principal_to_revenue"));
             return None;
         }
     })
@@ -886,9 +946,10 @@ fn validate_trigger(
     ctx: &mut Ctx<'_>,
     i: usize,
     t: &RawTrigger,
-    tranches: &[String],
+    names: &Names<'_>,
     waterfalls: &[String],
 ) -> Option<Trigger> {
+    let tranches = names.tranches;
     let f = |k: &str| format!("triggers[{i}].{k}");
     let threshold = |ctx: &mut Ctx<'_>| {
         let Some(num) = &t.threshold else {
@@ -921,8 +982,18 @@ fn validate_trigger(
                 tranches,
             )?,
         },
+        "support_failure" => TriggerCondition::SupportFailure {
+            support: one(
+                ctx,
+                &t.support,
+                &f("support"),
+                &t.condition,
+                "support",
+                names.supports,
+            )?,
+        },
         other => {
-            ctx.err(t.condition.span(), f("condition"), format!("expected cumulative_default_rate_above, interest_shortfall or pool_factor_below, found \"{other}\""));
+            ctx.err(t.condition.span(), f("condition"), format!("expected cumulative_default_rate_above, interest_shortfall, pool_factor_below or support_failure, found \"{other}\""));
             return None;
         }
     };
@@ -947,10 +1018,24 @@ fn validate_trigger(
             return None;
         }
     };
+    let effective = match &t.effective {
+        Some(e) => ctx.choice(
+            e,
+            &f("effective"),
+            |x| match x {
+                "this_date" => Some(Effective::ThisDate),
+                "next_date" => Some(Effective::NextDate),
+                _ => None,
+            },
+            "\"this_date\" (the payment date after the determination date it is tested on) or \"next_date\"",
+        )?,
+        None => Effective::ThisDate,
+    };
     Some(Trigger {
         name: t.name.get_ref().clone(),
         condition,
         effect,
+        effective,
     })
 }
 

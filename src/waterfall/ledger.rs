@@ -28,9 +28,43 @@ pub enum Reason {
     ReserveDeposit,
     /// Cash nobody was entitled to this period, kept in the plan account.
     CarriedForward,
+    // Transfers between the plan's own accounts (neither in nor out of the plan).
+    /// Revenue moved to the principal account to cure the principal deficiency.
+    PdlCure,
+    /// Principal moved to the revenue account for senior interest (本金账补足).
+    PrincipalToRevenue,
+}
+
+/// Which way a ledger line moves cash relative to the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+    /// From one of the plan's accounts to another: the plan's total cash does not change.
+    Transfer,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+            Direction::Transfer => "transfer",
+        }
+    }
 }
 
 impl Reason {
+    pub fn direction(self) -> Direction {
+        if self.is_inflow() {
+            Direction::In
+        } else if matches!(self, Reason::PdlCure | Reason::PrincipalToRevenue) {
+            Direction::Transfer
+        } else {
+            Direction::Out
+        }
+    }
+
     pub fn is_inflow(self) -> bool {
         matches!(
             self,
@@ -64,6 +98,8 @@ impl Reason {
             Reason::Residual => "residual",
             Reason::ReserveDeposit => "reserve_deposit",
             Reason::CarriedForward => "carried_forward",
+            Reason::PdlCure => "pdl_cure",
+            Reason::PrincipalToRevenue => "principal_to_revenue",
         }
     }
 }
@@ -78,7 +114,12 @@ pub enum Party {
     Tranche(usize),
     Account(usize),
     Support(usize),
+    /// The one combined plan account.
     PlanAccount,
+    /// 收益账 (separate accounts); a transfer names the account it goes to.
+    RevenueAccount,
+    /// 本金账 (separate accounts).
+    PrincipalAccount,
 }
 
 /// One ledger line.

@@ -1,40 +1,34 @@
 //! The priority of payments: the contract as data ([`spec`]), its per-period numbers
-//! ([`terms`]), the plan's state, the ledger, and one payment date's steps ([`period`]).
+//! ([`terms`]), the plan's state, the ledger, one payment date's rules ([`date`]) and its
+//! steps ([`period`]).
 
+pub mod date;
 pub mod ledger;
 pub mod period;
 pub mod spec;
 pub mod state;
 pub mod terms;
 
-pub use ledger::{Entry, Party, Reason};
+pub use date::{Collections, determine, pay};
+pub use ledger::{Direction, Entry, Party, Reason};
 pub use period::{CashSink, PeriodInputs, StepScratch, accrue, run_steps};
 pub use state::{DealState, TrancheState};
 pub use terms::Terms;
 
 use crate::money::Amount;
 
-/// Writes tranches down from the bottom until their total is no more than `collateral`
-/// (losses not covered by excess spread or support). Returns the total written down.
-///
-/// Before the last payment date only subordinate (non-senior) classes are written down: senior
-/// classes stay owed until the end, when a shortfall undertaking still has to pay their balance;
-/// what is left unpaid then is written off.
-pub fn write_down<N: Amount>(terms: &Terms<N>, state: &mut DealState<N>, collateral: N) -> N {
-    let mut excess = (state.tranche_balance() - collateral).positive_part();
-    let total = excess;
+/// Writes off, on the last payment date, what the tranches still owe after its payments
+/// (losses not covered by excess spread, reserves or support), and returns the total. Before
+/// the last date nothing is written down: what the collateral no longer backs stands as each
+/// class's principal deficiency and the class still owes it.
+pub fn write_down<N: Amount>(terms: &Terms<N>, state: &mut DealState<N>) -> N {
+    let mut total = N::ZERO;
     for &i in &terms.write_down_order {
-        if !excess.gt_zero() {
-            break;
-        }
-        if !state.is_final && terms.structure.tranches[i].senior {
-            continue;
-        }
         let tranche = &mut state.tranches[i];
-        let cut = excess.min(tranche.balance);
-        tranche.balance -= cut;
+        let cut = tranche.balance;
+        tranche.balance = N::ZERO;
         tranche.write_down += cut;
-        excess -= cut;
+        total += cut;
     }
-    total - excess
+    total
 }

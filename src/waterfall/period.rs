@@ -1,8 +1,9 @@
 //! One payment date's priority of payments: accrue what is due, then run the steps in order.
 //! Both the deterministic run and every Monte Carlo path come through here.
 
+use super::date::{deficiency_of, live_deficiency};
 use super::ledger::{Party, Reason};
-use super::spec::{FeeBasis, Order, PrincipalAmount, Step};
+use super::spec::{FeeBasis, Order, Pot, PrincipalAmount, Step};
 use super::state::DealState;
 use super::terms::Terms;
 use crate::money::{Amount, allocate_pro_rata};
@@ -19,6 +20,8 @@ pub struct PeriodInputs<N> {
 /// Receives every cash movement the waterfall makes.
 pub trait CashSink<N> {
     fn cash(&mut self, reason: Reason, party: Party, amount: N);
+    /// Trigger `trigger` fired on this date's determination.
+    fn trigger_fired(&mut self, _trigger: usize) {}
 }
 
 /// Adds this period's interest and fees to what is owed.
@@ -55,9 +58,15 @@ pub fn run_steps<N: Amount>(
     sink: &mut impl CashSink<N>,
 ) {
     let w = state.active_waterfall;
-    for (k, step) in terms.structure.waterfalls[w].steps.iter().enumerate() {
+    let waterfall = &terms.structure.waterfalls[w];
+    for (k, step) in waterfall.steps.iter().enumerate() {
+        // The step pays from its account: its cash is `available` while it runs.
+        let pot = waterfall.from[k];
+        state.available = std::mem::replace(&mut state.pots[pot as usize], N::ZERO);
+        let account = waterfall.separate_accounts.then_some(pot);
         run_step(
             step,
+            account,
             terms.step_rate[w][k],
             terms,
             inputs.period,
@@ -65,6 +74,7 @@ pub fn run_steps<N: Amount>(
             scratch,
             sink,
         );
+        state.pots[pot as usize] = std::mem::replace(&mut state.available, N::ZERO);
     }
 }
 
@@ -90,9 +100,12 @@ fn pay<N: Amount>(state: &mut DealState<N>, amount: N) -> N {
     paid
 }
 
+/// `account` is the account the step pays from in a separate-accounts waterfall, `None` in a
+/// combined one.
 #[allow(clippy::too_many_arguments)]
 fn run_step<N: Amount>(
     step: &Step,
+    account: Option<Pot>,
     step_rate: N,
     terms: &Terms<N>,
     t: usize,
@@ -128,12 +141,18 @@ fn run_step<N: Amount>(
             tranches,
             order,
             amount,
-        } => principal_step(tranches, *order, *amount, terms, t, state, scratch, sink),
+        } => {
+            let separate = account.is_some();
+            principal_step(
+                tranches, *order, *amount, separate, terms, t, state, scratch, sink,
+            )
+        }
         Step::Support { support, covers } => {
             if state.support_defaulted[*support] {
                 return;
             }
-            let gap = (covered_needs(covers, terms, t, state) - state.available).positive_part();
+            let needs = covered_needs(covers, account, terms, t, state);
+            let gap = (needs - state.available).positive_part();
             let cap_left =
                 terms.support_cap[*support].map(|cap| cap - state.support_drawn_total[*support]);
             let draw = cap_left.map_or(gap, |c| gap.min(c)).positive_part();
@@ -142,12 +161,32 @@ fn run_step<N: Amount>(
             state.support_drawn_total[*support] += draw;
             sink.cash(Reason::SupportDraw, Party::Support(*support), draw);
         }
-        Step::ReserveDraw { account, covers } => {
-            let gap = (covered_needs(covers, terms, t, state) - state.available).positive_part();
-            let draw = gap.min(state.account_balance[*account]);
-            state.account_balance[*account] -= draw;
+        Step::ReserveDraw {
+            account: reserve,
+            covers,
+        } => {
+            let needs = covered_needs(covers, account, terms, t, state);
+            let gap = (needs - state.available).positive_part();
+            let draw = gap.min(state.account_balance[*reserve]);
+            state.account_balance[*reserve] -= draw;
             state.available += draw;
-            sink.cash(Reason::ReserveDraw, Party::Account(*account), draw);
+            sink.cash(Reason::ReserveDraw, Party::Account(*reserve), draw);
+        }
+        Step::PdlCure { tranches } => {
+            let owed = deficiency_of(terms, state, live_deficiency(state), tranches);
+            let cure = pay(state, owed);
+            state.pots[Pot::Principal as usize] += cure;
+            sink.cash(Reason::PdlCure, Party::PrincipalAccount, cure);
+        }
+        Step::PrincipalToRevenue { covers } => {
+            let interest = covers.iter().fold(N::ZERO, |sum, &i| {
+                sum + state.tranches[i].interest_shortfall
+            });
+            let principal = &mut state.pots[Pot::Principal as usize];
+            let draw = (interest - state.available).positive_part().min(*principal);
+            *principal -= draw;
+            state.available += draw;
+            sink.cash(Reason::PrincipalToRevenue, Party::RevenueAccount, draw);
         }
         Step::ReserveFund { account } => {
             if state.is_final {
@@ -188,15 +227,23 @@ fn scheduled_principal<N: Amount>(terms: &Terms<N>, i: usize, t: usize, state: &
         .map_or(N::ZERO, |target| (balance - target).positive_part())
 }
 
-/// Interest owed plus scheduled principal of the covered tranches.
+/// What the covered tranches are due from the account a draw step sits in: interest owed
+/// from the revenue account, scheduled principal from the principal account, both in a
+/// combined waterfall.
 fn covered_needs<N: Amount>(
     covers: &[usize],
+    account: Option<Pot>,
     terms: &Terms<N>,
     t: usize,
     state: &DealState<N>,
 ) -> N {
     covers.iter().fold(N::ZERO, |sum, &i| {
-        sum + state.tranches[i].interest_shortfall + scheduled_principal(terms, i, t, state)
+        let interest = state.tranches[i].interest_shortfall;
+        sum + match account {
+            None => interest + scheduled_principal(terms, i, t, state),
+            Some(Pot::Revenue) => interest,
+            Some(Pot::Principal) => scheduled_principal(terms, i, t, state),
+        }
     })
 }
 
@@ -205,6 +252,7 @@ fn principal_step<N: Amount>(
     tranches: &[usize],
     order: Order,
     amount: PrincipalAmount,
+    separate: bool,
     terms: &Terms<N>,
     t: usize,
     state: &mut DealState<N>,
@@ -220,8 +268,11 @@ fn principal_step<N: Amount>(
         };
     }
     let mut budget = state.available;
-    if amount == PrincipalAmount::PassThrough {
-        budget = budget.min(state.principal_distribution_left);
+    if amount == PrincipalAmount::PassThrough && !separate {
+        // The period's principal collections, or down to the collateral while the tranches
+        // exceed it: the deficiency is cured before any later (junior) step is paid.
+        let to_collateral = (state.tranche_balance() - state.collateral).positive_part();
+        budget = budget.min(state.principal_distribution_left.max(to_collateral));
     }
     match order {
         Order::Sequential => {

@@ -94,15 +94,30 @@ pub enum TriggerCondition {
     InterestShortfall { tranches: Vec<usize> },
     /// Performing pool balance / original pool balance below the threshold (clean-up call).
     PoolFactorBelow { threshold: f64 },
+    /// The shortfall promisor has defaulted (差额支付承诺人违约): from then on it pays no
+    /// demanded amount, so documents treat it as an acceleration event.
+    SupportFailure { support: usize },
+}
+
+/// When a fired trigger's consequence applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effective {
+    /// On the payment date that follows the determination date it was tested on (the
+    /// documents' usual wording, and the default).
+    ThisDate,
+    /// From the payment date after that (for deals whose documents say so).
+    NextDate,
 }
 
 /// What a trigger does once it fires; triggers stay fired.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum TriggerEffect {
-    /// Use another step list from the next payment date on.
+    /// Use another step list from the payment date it applies to.
     SwitchWaterfall { waterfall: usize },
-    /// The originator buys the performing pool at par on the next payment date; the deal ends.
+    /// The originator buys the performing pool at par on the payment date it applies to; the
+    /// deal ends there.
     CleanUpCall,
 }
 
@@ -111,14 +126,17 @@ pub struct Trigger {
     pub name: String,
     pub condition: TriggerCondition,
     pub effect: TriggerEffect,
+    pub effective: Effective,
 }
 
 /// How a principal step sizes what it pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalAmount {
-    /// Pass-through: pay down the tranches by what the collateral amortised and lost this period
-    /// (tranche balances − collateral balance), so excess spread covers losses.
+    /// Pass-through. In a separate-accounts waterfall: everything the principal account holds.
+    /// In a combined waterfall: the period's principal collections, or more while the tranches
+    /// exceed the collateral (the principal deficiency), so excess spread cures losses before
+    /// anything reaches a junior step.
     PassThrough,
     /// Pay each tranche down to its target balance for the period.
     Scheduled,
@@ -157,13 +175,36 @@ pub enum Step {
     SubordinateReturn { tranche: usize, rate: Decimal },
     /// Everything left to the tranche (the subordinate's residual).
     Residual { tranche: usize },
+    /// Revenue cures the principal deficiency standing against the tranches (senior first):
+    /// the amount moves from the revenue to the principal account (separate accounts only).
+    PdlCure { tranches: Vec<usize> },
+    /// 本金账补足: the principal account pays into the revenue account what the revenue still
+    /// lacks for the covered tranches' interest (separate accounts only); what it takes is
+    /// principal the tranches no longer receive, so the deficiency grows by it.
+    PrincipalToRevenue { covers: Vec<usize> },
+}
+
+/// One of the plan's two collection accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pot {
+    /// 收益账: interest collections, reserve releases, support drawn for interest.
+    Revenue = 0,
+    /// 本金账: scheduled and prepaid principal, recoveries, the call price, deficiency cures.
+    Principal = 1,
 }
 
 /// A named priority of payments.
 #[derive(Debug, Clone, Serialize)]
 pub struct Waterfall {
     pub name: String,
+    /// Whether the steps pay from a revenue and a principal account (each step names its
+    /// account) or from one combined plan account.
+    pub separate_accounts: bool,
     pub steps: Vec<Step>,
+    /// The account each step pays from (all `Revenue` in a combined waterfall, where the one
+    /// plan account holds everything).
+    pub from: Vec<Pot>,
 }
 
 /// Everything the contract says about who is paid what.
@@ -177,4 +218,15 @@ pub struct Structure {
     pub triggers: Vec<Trigger>,
     /// `waterfalls[0]` is the normal priority of payments.
     pub waterfalls: Vec<Waterfall>,
+    /// Months after its default at which a defaulted asset's balance is charged off to the
+    /// principal deficiency (0: at default); a recovery that comes first charges it off then.
+    pub charge_off_months: u32,
+}
+
+impl Structure {
+    /// Whether any step list keeps revenue and principal apart (the outputs then report the
+    /// two accounts instead of one plan account).
+    pub fn has_separate_accounts(&self) -> bool {
+        self.waterfalls.iter().any(|w| w.separate_accounts)
+    }
 }

@@ -60,17 +60,31 @@ pub struct DealState<N> {
     pub support_drawn: Vec<N>,
     pub support_drawn_total: Vec<N>,
     pub support_defaulted: Vec<bool>,
+    /// The promisor of a support that is part of the run has defaulted (supporter failure).
+    pub support_failed: Vec<bool>,
     pub trigger_fired: Vec<bool>,
     /// Index of the step list in force.
     pub active_waterfall: usize,
-    /// A clean-up call fired: the next payment date is the last.
+    /// A step list a trigger switches to from the next payment date (`effective = next_date`).
+    pub pending_waterfall: Option<usize>,
+    /// A clean-up call fired to act on the next payment date, which is then the last.
     pub call_pending: bool,
-    /// Cash kept in the plan account for the next payment date.
-    pub plan_cash: N,
-    /// Available funds while the steps run.
+    /// Cash in the revenue and principal accounts, indexed by [`Pot`]: collections while the
+    /// steps run, what is left after them until the next payment date. A combined waterfall
+    /// pools both into the revenue slot.
+    ///
+    /// [`Pot`]: super::spec::Pot
+    pub pots: [N; 2],
+    /// Funds of the account the current step pays from (moved out of `pots` around a step).
     pub available: N,
-    /// Principal distribution amount still to pay this period (pass-through steps).
+    /// Principal collections not yet paid out this date (the combined waterfall's pass-through
+    /// amount, before any deficiency cure).
     pub principal_distribution_left: N,
+    /// Collateral that backs the tranches after this date: performing balance plus defaulted
+    /// balance not yet charged off (zero on the last date).
+    pub collateral: N,
+    /// Total principal deficiency after the date's payments (Σ of the tranches' `deficiency`).
+    pub deficiency: N,
     pub is_final: bool,
 }
 
@@ -92,12 +106,16 @@ impl<N: Amount> DealState<N> {
             support_drawn: vec![N::ZERO; supports],
             support_drawn_total: vec![N::ZERO; supports],
             support_defaulted: vec![false; supports],
+            support_failed: vec![false; supports],
             trigger_fired: vec![false; triggers],
             active_waterfall: 0,
+            pending_waterfall: None,
             call_pending: false,
-            plan_cash: N::ZERO,
+            pots: [N::ZERO; 2],
             available: N::ZERO,
             principal_distribution_left: N::ZERO,
+            collateral: N::ZERO,
+            deficiency: N::ZERO,
             is_final: false,
         }
     }
@@ -119,17 +137,26 @@ impl<N: Amount> DealState<N> {
         self.account_balance.copy_from_slice(account_balances);
         self.account_target.iter_mut().for_each(|x| *x = N::ZERO);
         self.support_defaulted.iter_mut().for_each(|x| *x = false);
+        self.support_failed.iter_mut().for_each(|x| *x = false);
         self.trigger_fired.iter_mut().for_each(|x| *x = false);
         self.active_waterfall = 0;
+        self.pending_waterfall = None;
         self.call_pending = false;
-        self.plan_cash = N::ZERO;
+        self.pots = [N::ZERO; 2];
         self.available = N::ZERO;
         self.principal_distribution_left = N::ZERO;
+        self.collateral = N::ZERO;
+        self.deficiency = N::ZERO;
         self.is_final = false;
     }
 
     pub fn tranche_balance(&self) -> N {
         self.tranches.iter().fold(N::ZERO, |sum, t| sum + t.balance)
+    }
+
+    /// Cash the plan holds in its collection accounts.
+    pub fn plan_cash(&self) -> N {
+        self.pots[0] + self.pots[1]
     }
 
     /// Clears the per-period figures before a payment date.
