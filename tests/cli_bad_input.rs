@@ -349,7 +349,7 @@ fn waterfall_step_names_an_unknown_tranche() {
     has(
         &err,
         &[
-            "error: waterfall.normal[6].tranches: no tranche named \"A4\" (expected one of: A1, A2, A3, Sub)",
+            "error: waterfall.normal[12].tranches: no tranche named \"A4\" (expected one of: A1, A2, A3, Sub)",
             &format!("  --> {}", case.toml_at("\"A4\"")),
             &case.caret("\"A4\""),
         ],

@@ -213,7 +213,7 @@ fn a_step_naming_more_tranches_than_exist_is_rejected_not_a_panic() {
     has(
         &err,
         &[
-            "error: waterfall.normal[5].tranches: tranche \"A1\" is named more than once",
+            "error: waterfall.accelerated[5].tranches: tranche \"A1\" is named more than once",
             &format!("  --> {}", at(&path, &text, r#""A1"] }"#)),
         ],
     );

@@ -203,11 +203,20 @@ fn sized_structure_meets_its_bdr_target_and_one_fen_more_does_not() {
         combine: Combine::OneAtATime,
         ..BreakevenConfig::default()
     };
+    // Standalone (support off): with the parent's uncapped undertaking every size meets any
+    // break-even target, so the pool alone is what sizing can bind on.
     let i = 2; // A3
     let target = 0.25;
+    let standalone = |d: &ipabs::deal::Deal| {
+        ipabs::structuring::breakeven::breakeven_one_side(d, &cfg, i, false)
+            .into_iter()
+            .fold(f64::INFINITY, f64::min)
+    };
+    // At the scenario's size A3's standalone minimum BDR is about 8.6 %: sizing must shrink it.
+    assert!(standalone(&deal) < target);
     let meets = |s: i64| -> Result<bool, String> {
         let d = resizer.deal(path, &text, s)?;
-        Ok(ipabs::structuring::breakeven::min_bdr(&d, &cfg, i) >= target)
+        Ok(standalone(&d) >= target)
     };
     let (lo, hi) = resizer.range_fen();
     let Outcome::Found { s_fen } = bisect_fen(lo, hi, meets).unwrap() else {

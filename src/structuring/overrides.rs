@@ -90,6 +90,8 @@ impl KeyPath {
 pub enum Literal {
     Number(Decimal),
     Text(String),
+    /// A list of numbers, written over a list (e.g. a tranche's `target_balances`).
+    Numbers(Vec<Decimal>),
 }
 
 impl Literal {
@@ -100,6 +102,10 @@ impl Literal {
                 if text == "-0" { "0".into() } else { text }
             }
             Literal::Text(s) => toml::Value::String(s.clone()).to_string(),
+            Literal::Numbers(v) => {
+                let items: Vec<String> = v.iter().map(|d| Literal::Number(*d).to_toml()).collect();
+                format!("[{}]", items.join(", "))
+            }
         }
     }
 }
@@ -333,6 +339,10 @@ fn locate(doc: &DeTable<'_>, src: &str, key: &KeyPath, literal: &str) -> Result<
                     text: literal.to_string(),
                 })
             }
+            DeValue::Array(_) if literal.starts_with('[') => Ok(Splice {
+                range: value.span(),
+                text: literal.to_string(),
+            }),
             other => Err(format!(
                 "key `{}`: the value there is a {}, not a number",
                 key.text,

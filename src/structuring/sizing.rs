@@ -22,6 +22,8 @@ pub struct Resizer {
     /// Senior total + absorber balance in the scenario (what S and the absorber share).
     pub shared_total: Decimal,
     pub names: Vec<String>,
+    /// Each tranche's target balances in the scenario (scaled with its balance).
+    pub targets: Vec<Vec<Decimal>>,
 }
 
 impl Resizer {
@@ -46,6 +48,7 @@ impl Resizer {
             seniors,
             absorber,
             names: tr.iter().map(|t| t.name.clone()).collect(),
+            targets: tr.iter().map(|t| t.target_balances.clone()).collect(),
         })
     }
 
@@ -81,13 +84,34 @@ impl Resizer {
 
     /// The scenario text with the balances for `s_fen`.
     pub fn text(&self, src: &str, s_fen: i64) -> Result<String, String> {
-        let edits: Vec<(KeyPath, Literal)> = self
-            .balances(s_fen)
-            .into_iter()
-            .map(|(i, b)| {
-                KeyPath::parse(&format!("tranches.{i}.balance")).map(|k| (k, Literal::Number(b)))
-            })
-            .collect::<Result<_, _>>()?;
+        let mut edits: Vec<(KeyPath, Literal)> = Vec::new();
+        for (i, b) in self.balances(s_fen) {
+            edits.push((
+                KeyPath::parse(&format!("tranches.{i}.balance"))?,
+                Literal::Number(b),
+            ));
+            // A target schedule scales with the class: the same share of its balance after each
+            // date, rounded down to the fen (so it still never increases nor exceeds it).
+            let scenario_balance = self
+                .seniors
+                .iter()
+                .find(|(k, _)| *k == i)
+                .map_or(self.shared_total - self.senior_total(), |(_, s)| *s);
+            if !self.targets[i].is_empty() && !scenario_balance.is_zero() {
+                let scaled = self.targets[i]
+                    .iter()
+                    .map(|t| {
+                        (t * b / scenario_balance)
+                            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero)
+                            .min(b)
+                    })
+                    .collect();
+                edits.push((
+                    KeyPath::parse(&format!("tranches.{i}.target_balances"))?,
+                    Literal::Numbers(scaled),
+                ));
+            }
+        }
         apply(src, &edits)
     }
 
