@@ -88,6 +88,41 @@ pub fn check(run: &CashflowRun, deal: &Deal, label: &str) {
             );
         }
     }
+    // The principal deficiency: at most each class's balance, allocated from the most junior
+    // class up, zero on the last date, and — with defaults charged off at once (every shipped
+    // scenario) — exactly what the tranches owe beyond the performing pool and the principal
+    // account's cash.
+    let last_period = run.periods_run;
+    for pool in &run.pool {
+        let t = pool.period;
+        let rows: Vec<_> = run.tranches.iter().filter(|r| r.period == t).collect();
+        let total: Decimal = rows.iter().map(|r| r.principal_deficiency).sum();
+        let mut left = total;
+        for r in rows.iter().rev() {
+            assert_eq!(
+                r.principal_deficiency,
+                left.min(r.closing_balance),
+                "{label}: {} deficiency allocation, period {t}",
+                r.tranche
+            );
+            left -= r.principal_deficiency;
+        }
+        if t == last_period {
+            assert_eq!(total, Decimal::ZERO, "{label}: deficiency at the end");
+            continue;
+        }
+        if deal.structure.charge_off_months == 0 {
+            let owed: Decimal = rows.iter().map(|r| r.closing_balance).sum();
+            let principal_cash: Decimal = run
+                .accounts
+                .iter()
+                .filter(|a| a.period == t && a.account == "principal_account")
+                .map(|a| a.closing_balance)
+                .sum();
+            let expected = (owed - pool.closing_balance - principal_cash).max(Decimal::ZERO);
+            assert_eq!(total, expected, "{label}: deficiency, period {t}");
+        }
+    }
     // Every tranche is settled at the end: repaid or written down.
     for (i, tranche) in deal.structure.tranches.iter().enumerate() {
         let last = run
