@@ -154,11 +154,6 @@ impl<N: Amount> DealState<N> {
         self.tranches.iter().fold(N::ZERO, |sum, t| sum + t.balance)
     }
 
-    /// Cash the plan holds in its collection accounts.
-    pub fn plan_cash(&self) -> N {
-        self.pots[0] + self.pots[1]
-    }
-
     /// Clears the per-period figures before a payment date.
     pub fn start_period(&mut self) {
         for t in &mut self.tranches {
