@@ -18,6 +18,7 @@ use crate::credit::{CreditSampler, NO_DEFAULT};
 use crate::dates::years_between;
 use crate::deal::Deal;
 use crate::engine::{Prepared, Scratch, run_path};
+use crate::metrics::YieldConvention;
 use fan::{FanHistogram, FanRow};
 use path::{PathRecorder, column_names};
 use summary::{PoolStats, TrancheStats, summarise};
@@ -46,6 +47,8 @@ pub struct McResults {
     pub generator: &'static str,
     pub threads: usize,
     pub columns: Vec<String>,
+    /// How every yield (`tranches[..].yield_at_par`, the paths' yield column) is quoted.
+    pub yield_convention: YieldConvention,
     pub pool: PoolStats,
     pub tranches: Vec<TrancheStats>,
     /// Performing pool balance per payment date across paths, yuan.
@@ -124,14 +127,22 @@ pub fn simulate(
         .cloned()
         .zip(setup.tranche_original.iter().copied())
         .collect();
-    let (pool_stats, tranche_stats) =
-        pool.install(|| summarise(&rows, width, &tranches, deal.pool.obligors.len()));
+    let (pool_stats, tranche_stats) = pool.install(|| {
+        summarise(
+            &rows,
+            width,
+            &tranches,
+            deal.pool.obligors.len(),
+            setup.per_year,
+        )
+    });
     Ok(McResults {
         paths: options.paths,
         seed: options.seed,
         generator: stream::GENERATOR,
         threads,
         columns: setup.columns.clone(),
+        yield_convention: YieldConvention::of(deal.frequency),
         pool: pool_stats,
         tranches: tranche_stats,
         pool_balance_fan: pool_fan.bands(setup.prep.original_pool_balance),
@@ -162,6 +173,8 @@ struct Setup {
     years: Vec<f64>,
     tranche_original: Vec<f64>,
     senior: Vec<bool>,
+    /// Compounding periods per year of the yields (the deal's payment frequency).
+    per_year: u32,
     senior_original: f64,
     yield_guess: Vec<f64>,
     names: Vec<String>,
@@ -218,6 +231,7 @@ impl Setup {
             columns: column_names(&names),
             tranche_original,
             senior,
+            per_year: deal.frequency.per_year(),
             names,
         }
     }
@@ -233,6 +247,7 @@ impl Setup {
             &self.tranche_original,
             &self.senior,
             original_pool,
+            self.per_year,
         );
         let periods = self.years.len() as u32;
         let horizon = &self.obligor_horizon;

@@ -13,6 +13,8 @@ pub const POOL_COLUMNS: [&str; 4] = [
     "defaulted_obligors",
     "support_drawn",
 ];
+/// Per tranche: principal loss / original, WAL (NaN without principal), yield at par (nominal,
+/// compounded at the deal's frequency; the floor −m for a total loss), missed interest (1 or 0).
 pub const TRANCHE_COLUMNS: [&str; 4] = ["loss_rate", "wal", "yield", "missed_interest"];
 
 /// Column names of a path row for these tranche names.
@@ -38,6 +40,8 @@ pub struct PathRecorder<'a> {
     senior: &'a [bool],
     original_pool: f64,
     periods: usize,
+    /// Compounding periods per year of the yields.
+    per_year: u32,
     /// `[tranche][period]` cash received, for the path's yield.
     cash: Vec<f64>,
     principal: Vec<f64>,
@@ -63,6 +67,7 @@ impl<'a> PathRecorder<'a> {
         tranche_original: &'a [f64],
         senior: &'a [bool],
         original_pool: f64,
+        per_year: u32,
     ) -> Self {
         let periods = years.len();
         let n = tranche_original.len();
@@ -72,6 +77,7 @@ impl<'a> PathRecorder<'a> {
             senior,
             original_pool,
             periods,
+            per_year,
             cash: vec![0.0; n * periods],
             principal: vec![0.0; n],
             wal_numerator: vec![0.0; n],
@@ -139,8 +145,10 @@ impl<'a> PathRecorder<'a> {
                 // whatever the chunking.)
                 Some((flows, y)) if *flows == self.flows => *y,
                 _ => {
-                    let y = metrics::yield_newton_days(*original, &self.flows, yield_guess[i])
-                        .unwrap_or(f64::NAN);
+                    // Every path has a yield: the floor −m when nothing was received.
+                    let y =
+                        metrics::yield_days(*original, &self.flows, self.per_year, yield_guess[i])
+                            .unwrap_or(f64::NAN);
                     if defaulted_obligors == 0 {
                         self.default_free_yield[i] = Some((self.flows.clone(), y));
                     }

@@ -24,8 +24,14 @@ pub struct TrancheStats {
     pub loss_rate: Distribution,
     /// Over paths that repaid any principal.
     pub wal_years: Option<Distribution>,
-    /// Annual effective IRR at par, over paths with a yield (a total loss has none).
+    /// IRR at par over every path, quoted as [`super::McResults::yield_convention`] says
+    /// (nominal, compounded at the deal's frequency); a path that received nothing is at the
+    /// floor −m. `None` only for a class without a balance.
     pub yield_at_par: Option<Distribution>,
+    /// The same yields restated annual effective, `(1 + y/m)^m − 1`, per path: a total loss is
+    /// −100 %. Percentiles are (up to interpolation between paths) those of `yield_at_par`
+    /// restated; mean and spread differ.
+    pub yield_annual_effective: Option<Distribution>,
 }
 
 /// Pool measures over paths.
@@ -46,7 +52,9 @@ pub fn summarise(
     width: usize,
     tranches: &[(String, f64)],
     obligors: usize,
+    periods_per_year: u32,
 ) -> (PoolStats, Vec<TrancheStats>) {
+    let m = f64::from(periods_per_year.max(1));
     let paths = rows.len() / width;
     let column = |c: usize| -> Vec<f64> { rows.chunks_exact(width).map(|r| r[c]).collect() };
     let share = |count: usize| count as f64 / paths.max(1) as f64;
@@ -71,6 +79,7 @@ pub fn summarise(
         .par_iter()
         .enumerate()
         .map(|(i, (name, original))| {
+            let original = *original;
             let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
             let mut losses = column(base);
             let mut el = Welford::default();
@@ -81,21 +90,29 @@ pub fn summarise(
                 .filter(|l| *l * original > LOSS_EPSILON)
                 .collect();
             let missed = column(base + 3).iter().filter(|m| **m > 0.5).count();
-            let finite = |c: usize| -> Option<Distribution> {
-                let mut v: Vec<f64> = column(c).into_iter().filter(|x| x.is_finite()).collect();
+            let finite = |c: usize, f: &dyn Fn(f64) -> f64| -> Option<Distribution> {
+                let mut v: Vec<f64> = column(c)
+                    .into_iter()
+                    .filter(|x| x.is_finite())
+                    .map(f)
+                    .collect();
                 (!v.is_empty()).then(|| Distribution::of(&mut v))
             };
+            let same = |y: f64| y;
+            let effective = |y: f64| (1.0 + y / m).max(0.0).powf(m) - 1.0;
             TrancheStats {
                 tranche: name.clone(),
-                original_balance: *original,
+                original_balance: original,
                 expected_loss: el.mean(),
                 expected_loss_std_error: el.std_error(),
                 probability_of_loss: share(with_loss.len()),
                 probability_of_missed_interest: share(missed),
                 loss_given_loss: (!with_loss.is_empty()).then(|| mean(&with_loss)),
                 loss_rate: Distribution::of(&mut losses),
-                wal_years: finite(base + 1),
-                yield_at_par: finite(base + 2),
+                wal_years: finite(base + 1, &same),
+                // Finite on every path of a class with a balance (total losses at the floor).
+                yield_at_par: finite(base + 2, &same),
+                yield_annual_effective: finite(base + 2, &effective),
             }
         })
         .collect();

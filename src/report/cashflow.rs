@@ -20,6 +20,8 @@ pub struct CashflowSummary<'a> {
     pub pool: &'a PoolSummary,
     pub periods_run: usize,
     pub tranches: &'a [TrancheMetrics],
+    /// How `tranches[..].yield_at_par` is quoted.
+    pub yield_convention: &'a crate::metrics::YieldConvention,
     pub triggers_fired: &'a [FiredTrigger],
     pub support_drawn: Vec<SupportDrawn>,
     #[serde(serialize_with = "crate::money::serialize_fen")]
@@ -56,6 +58,7 @@ pub fn write(
         pool: &pool,
         periods_run: run.periods_run,
         tranches: &run.metrics,
+        yield_convention: &run.yield_convention,
         triggers_fired: &run.triggers,
         support_drawn: run
             .support_drawn

@@ -369,9 +369,17 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
-    html.push_str(
-        "<p class=\"sub\">WAL, yield (IRR at par) and base loss from the deterministic base case; \
-         EL, P(loss) and P(missed interest) from the Monte Carlo.</p>\n",
+    let yield_note = s
+        .yield_convention
+        .as_ref()
+        .map_or("IRR at par".to_string(), |c| {
+            format!("IRR at par, {}", c.label)
+        });
+    let _ = writeln!(
+        html,
+        "<p class=\"sub\">WAL, yield ({}) and base loss from the deterministic base case; \
+         EL, P(loss) and P(missed interest) from the Monte Carlo.</p>",
+        escape(&yield_note)
     );
 
     // Monte Carlo.

@@ -71,7 +71,7 @@ impl PathsWriter {
             source,
         })?;
         let descriptor = PathsDescriptor {
-            format: "f32 little-endian, row-major, one row per path in path order; NaN = not defined (e.g. no yield after a total loss)".into(),
+            format: "f32 little-endian, row-major, one row per path in path order; NaN = not defined (WAL without principal repaid)".into(),
             rows: self.rows,
             columns: columns.to_vec(),
             seed,
@@ -106,9 +106,14 @@ struct TrancheRow<'a> {
     wal_mean_years: Option<f64>,
     wal_p5_years: Option<f64>,
     wal_p95_years: Option<f64>,
+    /// IRR at par over every path, quoted as `yield_convention` says.
     yield_mean: Option<f64>,
     yield_p5: Option<f64>,
     yield_p50: Option<f64>,
+    /// Mean of the same yields restated annual effective (a total loss is −100 %).
+    yield_annual_effective_mean: Option<f64>,
+    /// E.g. "nominal p.a., compounded quarterly".
+    yield_convention: &'a str,
 }
 
 #[derive(Serialize)]
@@ -180,6 +185,8 @@ pub fn write(
             yield_mean: t.yield_at_par.as_ref().map(|d| d.mean),
             yield_p5: t.yield_at_par.as_ref().map(|d| d.p5),
             yield_p50: t.yield_at_par.as_ref().map(|d| d.p50),
+            yield_annual_effective_mean: t.yield_annual_effective.as_ref().map(|d| d.mean),
+            yield_convention: &results.yield_convention.label,
         })
         .collect();
     out.csv("mc_tranches.csv", &rows)?;

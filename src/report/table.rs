@@ -93,7 +93,10 @@ pub fn tranche_metrics(metrics: &[TrancheMetrics]) -> String {
 /// The whole terminal report of a deterministic run.
 pub fn cashflow_report(run: &CashflowRun) -> String {
     let mut out = tranche_metrics(&run.metrics);
-    out += "(interest column includes the subordinate's period return and residual; WAL in years, yield = IRR at par, MD = modified duration)\n";
+    out += &format!(
+        "(interest column includes the subordinate's period return and residual; WAL in years; {}; MD = modified duration)\n",
+        run.yield_convention.note()
+    );
     for t in &run.triggers {
         let applies = match t.applies_from {
             Some(d) if d == t.date => "applies on that date".to_string(),
@@ -143,6 +146,10 @@ pub fn monte_carlo_report(r: &crate::montecarlo::McResults) -> String {
             opt_pct(t.yield_at_par.as_ref().map(|d| d.mean)),
         );
     }
+    out += &format!(
+        "(WAL and yield = means over paths; {})\n",
+        r.yield_convention.note()
+    );
     let p = &r.pool;
     let d = |x: &crate::metrics::stats::Distribution| {
         format!(

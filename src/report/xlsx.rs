@@ -291,6 +291,13 @@ fn metadata_table(run: &RunFiles) -> (Vec<String>, Vec<Vec<Cell>>) {
             text("version", format!("ipabs {}", m.version)),
             text("currency", run.summary.currency.clone()),
             text("amounts", "yuan".into()),
+            text(
+                "yields",
+                run.summary
+                    .yield_convention
+                    .as_ref()
+                    .map_or("IRR at par".into(), |c| c.label.clone()),
+            ),
         ],
     )
 }

@@ -142,8 +142,11 @@ pub struct TrancheMetrics {
     pub principal_loss: Decimal,
     pub loss_rate: f64,
     pub wal_years: f64,
-    /// Annual effective IRR of the holder's cash flows bought at par; `None` for a total loss.
+    /// IRR of the holder's cash flows bought at par, nominal p.a. compounded at the deal's
+    /// payment frequency ([`metrics::YieldConvention`]); a total loss is the floor −m.
+    /// `None` only for a class without a balance.
     pub yield_at_par: Option<f64>,
+    /// At `yield_at_par`: Macaulay duration / (1 + y/m).
     pub modified_duration: f64,
     pub final_payment_date: Option<NaiveDate>,
 }
@@ -171,6 +174,8 @@ pub struct CashflowRun {
     pub ledger: Vec<LedgerRow>,
     pub triggers: Vec<FiredTrigger>,
     pub metrics: Vec<TrancheMetrics>,
+    /// How `metrics[..].yield_at_par` is quoted.
+    pub yield_convention: metrics::YieldConvention,
     pub support_drawn: Vec<(String, Decimal)>,
     /// Pool principal still outstanding or awaiting recovery after the last payment date.
     #[serde(serialize_with = "crate::money::serialize_fen")]
@@ -358,6 +363,7 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
         .collect();
     CashflowRun {
         periods_run,
+        yield_convention: metrics::YieldConvention::of(deal.frequency),
         support_drawn: s
             .supports
             .iter()
@@ -401,7 +407,8 @@ fn tranche_metrics(
                 })
                 .collect();
             let price = tranche.balance.to_f64();
-            let yield_at_par = metrics::yield_at_price(price, &cash);
+            let per_year = deal.frequency.per_year();
+            let yield_at_par = metrics::yield_at_price(price, &cash, per_year);
             let principal_loss = tranche.balance - total_principal;
             TrancheMetrics {
                 tranche: tranche.name.clone(),
@@ -422,7 +429,7 @@ fn tranche_metrics(
                 wal_years: metrics::wal(mine.iter().map(|r| (years(r), r.principal_paid.to_f64()))),
                 yield_at_par,
                 modified_duration: yield_at_par
-                    .map_or(0.0, |y| metrics::modified_duration(&cash, y)),
+                    .map_or(0.0, |y| metrics::modified_duration(&cash, y, per_year)),
                 final_payment_date: mine
                     .iter()
                     .rev()

@@ -114,6 +114,9 @@ pub struct Summary {
     pub pool: serde_json::Map<String, serde_json::Value>,
     pub periods_run: usize,
     pub tranches: Vec<TrancheSummary>,
+    /// How `tranches[..].yield_at_par` is quoted (absent in folders of earlier versions).
+    #[serde(default)]
+    pub yield_convention: Option<crate::metrics::YieldConvention>,
     #[serde(default)]
     pub triggers_fired: Vec<FiredTrigger>,
     #[serde(default)]
