@@ -20,8 +20,8 @@ use crate::deal::Deal;
 use crate::engine::{Prepared, Scratch, run_path};
 use crate::metrics::YieldConvention;
 use fan::{FanHistogram, FanRow};
-use path::{PathRecorder, column_names};
-use summary::{PoolStats, TrancheStats, summarise};
+use path::{PathRecorder, TrancheInputs, column_names};
+use summary::{PoolStats, TrancheInfo, TrancheStats, summarise};
 
 /// Paths per chunk (the unit of parallel work and of writing).
 pub const CHUNK: usize = 4096;
@@ -121,11 +121,16 @@ pub fn simulate(
         first_chunk = last_chunk;
         progress((first_chunk * CHUNK as u64).min(options.paths));
     }
-    let tranches: Vec<(String, f64)> = setup
+    let tranches: Vec<TrancheInfo> = setup
         .names
         .iter()
-        .cloned()
-        .zip(setup.tranche_original.iter().copied())
+        .zip(&setup.tranche_original)
+        .zip(&setup.has_coupon)
+        .map(|((name, original), has_coupon)| TrancheInfo {
+            name: name.clone(),
+            original_balance: *original,
+            has_coupon: *has_coupon,
+        })
         .collect();
     let (pool_stats, tranche_stats) = pool.install(|| {
         summarise(
@@ -173,6 +178,7 @@ struct Setup {
     years: Vec<f64>,
     tranche_original: Vec<f64>,
     senior: Vec<bool>,
+    has_coupon: Vec<bool>,
     /// Compounding periods per year of the yields (the deal's payment frequency).
     per_year: u32,
     senior_original: f64,
@@ -198,6 +204,10 @@ impl Setup {
             .map(|t| crate::money::Amount::to_f64(t.balance))
             .collect();
         let senior: Vec<bool> = tranches.iter().map(|t| t.senior).collect();
+        let has_coupon: Vec<bool> = tranches
+            .iter()
+            .map(|t| crate::money::Amount::gt_zero(t.coupon))
+            .collect();
         let prep: Prepared<f64> = Prepared::for_deal(deal);
         let mut obligor_horizon = vec![0u32; deal.pool.obligors.len()];
         for (a, asset) in deal.pool.assets.iter().enumerate() {
@@ -231,6 +241,7 @@ impl Setup {
             columns: column_names(&names),
             tranche_original,
             senior,
+            has_coupon,
             per_year: deal.frequency.per_year(),
             names,
         }
@@ -244,8 +255,11 @@ impl Setup {
         let original_pool = self.prep.original_pool_balance;
         let mut recorder = PathRecorder::new(
             &self.years,
-            &self.tranche_original,
-            &self.senior,
+            TrancheInputs {
+                original: &self.tranche_original,
+                senior: &self.senior,
+                has_coupon: &self.has_coupon,
+            },
             original_pool,
             self.per_year,
         );

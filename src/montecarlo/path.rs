@@ -14,7 +14,8 @@ pub const POOL_COLUMNS: [&str; 4] = [
     "support_drawn",
 ];
 /// Per tranche: principal loss / original, WAL (NaN without principal), yield at par (nominal,
-/// compounded at the deal's frequency; the floor −m for a total loss), missed interest (1 or 0).
+/// compounded at the deal's frequency; the floor −m for a total loss), missed interest (1 or 0;
+/// NaN for a class without a coupon).
 pub const TRANCHE_COLUMNS: [&str; 4] = ["loss_rate", "wal", "yield", "missed_interest"];
 
 /// Column names of a path row for these tranche names.
@@ -33,11 +34,20 @@ type DatedFlows = Vec<(u32, f64)>;
 /// smallest class).
 pub const LOSS_EPSILON: f64 = 0.005;
 
+/// What every path of a deal shares, per tranche.
+pub struct TrancheInputs<'a> {
+    pub original: &'a [f64],
+    pub senior: &'a [bool],
+    /// Coupon > 0: only such classes can miss interest.
+    pub has_coupon: &'a [bool],
+}
+
 /// Folds a path's payment dates; reused between paths.
 pub struct PathRecorder<'a> {
     years: &'a [f64],
     tranche_original: &'a [f64],
     senior: &'a [bool],
+    has_coupon: &'a [bool],
     original_pool: f64,
     periods: usize,
     /// Compounding periods per year of the yields.
@@ -64,17 +74,17 @@ pub struct PathRecorder<'a> {
 impl<'a> PathRecorder<'a> {
     pub fn new(
         years: &'a [f64],
-        tranche_original: &'a [f64],
-        senior: &'a [bool],
+        tranches: TrancheInputs<'a>,
         original_pool: f64,
         per_year: u32,
     ) -> Self {
         let periods = years.len();
-        let n = tranche_original.len();
+        let n = tranches.original.len();
         PathRecorder {
             years,
-            tranche_original,
-            senior,
+            tranche_original: tranches.original,
+            senior: tranches.senior,
+            has_coupon: tranches.has_coupon,
             original_pool,
             periods,
             per_year,
@@ -155,7 +165,11 @@ impl<'a> PathRecorder<'a> {
                     y
                 }
             };
-            out[3] = if self.missed_interest[i] { 1.0 } else { 0.0 };
+            out[3] = match (self.has_coupon[i], self.missed_interest[i]) {
+                (false, _) => f64::NAN,
+                (true, true) => 1.0,
+                (true, false) => 0.0,
+            };
         }
     }
 }
@@ -171,7 +185,9 @@ impl Recorder<f64> for PathRecorder<'_> {
             self.cash[i * self.periods + t] = tranche.cash_received();
             self.principal[i] += tranche.principal_paid;
             self.wal_numerator[i] += tranche.principal_paid * self.years[t];
-            // Interest owed but unpaid beyond rounding noise counts as a missed payment.
+            // Interest due and still unpaid after the date (carried in the shortfall, so the
+            // last date's covers all interest never paid), beyond rounding noise: a missed
+            // payment.
             if tranche.interest_shortfall > LOSS_EPSILON {
                 self.missed_interest[i] = true;
             }

@@ -17,8 +17,13 @@ pub struct TrancheStats {
     pub expected_loss_std_error: f64,
     /// Share of paths with any principal loss.
     pub probability_of_loss: f64,
-    /// Share of paths where interest due was not paid in full on some payment date.
-    pub probability_of_missed_interest: f64,
+    /// Share of paths where interest due on a payment date was not paid in full on that date
+    /// (or was still unpaid after the last). `None` for a class without a coupon: it is owed no
+    /// interest.
+    pub probability_of_missed_interest: Option<f64>,
+    /// Share of paths with a missed interest payment or a principal loss (either); for a class
+    /// without a coupon it is `probability_of_loss`.
+    pub probability_of_default: f64,
     /// Mean loss rate over the paths with a loss (loss given loss); `None` without any loss.
     pub loss_given_loss: Option<f64>,
     pub loss_rate: Distribution,
@@ -46,11 +51,20 @@ pub struct PoolStats {
     pub support_drawn_p99: f64,
 }
 
+/// What the summaries need to know of a tranche.
+#[derive(Debug, Clone)]
+pub struct TrancheInfo {
+    pub name: String,
+    pub original_balance: f64,
+    /// Coupon > 0 (only such a class can miss interest).
+    pub has_coupon: bool,
+}
+
 /// Summaries of the path matrix (one row per path, columns as in `path::column_names`).
 pub fn summarise(
     rows: &[f64],
     width: usize,
-    tranches: &[(String, f64)],
+    tranches: &[TrancheInfo],
     obligors: usize,
     periods_per_year: u32,
 ) -> (PoolStats, Vec<TrancheStats>) {
@@ -78,18 +92,22 @@ pub fn summarise(
     let stats = tranches
         .par_iter()
         .enumerate()
-        .map(|(i, (name, original))| {
-            let original = *original;
+        .map(|(i, t)| {
+            let original = t.original_balance;
             let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
             let mut losses = column(base);
             let mut el = Welford::default();
             losses.iter().for_each(|l| el.push(*l));
-            let with_loss: Vec<f64> = losses
+            let lost = |l: f64| l * original > LOSS_EPSILON;
+            let with_loss: Vec<f64> = losses.iter().copied().filter(|l| lost(*l)).collect();
+            let missed_column = column(base + 3);
+            let missed = |m: f64| t.has_coupon && m > 0.5;
+            let missed_count = missed_column.iter().filter(|m| missed(**m)).count();
+            let defaulted = losses
                 .iter()
-                .copied()
-                .filter(|l| *l * original > LOSS_EPSILON)
-                .collect();
-            let missed = column(base + 3).iter().filter(|m| **m > 0.5).count();
+                .zip(&missed_column)
+                .filter(|(l, m)| lost(**l) || missed(**m))
+                .count();
             let finite = |c: usize, f: &dyn Fn(f64) -> f64| -> Option<Distribution> {
                 let mut v: Vec<f64> = column(c)
                     .into_iter()
@@ -101,12 +119,13 @@ pub fn summarise(
             let same = |y: f64| y;
             let effective = |y: f64| (1.0 + y / m).max(0.0).powf(m) - 1.0;
             TrancheStats {
-                tranche: name.clone(),
+                tranche: t.name.clone(),
                 original_balance: original,
                 expected_loss: el.mean(),
                 expected_loss_std_error: el.std_error(),
                 probability_of_loss: share(with_loss.len()),
-                probability_of_missed_interest: share(missed),
+                probability_of_missed_interest: t.has_coupon.then(|| share(missed_count)),
+                probability_of_default: share(defaulted),
                 loss_given_loss: (!with_loss.is_empty()).then(|| mean(&with_loss)),
                 loss_rate: Distribution::of(&mut losses),
                 wal_years: finite(base + 1, &same),
@@ -124,4 +143,53 @@ fn mean(values: &[f64]) -> f64 {
     let mut w = Welford::default();
     values.iter().for_each(|v| w.push(*v));
     w.mean()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tranche(name: &str, has_coupon: bool) -> TrancheInfo {
+        TrancheInfo {
+            name: name.into(),
+            original_balance: 100.0,
+            has_coupon,
+        }
+    }
+
+    /// Rows of four paths for one tranche: (loss rate, missed interest).
+    fn rows(paths: &[(f64, f64)]) -> Vec<f64> {
+        paths
+            .iter()
+            .flat_map(|(loss, missed)| [0.0, 0.0, 0.0, 0.0, *loss, 1.0, 0.04, *missed])
+            .collect()
+    }
+
+    #[test]
+    fn probability_of_default_is_loss_or_missed_interest() {
+        // Paths: clean; missed interest only; loss only; both.
+        let r = rows(&[(0.0, 0.0), (0.0, 1.0), (0.5, 0.0), (0.2, 1.0)]);
+        let (_, stats) = summarise(&r, 8, &[tranche("A", true)], 1, 4);
+        let a = &stats[0];
+        assert_eq!(a.probability_of_loss, 0.5);
+        assert_eq!(a.probability_of_missed_interest, Some(0.5));
+        assert_eq!(a.probability_of_default, 0.75);
+    }
+
+    #[test]
+    fn a_class_without_coupon_has_no_missed_interest() {
+        let r = rows(&[
+            (0.0, f64::NAN),
+            (0.3, f64::NAN),
+            (0.0, f64::NAN),
+            (1.0, f64::NAN),
+        ]);
+        let (_, stats) = summarise(&r, 8, &[tranche("Sub", false)], 1, 4);
+        let sub = &stats[0];
+        assert_eq!(sub.probability_of_missed_interest, None);
+        assert_eq!(sub.probability_of_default, sub.probability_of_loss);
+        assert_eq!(sub.probability_of_default, 0.5);
+        let json = serde_json::to_value(sub).unwrap();
+        assert!(json["probability_of_missed_interest"].is_null());
+    }
 }

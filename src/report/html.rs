@@ -341,6 +341,7 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         "预期损失 EL".into(),
         "损失概率 P(loss)".into(),
         "利息违约概率 P(missed interest)".into(),
+        "违约概率 P(default)".into(),
         "隐含评级 Implied grade".into(),
     ] {
         let _ = write!(html, "<th class=\"num\">{}</th>", escape(&h));
@@ -357,7 +358,15 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
             pct(t.loss_rate, 2),
             opt_pct(mc.map(|m| m.expected_loss), 4),
             opt_pct(mc.map(|m| m.probability_of_loss), 3),
-            opt_pct(mc.map(|m| m.probability_of_missed_interest), 3),
+            match mc {
+                Some(m) => m
+                    .probability_of_missed_interest
+                    .map_or(crate::report::table::NOT_APPLICABLE.to_string(), |p| {
+                        pct(p, 3)
+                    }),
+                None => opt_pct(None, 3),
+            },
+            opt_pct(mc.map(|m| m.probability_of_default), 3),
         ];
         let _ = write!(html, "<tr><th>{}</th>", escape(&t.tranche));
         for c in cells {
@@ -378,8 +387,10 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     let _ = writeln!(
         html,
         "<p class=\"sub\">WAL, yield ({}) and base loss from the deterministic base case; \
-         EL, P(loss) and P(missed interest) from the Monte Carlo.</p>",
-        escape(&yield_note)
+         EL, P(loss), P(missed interest) ({} for a class without a coupon) and P(default) \
+         (missed interest or principal loss) from the Monte Carlo.</p>",
+        escape(&yield_note),
+        crate::report::table::NOT_APPLICABLE
     );
 
     // Monte Carlo.

@@ -1,6 +1,6 @@
 //! Files of a Monte Carlo run: mc-summary.json, tidy CSVs and the compact per-path file.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -71,7 +71,7 @@ impl PathsWriter {
             source,
         })?;
         let descriptor = PathsDescriptor {
-            format: "f32 little-endian, row-major, one row per path in path order; NaN = not defined (WAL without principal repaid)".into(),
+            format: "f32 little-endian, row-major, one row per path in path order; NaN = not defined (WAL without principal repaid, missed interest of a class without a coupon)".into(),
             rows: self.rows,
             columns: columns.to_vec(),
             seed,
@@ -90,30 +90,65 @@ struct McSummaryFile<'a> {
     results: &'a McResults,
 }
 
-#[derive(Serialize)]
-struct TrancheRow<'a> {
-    tranche: &'a str,
-    original_balance: f64,
-    expected_loss: f64,
-    expected_loss_std_error: f64,
-    probability_of_loss: f64,
-    probability_of_missed_interest: f64,
-    loss_given_loss: Option<f64>,
-    loss_p50: f64,
-    loss_p95: f64,
-    loss_p99: f64,
-    loss_p99_9: f64,
-    wal_mean_years: Option<f64>,
-    wal_p5_years: Option<f64>,
-    wal_p95_years: Option<f64>,
+/// One row of `mc_tranches.csv` (written here, read back by the charts, the report and the
+/// workbook: one type for both). Rates are decimals; empty = not defined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McTrancheRow {
+    pub tranche: String,
+    pub original_balance: f64,
+    pub expected_loss: f64,
+    pub expected_loss_std_error: f64,
+    pub probability_of_loss: f64,
+    /// Empty for a class without a coupon (owed no interest).
+    pub probability_of_missed_interest: Option<f64>,
+    /// P(missed interest or principal loss).
+    pub probability_of_default: f64,
+    pub loss_given_loss: Option<f64>,
+    pub loss_p50: f64,
+    pub loss_p95: f64,
+    pub loss_p99: f64,
+    pub loss_p99_9: f64,
+    pub wal_mean_years: Option<f64>,
+    pub wal_p5_years: Option<f64>,
+    pub wal_p95_years: Option<f64>,
     /// IRR at par over every path, quoted as `yield_convention` says.
-    yield_mean: Option<f64>,
-    yield_p5: Option<f64>,
-    yield_p50: Option<f64>,
+    pub yield_mean: Option<f64>,
+    pub yield_p5: Option<f64>,
+    pub yield_p50: Option<f64>,
     /// Mean of the same yields restated annual effective (a total loss is −100 %).
-    yield_annual_effective_mean: Option<f64>,
+    pub yield_annual_effective_mean: Option<f64>,
     /// E.g. "nominal p.a., compounded quarterly".
-    yield_convention: &'a str,
+    pub yield_convention: String,
+}
+
+/// The rows of `mc_tranches.csv`.
+pub fn tranche_rows(results: &McResults) -> Vec<McTrancheRow> {
+    results
+        .tranches
+        .iter()
+        .map(|t| McTrancheRow {
+            tranche: t.tranche.clone(),
+            original_balance: t.original_balance,
+            expected_loss: t.expected_loss,
+            expected_loss_std_error: t.expected_loss_std_error,
+            probability_of_loss: t.probability_of_loss,
+            probability_of_missed_interest: t.probability_of_missed_interest,
+            probability_of_default: t.probability_of_default,
+            loss_given_loss: t.loss_given_loss,
+            loss_p50: t.loss_rate.p50,
+            loss_p95: t.loss_rate.p95,
+            loss_p99: t.loss_rate.p99,
+            loss_p99_9: t.loss_rate.p99_9,
+            wal_mean_years: t.wal_years.as_ref().map(|d| d.mean),
+            wal_p5_years: t.wal_years.as_ref().map(|d| d.p5),
+            wal_p95_years: t.wal_years.as_ref().map(|d| d.p95),
+            yield_mean: t.yield_at_par.as_ref().map(|d| d.mean),
+            yield_p5: t.yield_at_par.as_ref().map(|d| d.p5),
+            yield_p50: t.yield_at_par.as_ref().map(|d| d.p50),
+            yield_annual_effective_mean: t.yield_annual_effective.as_ref().map(|d| d.mean),
+            yield_convention: results.yield_convention.label.clone(),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -164,32 +199,7 @@ pub fn write(
             results,
         },
     )?;
-    let rows: Vec<TrancheRow> = results
-        .tranches
-        .iter()
-        .map(|t| TrancheRow {
-            tranche: &t.tranche,
-            original_balance: t.original_balance,
-            expected_loss: t.expected_loss,
-            expected_loss_std_error: t.expected_loss_std_error,
-            probability_of_loss: t.probability_of_loss,
-            probability_of_missed_interest: t.probability_of_missed_interest,
-            loss_given_loss: t.loss_given_loss,
-            loss_p50: t.loss_rate.p50,
-            loss_p95: t.loss_rate.p95,
-            loss_p99: t.loss_rate.p99,
-            loss_p99_9: t.loss_rate.p99_9,
-            wal_mean_years: t.wal_years.as_ref().map(|d| d.mean),
-            wal_p5_years: t.wal_years.as_ref().map(|d| d.p5),
-            wal_p95_years: t.wal_years.as_ref().map(|d| d.p95),
-            yield_mean: t.yield_at_par.as_ref().map(|d| d.mean),
-            yield_p5: t.yield_at_par.as_ref().map(|d| d.p5),
-            yield_p50: t.yield_at_par.as_ref().map(|d| d.p50),
-            yield_annual_effective_mean: t.yield_annual_effective.as_ref().map(|d| d.mean),
-            yield_convention: &results.yield_convention.label,
-        })
-        .collect();
-    out.csv("mc_tranches.csv", &rows)?;
+    out.csv("mc_tranches.csv", &tranche_rows(results))?;
     let mut dists = vec![
         distribution_row(
             "pool_cumulative_default_rate",

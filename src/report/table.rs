@@ -124,20 +124,34 @@ fn opt_pct(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| format!("{:.3}%", v * 100.0))
 }
 
+/// The cell of a probability that is not defined for the class (no coupon: no interest due).
+pub const NOT_APPLICABLE: &str = "–";
+
 /// The Monte Carlo block of `ipabs run`.
 pub fn monte_carlo_report(r: &crate::montecarlo::McResults) -> String {
     let mut out = format!(
-        "{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}\n",
-        "tranche", "EL", "± s.e.", "P(loss)", "P(miss)", "LGL", "loss p99", "WAL", "yield"
+        "{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}\n",
+        "tranche",
+        "EL",
+        "± s.e.",
+        "P(loss)",
+        "P(miss)",
+        "P(def)",
+        "LGL",
+        "loss p99",
+        "WAL",
+        "yield"
     );
     for t in &r.tranches {
         out += &format!(
-            "{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}\n",
+            "{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}\n",
             t.tranche,
             format!("{:.4}%", t.expected_loss * 100.0),
             format!("{:.4}%", t.expected_loss_std_error * 100.0),
             pct(t.probability_of_loss),
-            pct(t.probability_of_missed_interest),
+            t.probability_of_missed_interest
+                .map_or(NOT_APPLICABLE.to_string(), pct),
+            pct(t.probability_of_default),
             opt_pct(t.loss_given_loss),
             pct(t.loss_rate.p99),
             t.wal_years
@@ -147,7 +161,8 @@ pub fn monte_carlo_report(r: &crate::montecarlo::McResults) -> String {
         );
     }
     out += &format!(
-        "(WAL and yield = means over paths; {})\n",
+        "(P(miss) = missed interest, {NOT_APPLICABLE} for a class without a coupon; P(def) = missed interest or principal loss; \
+         WAL and yield = means over paths; {})\n",
         r.yield_convention.note()
     );
     let p = &r.pool;

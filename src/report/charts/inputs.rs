@@ -41,22 +41,6 @@ fn num<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     }
 }
 
-/// Like [`num`], for values that may be empty or null.
-fn opt_num<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum N {
-        F(f64),
-        S(String),
-    }
-    match Option::<N>::deserialize(d)? {
-        None => Ok(None),
-        Some(N::F(f)) => Ok(Some(f)),
-        Some(N::S(s)) if s.trim().is_empty() => Ok(None),
-        Some(N::S(s)) => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
-    }
-}
-
 /// `summary.json`: run metadata.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Metadata {
@@ -167,20 +151,8 @@ pub struct AccountRow {
     pub movement: f64,
 }
 
-/// One row of `mc_tranches.csv`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct McTranche {
-    pub tranche: String,
-    pub original_balance: f64,
-    pub expected_loss: f64,
-    pub expected_loss_std_error: f64,
-    pub probability_of_loss: f64,
-    pub probability_of_missed_interest: f64,
-    #[serde(deserialize_with = "opt_num")]
-    pub wal_mean_years: Option<f64>,
-    #[serde(deserialize_with = "opt_num")]
-    pub yield_mean: Option<f64>,
-}
+/// One row of `mc_tranches.csv`, as the Monte Carlo writes it.
+pub use crate::report::montecarlo::McTrancheRow as McTranche;
 
 /// One row of `mc_*_fan.csv`, as the Monte Carlo writes it.
 pub use crate::montecarlo::fan::FanRow;
