@@ -195,6 +195,19 @@ struct ChunkResult {
     senior_fan: FanHistogram,
 }
 
+/// Obligors in default on a path: those whose drawn default period is one the path ran (at or
+/// before its last payment date, which may come before the deal's last: clean-up call, pool
+/// exhausted) and at or before the last period they still owe principal (`horizon`). A default
+/// drawn later never happens in the deal.
+fn defaulted_obligors(defaults: &[u32], horizon: &[u32], last_period: usize) -> usize {
+    let last = u32::try_from(last_period).unwrap_or(u32::MAX);
+    defaults
+        .iter()
+        .zip(horizon)
+        .filter(|(d, h)| **d != NO_DEFAULT && **d <= last && **d <= **h)
+        .count()
+}
+
 impl Setup {
     fn new(deal: &Deal) -> Self {
         let tranches = &deal.structure.tranches;
@@ -263,8 +276,6 @@ impl Setup {
             original_pool,
             self.per_year,
         );
-        let periods = self.years.len() as u32;
-        let horizon = &self.obligor_horizon;
         for (k, row) in rows.chunks_exact_mut(width).enumerate() {
             let mut rng = stream::path_rng(seed, start + k as u64);
             self.sampler.draw(&mut rng, &mut draws);
@@ -275,12 +286,11 @@ impl Setup {
                 &mut scratch,
                 &mut recorder,
             );
-            let defaulted = draws
-                .obligor_default
-                .iter()
-                .zip(horizon)
-                .filter(|(d, h)| **d != NO_DEFAULT && **d < periods && **d <= **h)
-                .count();
+            let defaulted = defaulted_obligors(
+                &draws.obligor_default,
+                &self.obligor_horizon,
+                recorder.last_period(),
+            );
             recorder.finish_path(defaulted, &self.yield_guess, row);
         }
         ChunkResult {
@@ -288,5 +298,25 @@ impl Setup {
             pool_fan: recorder.pool_fan,
             senior_fan: recorder.senior_fan,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_after_the_paths_last_date_do_not_count() {
+        // Obligors drawn to default at periods 0, 3, 5, 9 and never; each owes principal up to
+        // period 8 except the second (to 2: its default at 3 comes after it repaid).
+        let defaults = [0, 3, 5, 9, NO_DEFAULT];
+        let horizon = [8, 2, 8, 8, 8];
+        // The path ran to the deal's last date (index 9, the tenth).
+        assert_eq!(defaulted_obligors(&defaults, &horizon, 9), 2);
+        // A clean-up call ended the path at period 4: the default drawn at 5 never happened.
+        assert_eq!(defaulted_obligors(&defaults, &horizon, 4), 1);
+        // The default on the last date itself counts.
+        assert_eq!(defaulted_obligors(&defaults, &horizon, 5), 2);
+        assert_eq!(defaulted_obligors(&defaults, &[9; 5], 9), 4);
     }
 }

@@ -117,6 +117,12 @@ impl<'a> PathRecorder<'a> {
         self.last_period = 0;
     }
 
+    /// The last payment date this path ran (the deal may end early: clean-up call, pool
+    /// exhausted).
+    pub fn last_period(&self) -> usize {
+        self.last_period
+    }
+
     /// Writes the path's row (see [`column_names`]); `defaulted_obligors` comes from the draws.
     /// `yield_guess[i]` starts each tranche's yield search.
     pub fn finish_path(&mut self, defaulted_obligors: usize, yield_guess: &[f64], row: &mut [f64]) {

@@ -44,7 +44,8 @@ pub struct TrancheStats {
 pub struct PoolStats {
     pub cumulative_default_rate: Distribution,
     pub loss_rate: Distribution,
-    /// `defaulted_obligors_histogram[k]` = share of paths with exactly k obligors in default.
+    /// `defaulted_obligors_histogram[k]` = share of paths with exactly k obligors in default
+    /// by the path's last payment date.
     pub defaulted_obligors_histogram: Vec<f64>,
     pub support_drawn_probability: f64,
     pub support_drawn_mean: f64,
