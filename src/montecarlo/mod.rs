@@ -4,8 +4,10 @@
 //! Paths run in chunks of [`CHUNK`] on a rayon pool; each path draws from its own stream keyed
 //! by (seed, path index) and writes one row of numbers. Chunks are handed to the caller in path
 //! order (so the per-path file is written in order and statistics are reduced in order), and
-//! only per-path rows are kept — no per-period arrays.
+//! only per-path rows are kept — no per-period arrays per path: per-date statistics are
+//! accumulated per chunk (O(tranches × dates)) and merged in chunk order.
 
+pub mod by_date;
 pub mod fan;
 pub mod path;
 pub mod stream;
@@ -19,9 +21,10 @@ use crate::dates::years_between;
 use crate::deal::Deal;
 use crate::engine::{Prepared, Scratch, run_path};
 use crate::metrics::YieldConvention;
+use by_date::DateMoments;
 use fan::{FanHistogram, FanRow};
 use path::{PathRecorder, TrancheInputs, column_names};
-use summary::{PoolStats, TrancheInfo, TrancheStats, summarise};
+use summary::{PoolStats, TrancheDateStats, TrancheInfo, TrancheStats, summarise};
 
 /// Paths per chunk (the unit of parallel work and of writing).
 pub const CHUNK: usize = 4096;
@@ -51,6 +54,9 @@ pub struct McResults {
     pub yield_convention: YieldConvention,
     pub pool: PoolStats,
     pub tranches: Vec<TrancheStats>,
+    /// Per tranche and payment date: mean and standard error of the cumulative loss and the
+    /// balance over paths, yuan (tranche-major, then date).
+    pub tranche_by_date: Vec<TrancheDateStats>,
     /// Performing pool balance per payment date across paths, yuan.
     pub pool_balance_fan: Vec<FanRow>,
     /// Senior classes' total balance per payment date across paths, yuan.
@@ -96,6 +102,9 @@ pub fn simulate(
     let mut rows: Vec<f64> = Vec::with_capacity(options.paths.min(4_000_000) as usize * width);
     let mut pool_fan = FanHistogram::new(deal.period_ends.len());
     let mut senior_fan = FanHistogram::new(deal.period_ends.len());
+    let cells = setup.tranche_original.len() * deal.period_ends.len();
+    let mut loss_by_date = DateMoments::new(cells);
+    let mut balance_by_date = DateMoments::new(cells);
     let mut first_chunk = 0;
     while first_chunk < chunks {
         if crate::cancel::requested() {
@@ -117,6 +126,9 @@ pub fn simulate(
             rows.extend_from_slice(&result.rows);
             pool_fan.merge(&result.pool_fan);
             senior_fan.merge(&result.senior_fan);
+            // In chunk order: the same sums for any thread count.
+            loss_by_date.merge(&result.loss_by_date);
+            balance_by_date.merge(&result.balance_by_date);
         }
         first_chunk = last_chunk;
         progress((first_chunk * CHUNK as u64).min(options.paths));
@@ -132,6 +144,12 @@ pub fn simulate(
             has_coupon: *has_coupon,
         })
         .collect();
+    let tranche_by_date = summary::tranche_by_date(
+        &tranches,
+        &deal.period_ends,
+        &loss_by_date,
+        &balance_by_date,
+    );
     let (pool_stats, tranche_stats) = pool.install(|| {
         summarise(
             &rows,
@@ -150,6 +168,7 @@ pub fn simulate(
         yield_convention: YieldConvention::of(deal.frequency),
         pool: pool_stats,
         tranches: tranche_stats,
+        tranche_by_date,
         pool_balance_fan: pool_fan.bands(setup.prep.original_pool_balance),
         senior_balance_fan: senior_fan.bands(setup.senior_original),
     })
@@ -193,6 +212,8 @@ struct ChunkResult {
     rows: Vec<f64>,
     pool_fan: FanHistogram,
     senior_fan: FanHistogram,
+    loss_by_date: DateMoments,
+    balance_by_date: DateMoments,
 }
 
 /// Obligors in default on a path: those whose drawn default period is one the path ran (at or
@@ -297,6 +318,8 @@ impl Setup {
             rows,
             pool_fan: recorder.pool_fan,
             senior_fan: recorder.senior_fan,
+            loss_by_date: recorder.loss_by_date,
+            balance_by_date: recorder.balance_by_date,
         }
     }
 }

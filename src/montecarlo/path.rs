@@ -1,6 +1,8 @@
 //! What one Monte Carlo path keeps: a few numbers per tranche and for the pool, folded from the
-//! payment dates as they happen (no per-period arrays survive the path).
+//! payment dates as they happen (no per-period arrays survive the path), plus the chunk's
+//! per-date accumulators.
 
+use super::by_date::DateMoments;
 use super::fan::FanHistogram;
 use crate::engine::{PoolPeriod, Recorder};
 use crate::metrics;
@@ -57,6 +59,10 @@ pub struct PathRecorder<'a> {
     principal: Vec<f64>,
     wal_numerator: Vec<f64>,
     missed_interest: Vec<bool>,
+    /// Per tranche: write-downs so far on this path.
+    cumulative_write_down: Vec<f64>,
+    /// Per tranche: cumulative loss (write-downs + open deficiency) after the last date run.
+    cumulative_loss: Vec<f64>,
     realized_loss: f64,
     end_balance: f64,
     cumulative_defaulted: f64,
@@ -69,6 +75,10 @@ pub struct PathRecorder<'a> {
     days: Vec<u32>,
     pub pool_fan: FanHistogram,
     pub senior_fan: FanHistogram,
+    /// Cell `tranche × periods + period`: cumulative loss after the date, yuan.
+    pub loss_by_date: DateMoments,
+    /// Cell `tranche × periods + period`: balance after the date, yuan.
+    pub balance_by_date: DateMoments,
 }
 
 impl<'a> PathRecorder<'a> {
@@ -92,6 +102,8 @@ impl<'a> PathRecorder<'a> {
             principal: vec![0.0; n],
             wal_numerator: vec![0.0; n],
             missed_interest: vec![false; n],
+            cumulative_write_down: vec![0.0; n],
+            cumulative_loss: vec![0.0; n],
             realized_loss: 0.0,
             end_balance: 0.0,
             cumulative_defaulted: 0.0,
@@ -102,6 +114,8 @@ impl<'a> PathRecorder<'a> {
             days: years.iter().map(|y| (y * 365.0).round() as u32).collect(),
             pool_fan: FanHistogram::new(periods),
             senior_fan: FanHistogram::new(periods),
+            loss_by_date: DateMoments::new(n * periods),
+            balance_by_date: DateMoments::new(n * periods),
         }
     }
 
@@ -110,11 +124,15 @@ impl<'a> PathRecorder<'a> {
         self.principal.iter_mut().for_each(|x| *x = 0.0);
         self.wal_numerator.iter_mut().for_each(|x| *x = 0.0);
         self.missed_interest.iter_mut().for_each(|x| *x = false);
+        self.cumulative_write_down.iter_mut().for_each(|x| *x = 0.0);
+        self.cumulative_loss.iter_mut().for_each(|x| *x = 0.0);
         self.realized_loss = 0.0;
         self.end_balance = 0.0;
         self.cumulative_defaulted = 0.0;
         self.support_drawn = 0.0;
         self.last_period = 0;
+        self.loss_by_date.start_path();
+        self.balance_by_date.start_path();
     }
 
     /// The last payment date this path ran (the deal may end early: clean-up call, pool
@@ -126,10 +144,16 @@ impl<'a> PathRecorder<'a> {
     /// Writes the path's row (see [`column_names`]); `defaulted_obligors` comes from the draws.
     /// `yield_guess[i]` starts each tranche's yield search.
     pub fn finish_path(&mut self, defaulted_obligors: usize, yield_guess: &[f64], row: &mut [f64]) {
-        // Balances are zero after the deal ends: the fan counts them so.
+        // Balances are zero after the deal ends: the fan counts them so; losses stay as they
+        // were on the last date.
         for t in self.last_period + 1..self.periods {
             self.pool_fan.add(t, 0.0);
             self.senior_fan.add(t, 0.0);
+            for i in 0..self.tranche_original.len() {
+                let cell = i * self.periods + t;
+                self.loss_by_date.add(cell, self.cumulative_loss[i]);
+                self.balance_by_date.add(cell, 0.0);
+            }
         }
         row[0] = self.cumulative_defaulted / self.original_pool;
         row[1] = (self.realized_loss + self.end_balance) / self.original_pool;
@@ -201,6 +225,12 @@ impl Recorder<f64> for PathRecorder<'_> {
                 senior_balance += tranche.balance;
                 senior_original += self.tranche_original[i];
             }
+            // `write_down` is this date's; the deficiency is what stands open after it.
+            self.cumulative_write_down[i] += tranche.write_down;
+            self.cumulative_loss[i] = self.cumulative_write_down[i] + tranche.deficiency;
+            let cell = i * self.periods + t;
+            self.loss_by_date.add(cell, self.cumulative_loss[i]);
+            self.balance_by_date.add(cell, tranche.balance);
         }
         self.realized_loss += pool.realized_loss;
         self.end_balance = pool.closing_balance + pool.pending_exposure;

@@ -1,8 +1,10 @@
 //! Statistics over paths: per tranche and for the pool, as plain serde structs.
 
+use chrono::NaiveDate;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::by_date::DateMoments;
 use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS};
 use crate::metrics::stats::{Distribution, Welford, percentile_select};
 
@@ -59,6 +61,55 @@ pub struct TrancheInfo {
     pub original_balance: f64,
     /// Coupon > 0 (only such a class can miss interest).
     pub has_coupon: bool,
+}
+
+/// One tranche on one payment date across paths: a row of `mc_tranche_by_date.csv` and an
+/// element of `tranche_by_date` in `mc-summary.json` (the same type writes and reads both).
+///
+/// Means and standard errors (√(sample variance / paths)) over every path, yuan. A path whose
+/// deal ended earlier counts with its state after its last date (balance 0, its final loss).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrancheDateStats {
+    pub tranche: String,
+    pub date: NaiveDate,
+    /// Payment date number, from 1.
+    pub period: usize,
+    /// Cumulative loss after the date: write-downs so far + the principal deficiency still
+    /// open against the class. At the last date, the class's principal loss.
+    pub mean_cumulative_loss: f64,
+    pub se_cumulative_loss: f64,
+    /// Outstanding balance after the date's payments and write-downs.
+    pub mean_balance: f64,
+    pub se_balance: f64,
+}
+
+/// The per-date rows of every tranche (tranche-major, then date) from the merged accumulators
+/// (cell `tranche × dates + period`).
+pub fn tranche_by_date(
+    tranches: &[TrancheInfo],
+    dates: &[NaiveDate],
+    loss: &DateMoments,
+    balance: &DateMoments,
+) -> Vec<TrancheDateStats> {
+    let periods = dates.len();
+    tranches
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            dates.iter().enumerate().map(move |(p, date)| {
+                let cell = i * periods + p;
+                TrancheDateStats {
+                    tranche: t.name.clone(),
+                    date: *date,
+                    period: p + 1,
+                    mean_cumulative_loss: loss.mean(cell),
+                    se_cumulative_loss: loss.std_error(cell),
+                    mean_balance: balance.mean(cell),
+                    se_balance: balance.std_error(cell),
+                }
+            })
+        })
+        .collect()
 }
 
 /// Summaries of the path matrix (one row per path, columns as in `path::column_names`).

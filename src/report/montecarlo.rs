@@ -11,6 +11,9 @@ use crate::montecarlo::McResults;
 /// Name of the per-path file and of its descriptor.
 pub const PATHS_FILE: &str = "paths.bin";
 pub const PATHS_DESCRIPTOR: &str = "paths.json";
+/// Per tranche and payment date: mean and standard error of cumulative loss and balance
+/// (rows of [`crate::montecarlo::summary::TrancheDateStats`]).
+pub const TRANCHE_BY_DATE_FILE: &str = "mc_tranche_by_date.csv";
 
 /// Describes `paths.bin`: `rows × columns` little-endian `f32`, row-major, in path order.
 /// Read back by [`crate::report::charts::inputs::read_path_columns`].
@@ -200,6 +203,7 @@ pub fn write(
         },
     )?;
     out.csv("mc_tranches.csv", &tranche_rows(results))?;
+    out.csv(TRANCHE_BY_DATE_FILE, &results.tranche_by_date)?;
     let mut dists = vec![
         distribution_row(
             "pool_cumulative_default_rate",
