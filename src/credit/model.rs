@@ -44,6 +44,7 @@ pub enum PdCurve {
     ConstantHazard,
     /// Cumulative PD at the end of years 1, 2, ... (same for every obligor; scaled by its annual
     /// PD relative to the pool's weighted PD); linear in hazard between knots, flat after.
+    /// `pd_multiplier` multiplies the resulting cumulative curve (capped at 1).
     TermStructure { cumulative: Vec<f64> },
 }
 
@@ -72,7 +73,8 @@ pub struct CreditModel {
     /// Loadings per sector, indexed like `Pool::sectors`.
     pub sector_loadings: Vec<SectorLoading>,
     pub pd_curve: PdCurve,
-    /// Multiplies every obligor's PD (a stress knob for sweeps).
+    /// Multiplies every obligor's PD (a stress knob for sweeps): the annual PD under a constant
+    /// hazard, the cumulative PD curve under a term structure (see `sampler::cumulative_pd`).
     pub pd_multiplier: f64,
     pub recovery: RecoveryModel,
     pub recovery_lag_months: u32,

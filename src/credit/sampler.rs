@@ -54,10 +54,20 @@ pub struct PathDraws {
     support_latent: Vec<f64>,
 }
 
-/// Cumulative default probability by `years` for an obligor with annual PD `pd`.
-fn cumulative_pd(curve: &PdCurve, pd: f64, pool_pd: f64, years: f64) -> f64 {
+/// Cumulative default probability by `years` of an obligor with annual PD `pd` (as given,
+/// before the multiplier) in a pool whose balance-weighted annual PD is `pool_pd`, under the
+/// model's `pd_multiplier` `m`.
+///
+/// The multiplier multiplies the PD the scenario gives:
+/// * constant hazard — the annual PD: `P(τ ≤ t) = 1 − (1 − min(1, m·PD))^t`;
+/// * term structure — the cumulative curve: `P_m(t) = min(1, m · P(t))`, `P` being the
+///   obligor's curve (the shared curve scaled by `pd / pool_pd`). The timing of defaults (the
+///   share of them falling in each year) is kept until the cap binds, and the result is still
+///   a non-decreasing probability of at most 1. The multiplier is applied after the relative
+///   scaling: multiplying both `pd` and `pool_pd` would cancel it.
+fn cumulative_pd(curve: &PdCurve, pd: f64, pool_pd: f64, multiplier: f64, years: f64) -> f64 {
     match curve {
-        PdCurve::ConstantHazard => 1.0 - (1.0 - pd.min(1.0)).powf(years),
+        PdCurve::ConstantHazard => 1.0 - (1.0 - (pd * multiplier).min(1.0)).powf(years),
         PdCurve::TermStructure { cumulative } => {
             // Hazard −ln(1 − PD) interpolated linearly between yearly knots, flat after the last,
             // scaled by the obligor's PD relative to the pool's.
@@ -72,7 +82,7 @@ fn cumulative_pd(curve: &PdCurve, pd: f64, pool_pd: f64, years: f64) -> f64 {
                 lo + (hazard(whole) - lo) * (years - whole as f64)
             };
             let scale = if pool_pd > 0.0 { pd / pool_pd } else { 1.0 };
-            1.0 - (-h * scale).exp()
+            (multiplier * (1.0 - (-h * scale).exp())).min(1.0)
         }
     }
 }
@@ -88,7 +98,8 @@ impl CreditSampler {
             .map(|d| years_between(deal.closing, *d))
             .collect();
         let inverse = latent_inverse(model.copula);
-        // An obligor's PD: balance-weighted over its assets, times the model's multiplier.
+        // An obligor's annual PD: balance-weighted over its assets (the multiplier is applied
+        // to the curve, in `cumulative_pd`).
         let mut weighted = vec![(0.0, 0.0); pool.obligors.len()];
         for asset in &pool.assets {
             let b = crate::money::Amount::to_f64(asset.balance);
@@ -97,30 +108,24 @@ impl CreditSampler {
         }
         let obligor_pd: Vec<f64> = weighted
             .iter()
-            .map(|(pb, b)| {
-                if *b > 0.0 {
-                    (pb / b * model.pd_multiplier).min(1.0)
-                } else {
-                    0.0
-                }
-            })
+            .map(|(pb, b)| if *b > 0.0 { pb / b } else { 0.0 })
             .collect();
         let pool_pd = {
             let total: f64 = weighted.iter().map(|w| w.1).sum();
-            weighted.iter().map(|(pb, _)| pb).sum::<f64>() * model.pd_multiplier
-                / total.max(f64::MIN_POSITIVE)
+            weighted.iter().map(|(pb, _)| pb).sum::<f64>() / total.max(f64::MIN_POSITIVE)
         };
+        let m = model.pd_multiplier;
         let thresholds = obligor_pd
             .iter()
             .flat_map(|pd| years.iter().map(move |t| (*pd, *t)))
-            .map(|(pd, t)| inverse(cumulative_pd(&model.pd_curve, pd, pool_pd, t)))
+            .map(|(pd, t)| inverse(cumulative_pd(&model.pd_curve, pd, pool_pd, m, t)))
             .collect();
         let support_thresholds = deal
             .structure
             .supports
             .iter()
             .flat_map(|s| years.iter().map(move |t| (s.annual_pd, *t)))
-            .map(|(pd, t)| inverse(cumulative_pd(&PdCurve::ConstantHazard, pd, pd, t)))
+            .map(|(pd, t)| inverse(cumulative_pd(&PdCurve::ConstantHazard, pd, pd, 1.0, t)))
             .collect();
         let lag = months_to_periods(model.recovery_lag_months, deal.frequency.months());
         CreditSampler {
@@ -312,5 +317,69 @@ fn latent_inverse(copula: Copula) -> impl Fn(f64) -> f64 {
                 None => normal.inverse_cdf(p),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(values: &[f64]) -> PdCurve {
+        PdCurve::TermStructure {
+            cumulative: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn pd_multiplier_scales_a_term_structure_curve() {
+        let c = curve(&[0.02, 0.05, 0.09]);
+        // An obligor at the pool's PD follows the curve; the multiplier multiplies it.
+        for (t, base) in [(1.0, 0.02), (2.0, 0.05), (3.0, 0.09), (4.5, 0.09)] {
+            let one = cumulative_pd(&c, 0.03, 0.03, 1.0, t);
+            assert!((one - base).abs() < 1e-12, "t = {t}: {one}");
+            let two = cumulative_pd(&c, 0.03, 0.03, 2.0, t);
+            assert!((two - 2.0 * base).abs() < 1e-12, "t = {t}: {two}");
+        }
+        // Between knots too (hazard interpolated, then multiplied).
+        let mid = cumulative_pd(&c, 0.03, 0.03, 1.0, 1.5);
+        assert!(mid > 0.02 && mid < 0.05);
+        assert!((cumulative_pd(&c, 0.03, 0.03, 3.0, 1.5) - 3.0 * mid).abs() < 1e-12);
+        // The relative scaling of a riskier obligor is kept, and the multiplier applied on top
+        // (it no longer cancels between the obligor's and the pool's PD).
+        let riskier = 1.0 - (1.0 - 0.05_f64).powi(2);
+        assert!((cumulative_pd(&c, 0.06, 0.03, 1.0, 2.0) - riskier).abs() < 1e-12);
+        assert!((cumulative_pd(&c, 0.06, 0.03, 2.0, 2.0) - 2.0 * riskier).abs() < 1e-12);
+        // Zero multiplier: no defaults.
+        assert_eq!(cumulative_pd(&c, 0.03, 0.03, 0.0, 2.0), 0.0);
+    }
+
+    #[test]
+    fn scaled_curve_stays_a_cumulative_probability() {
+        let c = curve(&[0.1, 0.25, 0.4, 0.4, 0.7]);
+        for m in [0.0, 0.5, 1.0, 2.0, 3.0, 7.5, 1000.0] {
+            let mut last = 0.0;
+            for k in 0..=80 {
+                let t = k as f64 / 10.0;
+                let p = cumulative_pd(&c, 0.05, 0.04, m, t);
+                assert!((0.0..=1.0).contains(&p), "m = {m}, t = {t}: {p}");
+                assert!(p >= last, "m = {m}: {p} after {last} at t = {t}");
+                last = p;
+            }
+        }
+        // The cap binds from the year the scaled curve reaches 1, and stays.
+        assert!((cumulative_pd(&c, 0.04, 0.04, 3.0, 2.0) - 0.75).abs() < 1e-12);
+        assert_eq!(cumulative_pd(&c, 0.04, 0.04, 3.0, 3.0), 1.0);
+        assert_eq!(cumulative_pd(&c, 0.04, 0.04, 3.0, 6.0), 1.0);
+    }
+
+    #[test]
+    fn pd_multiplier_scales_the_annual_pd_under_a_constant_hazard() {
+        let p = cumulative_pd(&PdCurve::ConstantHazard, 0.03, 0.03, 2.0, 2.0);
+        assert!((p - (1.0 - 0.94_f64.powi(2))).abs() < 1e-12);
+        // Capped at a PD of 1.
+        assert_eq!(
+            cumulative_pd(&PdCurve::ConstantHazard, 0.3, 0.3, 5.0, 0.5),
+            1.0
+        );
     }
 }
