@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::credit::CreditModel;
 use crate::dates::Frequency;
 use crate::pool::Pool;
+use crate::scenario::Warning;
 use crate::waterfall::spec::Structure;
 
 /// Everything needed to run the deal; built only by `scenario::load`.
@@ -25,6 +26,8 @@ pub struct Deal {
     pub assumptions: Assumptions,
     pub credit: CreditModel,
     pub simulation: Simulation,
+    /// What loading found questionable but valid; the commands print these to stderr.
+    pub warnings: Vec<Warning>,
 }
 
 /// Deterministic assumptions (the base case and `ipabs cashflow`). Per-period vectors repeat

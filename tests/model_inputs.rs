@@ -1,14 +1,19 @@
 //! Inputs mean what they say (issue 10, item 5): `pd_multiplier` moves a term-structure
-//! Monte Carlo.
+//! Monte Carlo, and `model.recovery.source` chooses where the Monte Carlo's recoveries come
+//! from (and its absence is warned about when it matters).
 
+use assert_cmd::cargo::cargo_bin_cmd;
 use std::path::{Path, PathBuf};
 
+use ipabs::credit::RecoverySource;
 use ipabs::deal::Deal;
 use ipabs::montecarlo::{McOptions, path::column_names, simulate};
+use ipabs::scenario::WarningKind;
 use ipabs::structuring::overrides::KeyPath;
 use ipabs::structuring::sweep::Grid;
 
 const POOL_CDR: usize = 0;
+const POOL_LOSS_RATE: usize = 1;
 
 fn shipped(file: &str) -> (PathBuf, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -126,4 +131,185 @@ fn pd_multiplier_one_and_zero_on_a_term_structure() {
             .iter()
             .all(|c| *c == 0.0)
     );
+}
+
+// ---- 2. the Monte Carlo's recovery source -------------------------------------------------
+
+/// The royalty deal's tape gives every asset `recovery_rate = 0.15`. With `source = "model"` a
+/// sweep of `model.recovery.rate` over 0, 0.5, 1 moves the mean pool loss rate (it used to
+/// give identical rows: the tape won); with `source = "tape"` the model's rate is not used
+/// for assets with a tape value, so the run equals the model run at the tape's 0.15.
+#[test]
+fn recovery_source_chooses_the_monte_carlo_recoveries() {
+    let (path, text) = shipped("patent-royalty-300m.toml");
+    assert!(text.contains("source = \"model\""));
+    let paths = 20_000;
+    let deals = sweep(
+        &path,
+        &text,
+        "model.recovery.rate",
+        &["0", "0.5", "1", "0.15"],
+    );
+    assert!(
+        deals
+            .iter()
+            .all(|d| d.credit.recovery_source == RecoverySource::Model)
+    );
+    let loss: Vec<(f64, f64)> = deals
+        .iter()
+        .map(|d| mean_se(&per_path(d, paths, POOL_LOSS_RATE)))
+        .collect();
+    for (rate, (m, se)) in ["0", "0.5", "1", "0.15"].iter().zip(&loss) {
+        eprintln!("source = \"model\", rate {rate}: mean pool loss rate {m:.6} ± {se:.6}");
+    }
+    let (l0, se0) = loss[0];
+    let (l_half, _) = loss[1];
+    let (l1, _) = loss[2];
+    assert!(l0 > 20.0 * se0, "{l0} ± {se0}");
+    // Same paths (common random numbers): the loss scales with 1 − rate, to the fen.
+    assert!((l_half - 0.5 * l0).abs() <= 1e-6 * l0, "{l_half} vs {l0}");
+    // Full recovery: nothing lost (up to the summation's rounding).
+    assert!(l1.abs() < 1e-12, "{l1}");
+
+    // source = "tape": the model's rate 0 is overridden by the tape's 0.15 on every asset.
+    let tape_text = edit(&text, "source = \"model\"", "source = \"tape\"");
+    let tape = sweep(&path, &tape_text, "model.recovery.rate", &["0"]);
+    assert_eq!(tape[0].credit.recovery_source, RecoverySource::Tape);
+    let tape_loss = per_path(&tape[0], paths, POOL_LOSS_RATE);
+    let (lt, set) = mean_se(&tape_loss);
+    eprintln!("source = \"tape\", model rate 0: mean pool loss rate {lt:.6} ± {set:.6}");
+    assert!(l0 - lt > 10.0 * se0, "model {l0} vs tape {lt}");
+    assert_eq!(tape_loss, per_path(&deals[3], paths, POOL_LOSS_RATE));
+    assert!(tape.iter().chain(&deals).all(|d| d.warnings.is_empty()));
+}
+
+/// Without the key, the Monte Carlo uses `[model.recovery]`, and the loaded deal carries a
+/// warning naming the tape and its column; a bad value is a located error.
+#[test]
+fn recovery_source_defaults_to_the_model_with_a_warning() {
+    let (path, text) = shipped("patent-royalty-300m.toml");
+    let unset = edit(&text, "source = \"model\"", "");
+    let deal = ipabs::scenario::load_text(&path, &unset).unwrap();
+    assert_eq!(deal.credit.recovery_source, RecoverySource::Model);
+    assert_eq!(deal.warnings.len(), 1);
+    let w = &deal.warnings[0];
+    assert!(w.file.ends_with("data/patent-royalty-300m-tape.csv"), "{w}");
+    assert_eq!(
+        w.kind,
+        WarningKind::RecoverySourceUnset {
+            columns: vec!["recovery_rate"],
+            assets: 11,
+            used: RecoverySource::Model,
+        }
+    );
+    // Same Monte Carlo as source = "model".
+    let model = ipabs::scenario::load_text(&path, &text).unwrap();
+    assert_eq!(
+        per_path(&deal, 2_000, POOL_LOSS_RATE),
+        per_path(&model, 2_000, POOL_LOSS_RATE)
+    );
+    // No [model.recovery] table: nothing to choose between, no warning.
+    let start = unset.find("[model.recovery]").unwrap();
+    let end = unset[start..].find("[simulation]").unwrap() + start;
+    let no_table = format!("{}{}", &unset[..start], &unset[end..]);
+    let deal = ipabs::scenario::load_text(&path, &no_table).unwrap();
+    assert!(deal.warnings.is_empty());
+
+    let bad = edit(&text, "source = \"model\"", "source = \"loan_tape\"");
+    let problems = match ipabs::scenario::load_text(&path, &bad) {
+        Err(e) => e.problems().to_vec(),
+        Ok(_) => panic!("accepted source = \"loan_tape\""),
+    };
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].field, "model.recovery.source");
+    assert!(
+        problems[0]
+            .message
+            .contains("expected \"model\" or \"tape\""),
+        "{}",
+        problems[0].message
+    );
+}
+
+/// Inline assets with recovery keys are warned about under the scenario file itself.
+#[test]
+fn inline_recovery_keys_are_warned_about_under_the_scenario() {
+    let (path, text) = shipped("patent-pledge-200m.toml");
+    let text = edit(
+        &text,
+        "[pool]\n",
+        "[pool]\nassets = [{ id = \"X1\", obligor = \"X\", sector = \"biomedicine\", \
+         asset_type = \"patent_pledge_loan\", ip_kind = \"invention_patent\", \
+         appraised_value = 1000000.00, balance = 500000.00, rate = 0.04, amortization = \
+         \"bullet\", frequency = \"quarterly\", term_months = 12, annual_pd = 0.03, \
+         recovery_lag_months = 6 }]\n",
+    );
+    let text = edit(
+        &text,
+        "tranches_equal_pool = true",
+        "tranches_equal_pool = false",
+    );
+    let deal = ipabs::scenario::load_text(&path, &text).unwrap();
+    assert_eq!(deal.warnings.len(), 1, "{:?}", deal.warnings);
+    assert_eq!(deal.warnings[0].file, path);
+    assert_eq!(
+        deal.warnings[0].kind,
+        WarningKind::RecoverySourceUnset {
+            columns: vec!["recovery_lag_months"],
+            assets: 1,
+            used: RecoverySource::Model,
+        }
+    );
+}
+
+// ---- CLI: the warnings are printed --------------------------------------------------------
+
+/// The royalty scenario with `edits`, written into `dir` (its tape and schedules named by
+/// absolute path, so the copy reads the shipped files).
+fn royalty_copy(dir: &Path, edits: &[(&str, &str)]) -> (PathBuf, PathBuf) {
+    let (path, text) = shipped("patent-royalty-300m.toml");
+    let data = path.parent().unwrap().join("data");
+    let mut text = text.replace("\"data/", &format!("\"{}/", data.display()));
+    for (from, to) in edits {
+        text = edit(&text, from, to);
+    }
+    let copy = dir.join("royalty.toml");
+    std::fs::write(&copy, text).unwrap();
+    (copy, data.join("patent-royalty-300m-tape.csv"))
+}
+
+fn stderr_of(args: &[&std::ffi::OsStr]) -> (String, String) {
+    let out = cargo_bin_cmd!("ipabs").args(args).assert().success();
+    let o = out.get_output();
+    (
+        String::from_utf8(o.stdout.clone()).unwrap(),
+        String::from_utf8(o.stderr.clone()).unwrap(),
+    )
+}
+
+#[test]
+fn validate_warns_when_the_recovery_source_is_not_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (copy, tape) = royalty_copy(dir.path(), &[("source = \"model\"", "")]);
+    let (stdout, stderr) = stderr_of(&["validate".as_ref(), copy.as_os_str()]);
+    assert!(stdout.contains("is valid"), "{stdout}");
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: {}: column `recovery_rate` gives recoveries for 11 assets and the \
+             scenario also has [model.recovery]; the Monte Carlo uses [model.recovery] (the \
+             tape's recoveries apply to the deterministic base case only). Set \
+             model.recovery.source = \"model\" or \"tape\" to choose\n",
+            tape.display()
+        )
+    );
+    // Either choice silences it.
+    for source in ["model", "tape"] {
+        let (copy, _) = royalty_copy(
+            dir.path(),
+            &[("source = \"model\"", &format!("source = \"{source}\""))],
+        );
+        let (_, stderr) = stderr_of(&["validate".as_ref(), copy.as_os_str()]);
+        assert_eq!(stderr, "", "source = {source}");
+    }
 }

@@ -10,6 +10,7 @@ use crate::structuring::{self, pct, tranche_index};
 
 pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     let loaded = structuring::load(&args.scenario)?;
+    super::print_warnings(&loaded.deal.warnings);
     let deal = &loaded.deal;
     let mut config = loaded.config.breakeven.clone();
     if let Some(n) = args.periods {

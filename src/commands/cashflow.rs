@@ -19,6 +19,7 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
     }
     // The same loading as every other command (the structuring sections are checked too).
     let loaded = crate::structuring::load(&args.scenario)?;
+    super::print_warnings(&loaded.deal.warnings);
     let target = default_out(&args.scenario, &args.out);
     let (out, meta) = open_output("cashflow", &args.scenario, &loaded, &target, &[])?;
     let mut deal = loaded.deal;

@@ -13,7 +13,7 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 
 use crate::report::{OutputDir, ReportError, Request, RunMetadata};
-use crate::scenario::ScenarioError;
+use crate::scenario::{ScenarioError, Warning};
 
 /// Every error a command can end with.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +62,14 @@ impl From<crate::montecarlo::McError> for AppError {
             }
             other => AppError::Usage(other.to_string()),
         }
+    }
+}
+
+/// Prints warnings to stderr, one line each (`warning: <file>: ...`). They never change the
+/// exit code, and `--quiet` does not hide them.
+pub fn print_warnings<'a>(warnings: impl IntoIterator<Item = &'a Warning>) {
+    for w in warnings {
+        eprintln!("{w}");
     }
 }
 

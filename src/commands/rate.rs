@@ -76,6 +76,7 @@ pub fn mc_options(
 
 pub fn run(args: &RateArgs) -> Result<String, AppError> {
     let loaded = structuring::load(&args.scenario)?;
+    super::print_warnings(&loaded.deal.warnings);
     let deal = &loaded.deal;
     let grades = grades_for(&args.grades, &loaded.config)?;
     let loss_table = loss_table_for(&args.loss_table, &loaded.config)?;

@@ -28,6 +28,7 @@ fn threads(flag: Option<usize>) -> Result<usize, AppError> {
 pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let loaded = crate::structuring::load(&args.scenario)?;
     let deal = &loaded.deal;
+    super::print_warnings(&deal.warnings);
     let grades = super::rate::grades_for(&None, &loaded.config)?;
     let loss_table = super::rate::loss_table_for(&None, &loaded.config)?;
     let target = default_out(&args.scenario, &args.out);

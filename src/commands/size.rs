@@ -40,6 +40,7 @@ fn rate_value(flag: &str, text: &str) -> Result<f64, AppError> {
 
 pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let loaded = structuring::load(&args.scenario)?;
+    super::print_warnings(&loaded.deal.warnings);
     let deal = &loaded.deal;
     let started = Instant::now();
     let (flag, arg) = match (&args.target, &args.target_el, &args.target_bdr) {

@@ -38,6 +38,7 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     }
     let grid = Grid { keys, values };
     let loaded = structuring::load(&args.scenario)?;
+    super::print_warnings(&loaded.deal.warnings);
     let deals = grid
         .deals(&args.scenario, &loaded.text)
         .map_err(|e| match e {

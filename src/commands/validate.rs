@@ -8,6 +8,7 @@ use crate::report::table;
 pub fn run(args: &ValidateArgs) -> Result<String, AppError> {
     // The structuring sections ([breakeven], [rating]) are checked too.
     let deal = crate::structuring::load(&args.scenario)?.deal;
+    super::print_warnings(&deal.warnings);
     let summary = PoolSummary::of(&deal.pool, deal.closing);
     let mut out = format!(
         "{} is valid: {} payment dates from {} to {}, {} tranches, {} step lists\n\n",

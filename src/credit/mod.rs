@@ -4,5 +4,5 @@
 pub mod model;
 pub mod sampler;
 
-pub use model::{Copula, CreditModel, PdCurve, RecoveryModel, SectorLoading};
+pub use model::{Copula, CreditModel, PdCurve, RecoveryModel, RecoverySource, SectorLoading};
 pub use sampler::{CreditSampler, NO_DEFAULT, PathDraws, PathEvents};

@@ -48,6 +48,19 @@ pub enum PdCurve {
     TermStructure { cumulative: Vec<f64> },
 }
 
+/// Where the Monte Carlo takes each asset's recovery rate and lag from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoverySource {
+    /// `[model.recovery]` for every asset; the loan tape's `recovery_rate` and
+    /// `recovery_lag_months` apply to the deterministic run only.
+    #[default]
+    Model,
+    /// The loan tape's `recovery_rate` / `recovery_lag_months` where an asset has them,
+    /// `[model.recovery]` for the rest.
+    Tape,
+}
+
 /// How much of a defaulted exposure comes back, and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -78,6 +91,8 @@ pub struct CreditModel {
     pub pd_multiplier: f64,
     pub recovery: RecoveryModel,
     pub recovery_lag_months: u32,
+    /// Whether the loan tape's recovery columns override `recovery` and `recovery_lag_months`.
+    pub recovery_source: RecoverySource,
     /// Annual prepayment rate on every path.
     pub cpr: f64,
     /// Global-factor loading of each support promisor.

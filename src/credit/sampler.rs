@@ -10,7 +10,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{ChiSquared, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-use super::model::{Copula, CreditModel, PdCurve, RecoveryModel};
+use super::model::{Copula, CreditModel, PdCurve, RecoveryModel, RecoverySource};
 use crate::dates::years_between;
 use crate::deal::{Deal, months_to_periods, period_rate};
 use crate::engine::CreditEvents;
@@ -128,6 +128,7 @@ impl CreditSampler {
             .map(|(pd, t)| inverse(cumulative_pd(&PdCurve::ConstantHazard, pd, pd, 1.0, t)))
             .collect();
         let lag = months_to_periods(model.recovery_lag_months, deal.frequency.months());
+        let tape = model.recovery_source == RecoverySource::Tape;
         CreditSampler {
             periods,
             copula: model.copula,
@@ -145,12 +146,19 @@ impl CreditSampler {
                 .iter()
                 .map(|a| crate::money::Amount::to_f64(a.appraised_value))
                 .collect(),
-            asset_recovery_rate: pool.assets.iter().map(|a| a.recovery_rate).collect(),
+            // The tape's recovery columns apply only when the scenario asks for them
+            // (`model.recovery.source = "tape"`); by default every asset follows the model.
+            asset_recovery_rate: pool
+                .assets
+                .iter()
+                .map(|a| a.recovery_rate.filter(|_| tape))
+                .collect(),
             asset_lag: pool
                 .assets
                 .iter()
                 .map(|a| {
                     a.recovery_lag_months
+                        .filter(|_| tape)
                         .map_or(lag, |m| months_to_periods(m, deal.frequency.months()))
                 })
                 .collect(),

@@ -8,9 +8,11 @@ pub mod error;
 pub mod raw;
 pub mod tape;
 mod validate;
+pub mod warning;
 
 pub use error::{Location, Problem, ScenarioError};
 pub use validate::{DEFAULT_PATHS, DEFAULT_SEED};
+pub use warning::{Warning, WarningKind};
 
 use std::path::{Path, PathBuf};
 

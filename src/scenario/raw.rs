@@ -142,6 +142,9 @@ pub struct RawLoading {
 #[serde(deny_unknown_fields)]
 pub struct RawRecovery {
     pub mode: Text,
+    /// `"model"` or `"tape"`: whether the Monte Carlo takes the loan tape's recovery columns.
+    #[serde(default)]
+    pub source: Option<Text>,
     #[serde(default)]
     pub rate: Option<Num>,
     #[serde(default)]

@@ -9,7 +9,8 @@ use super::ctx::Ctx;
 use super::error::{Location, Problem};
 use super::raw::*;
 use super::tape::{self, AssetRecord, Cell, TapeAsset};
-use crate::credit::{Copula, CreditModel, PdCurve, RecoveryModel, SectorLoading};
+use super::warning::{RECOVERY_COLUMNS, Warning, WarningKind};
+use crate::credit::{Copula, CreditModel, PdCurve, RecoveryModel, RecoverySource, SectorLoading};
 use crate::dates::{DayCount, Frequency, add_months, payment_dates};
 use crate::deal::{Assumptions, Deal, ObligorDefault, Simulation};
 use crate::pool::{Amortization, Asset, Obligor, Pool};
@@ -116,6 +117,8 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
     let (closing, first_payment, legal_final, frequency) =
         (closing?, first_payment?, legal_final?, frequency?);
     let (period_ends, pool, structure) = (period_ends?, pool?, structure?);
+    let credit = credit?;
+    let warnings = recovery_source_warnings(raw, ctx, attachments, &pool, &credit);
     Some(Deal {
         name,
         currency: d
@@ -130,9 +133,64 @@ pub fn validate(raw: &RawScenario, ctx: &mut Ctx<'_>, attachments: &Attachments)
         pool,
         structure,
         assumptions: assumptions?,
-        credit: credit?,
+        credit,
         simulation: simulation?,
+        warnings,
     })
+}
+
+/// A warning per file whose assets carry recovery columns when the scenario also has a
+/// `[model.recovery]` table but does not say which one the Monte Carlo uses.
+fn recovery_source_warnings(
+    raw: &RawScenario,
+    ctx: &Ctx<'_>,
+    attachments: &Attachments,
+    pool: &Pool,
+    credit: &CreditModel,
+) -> Vec<Warning> {
+    let unset = raw
+        .model
+        .as_ref()
+        .and_then(|m| m.recovery.as_ref())
+        .is_some_and(|r| r.source.is_none());
+    if !unset {
+        return Vec::new();
+    }
+    // The pool is the inline assets, then the tape's rows (one asset per record once valid).
+    let inline = raw.pool.assets.len();
+    let (inline_assets, tape_assets) = pool.assets.split_at(inline.min(pool.assets.len()));
+    let tape_file = attachments.tape.as_ref().map(|(path, _)| path.clone());
+    [
+        (Some(ctx.file.clone()), inline_assets),
+        (tape_file, tape_assets),
+    ]
+    .into_iter()
+    .filter_map(|(file, assets)| {
+        let given = |column: &str, a: &Asset| match column {
+            "recovery_rate" => a.recovery_rate.is_some(),
+            _ => a.recovery_lag_months.is_some(),
+        };
+        let columns: Vec<&'static str> = RECOVERY_COLUMNS
+            .into_iter()
+            .filter(|c| assets.iter().any(|a| given(c, a)))
+            .collect();
+        let count = assets
+            .iter()
+            .filter(|a| RECOVERY_COLUMNS.iter().any(|c| given(c, a)))
+            .count();
+        if count == 0 {
+            return None;
+        }
+        Some(Warning {
+            file: file?,
+            kind: WarningKind::RecoverySourceUnset {
+                columns,
+                assets: count,
+                used: credit.recovery_source,
+            },
+        })
+    })
+    .collect()
 }
 
 fn inline_record(ctx: &Ctx<'_>, k: usize, table: &BTreeMap<String, Num>) -> AssetRecord {
@@ -1204,6 +1262,7 @@ fn validate_model(
                 rate: fallback_rate,
             },
             recovery_lag_months: fallback_lag,
+            recovery_source: RecoverySource::Model,
             cpr: a.and_then(|a| a.cpr.first().copied()).unwrap_or(0.0),
             support_loadings,
         });
@@ -1369,6 +1428,19 @@ fn validate_model(
         ),
         Some(r) => validate_recovery(ctx, r, fallback_lag),
     };
+    let recovery_source = match m.recovery.as_ref().and_then(|r| r.source.as_ref()) {
+        None => Some(RecoverySource::default()),
+        Some(t) => ctx.choice(
+            t,
+            "model.recovery.source",
+            |s| match s {
+                "model" => Some(RecoverySource::Model),
+                "tape" => Some(RecoverySource::Tape),
+                _ => None,
+            },
+            "\"model\" or \"tape\"",
+        ),
+    };
     Some(CreditModel {
         copula: copula?,
         sector_loadings: sector_loadings?,
@@ -1376,6 +1448,7 @@ fn validate_model(
         pd_multiplier: pd_multiplier?,
         recovery: recovery?,
         recovery_lag_months: lag?,
+        recovery_source: recovery_source?,
         cpr: cpr?,
         support_loadings: support_loadings?,
     })
