@@ -1,8 +1,10 @@
 //! Inputs mean what they say (issue 10, item 5): `pd_multiplier` moves a term-structure
-//! Monte Carlo, and `model.recovery.source` chooses where the Monte Carlo's recoveries come
-//! from (and its absence is warned about when it matters).
+//! Monte Carlo, `model.recovery.source` chooses where the Monte Carlo's recoveries come from
+//! (and its absence is warned about when it matters), and recoveries that fall after the last
+//! payment date are reported with the amount forgone.
 
 use assert_cmd::cargo::cargo_bin_cmd;
+use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
 use ipabs::credit::RecoverySource;
@@ -312,4 +314,127 @@ fn validate_warns_when_the_recovery_source_is_not_chosen() {
         let (_, stderr) = stderr_of(&["validate".as_ref(), copy.as_os_str()]);
         assert_eq!(stderr, "", "source = {source}");
     }
+}
+
+/// Recovery cash due after the last date: `validate` and `cashflow` report the amount the
+/// base case forgoes, which equals the defaults of the dates whose recovery would come too late
+/// times the recovery rate (to the fen per asset).
+#[test]
+fn recoveries_after_the_last_date_are_reported_with_the_amount() {
+    let dir = tempfile::tempdir().unwrap();
+    // 48 months = 16 quarters: defaults on the last 16 dates would recover after the end.
+    let (copy, _) = royalty_copy(
+        dir.path(),
+        &[("recovery_lag_months = 12", "recovery_lag_months = 48")],
+    );
+    let (_, stderr) = stderr_of(&["validate".as_ref(), copy.as_os_str()]);
+    let prefix = format!("warning: {}: ", copy.display());
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("of recoveries fall due after the last payment date"))
+        .unwrap_or_else(|| panic!("no warning: {stderr}"));
+    assert!(
+        line.starts_with(&prefix) && line.contains("2026-09-27"),
+        "{line}"
+    );
+    let amount: Decimal = line[prefix.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+
+    // The same figure from cashflow, checked against its pool cash flows.
+    let out = dir.path().join("cf");
+    let (_, cf_stderr) = stderr_of(&[
+        "cashflow".as_ref(),
+        copy.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(cf_stderr.contains(line), "{cf_stderr}");
+    let mut rows = csv::Reader::from_path(out.join("pool_cashflows.csv")).unwrap();
+    let headers = rows.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (period, defaulted) = (col("period"), col("defaulted"));
+    let rows: Vec<(usize, Decimal)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[period].parse().unwrap(), r[defaulted].parse().unwrap())
+        })
+        .collect();
+    let last = rows.len();
+    let late: Decimal = rows
+        .iter()
+        .filter(|(p, _)| p + 16 > last)
+        .map(|(_, d)| *d)
+        .sum();
+    let expected = late * Decimal::new(15, 2);
+    // Each asset's recovery is rounded to the fen: at most 11 × half a fen per date.
+    let slack = Decimal::new(5, 3) * Decimal::from(11 * 16);
+    assert!(
+        (amount - expected).abs() <= slack && amount > Decimal::ZERO,
+        "warned {amount}, expected about {expected}"
+    );
+
+    // A command-line lag does the same; the shipped lag (12 months) loses nothing.
+    let shipped = shipped("patent-royalty-300m.toml").0;
+    let (_, stderr) = stderr_of(&[
+        "cashflow".as_ref(),
+        shipped.as_os_str(),
+        "--lag".as_ref(),
+        "48".as_ref(),
+        "--out".as_ref(),
+        dir.path().join("cf2").as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(stderr.contains(&format!("warning: {}: ", shipped.display())));
+    assert!(stderr.contains(&line[prefix.len()..]), "{stderr}");
+    let (_, stderr) = stderr_of(&[
+        "cashflow".as_ref(),
+        shipped.as_os_str(),
+        "--out".as_ref(),
+        dir.path().join("cf3").as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert_eq!(stderr, "");
+    let (_, stderr) = stderr_of(&["validate".as_ref(), shipped.as_os_str()]);
+    assert_eq!(stderr, "");
+}
+
+/// `run` prints both warnings (even with --quiet).
+#[test]
+fn run_prints_the_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (copy, tape) = royalty_copy(
+        dir.path(),
+        &[
+            ("source = \"model\"", ""),
+            ("recovery_lag_months = 12", "recovery_lag_months = 48"),
+        ],
+    );
+    let (_, stderr) = stderr_of(&[
+        "run".as_ref(),
+        copy.as_os_str(),
+        "--paths".as_ref(),
+        "500".as_ref(),
+        "--out".as_ref(),
+        dir.path().join("run").as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(
+        stderr.contains(&format!(
+            "warning: {}: column `recovery_rate` gives recoveries",
+            tape.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("warning: {}: ", copy.display()))
+            && stderr.contains("of recoveries fall due after the last payment date 2026-09-27"),
+        "{stderr}"
+    );
 }

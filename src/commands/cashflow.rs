@@ -37,6 +37,8 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
         a.recovery_lag_months = vec![u32::try_from(lag).expect("checked above")];
     }
     let run = run_cashflow(&deal);
+    // This run is the base case with the command line's overrides.
+    super::print_warnings(&super::run_warnings(&args.scenario, &run));
     crate::cancel::check()?;
     cashflow::write(&out, &deal, &run, &meta)?;
     let written = out.commit()?;

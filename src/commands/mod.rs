@@ -13,6 +13,7 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 
 use crate::report::{OutputDir, ReportError, Request, RunMetadata};
+use crate::results::CashflowRun;
 use crate::scenario::{ScenarioError, Warning};
 
 /// Every error a command can end with.
@@ -71,6 +72,12 @@ pub fn print_warnings<'a>(warnings: impl IntoIterator<Item = &'a Warning>) {
     for w in warnings {
         eprintln!("{w}");
     }
+}
+
+/// What a deterministic run of `scenario` found questionable: recovery cash falling due after
+/// its last payment date.
+pub fn run_warnings(scenario: &Path, run: &CashflowRun) -> Option<Warning> {
+    Warning::recovery_after_last_date(scenario, run.recovery_after_last_date, run.last_date()?)
 }
 
 /// Checks a rate given on the command line.

@@ -43,6 +43,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let (out, meta) = open_output("run", &args.scenario, &loaded, &target, &[])?;
     crate::cancel::phase("base_case")?;
     let base = run_cashflow(deal);
+    super::print_warnings(&super::run_warnings(&args.scenario, &base));
     crate::cancel::check()?;
     cashflow::write(&out, deal, &base, &meta)?;
 

@@ -70,6 +70,15 @@ impl<N: Amount> PoolScratch<N> {
         self.cumulative_defaulted = N::ZERO;
     }
 
+    /// Recovery cash still scheduled after period `last` (read-only): after a run that ended on
+    /// period `last`, what the deal never receives.
+    pub fn pending_cash_after(&self, last: usize) -> N {
+        self.pending_cash
+            .iter()
+            .skip(last + 1)
+            .fold(N::ZERO, |s, x| s + *x)
+    }
+
     /// Clean-up call at the end of period `t`: the originator buys the performing loans at par
     /// and the pending recovery claims at the cash they will produce; what those claims will
     /// not recover is lost now (and what was not yet charged off is charged off). Updates

@@ -180,6 +180,17 @@ pub struct CashflowRun {
     /// Pool principal still outstanding or awaiting recovery after the last payment date.
     #[serde(serialize_with = "crate::money::serialize_fen")]
     pub pool_balance_at_end: Decimal,
+    /// Recovery cash that falls due after the deal's last payment date and is never received
+    /// (recovery lags reaching past the end).
+    #[serde(serialize_with = "crate::money::serialize_fen")]
+    pub recovery_after_last_date: Decimal,
+}
+
+impl CashflowRun {
+    /// The deal's last payment date in this run.
+    pub fn last_date(&self) -> Option<NaiveDate> {
+        self.pool.last().map(|p| p.date)
+    }
 }
 
 struct FullRecorder<'a> {
@@ -378,6 +389,9 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
         triggers: rec.triggers,
         metrics,
         pool_balance_at_end: rec.pool_balance_at_end,
+        recovery_after_last_date: scratch
+            .pool
+            .pending_cash_after(periods_run.saturating_sub(1)),
     }
 }
 

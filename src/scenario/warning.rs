@@ -1,6 +1,8 @@
 //! Warnings: things in a valid scenario that probably do not mean what the user thinks. They
 //! never stop a command; the commands print them to stderr as `warning: <file>: <message>`.
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -28,6 +30,14 @@ pub enum WarningKind {
         assets: usize,
         /// What the Monte Carlo uses without the key.
         used: RecoverySource,
+    },
+    /// In the deterministic base case, recovery cash falls due after the deal's last payment
+    /// date and is never received.
+    RecoveryAfterLastDate {
+        /// Recovery cash forgone, yuan.
+        amount: Decimal,
+        /// The deal's last payment date in that run.
+        last_date: NaiveDate,
     },
 }
 
@@ -68,7 +78,29 @@ impl fmt::Display for Warning {
                     names.join(" and ")
                 )
             }
+            WarningKind::RecoveryAfterLastDate { amount, last_date } => write!(
+                f,
+                "{} yuan of recoveries fall due after the last payment date {last_date} in the \
+                 deterministic base case and are never received (recovery lags reach past the \
+                 deal's end)",
+                crate::report::table::thousands(*amount)
+            ),
         }
+    }
+}
+
+impl Warning {
+    /// The warning for recovery cash the base case schedules after its last payment date, if
+    /// there is any.
+    pub fn recovery_after_last_date(
+        scenario: &std::path::Path,
+        amount: Decimal,
+        last_date: NaiveDate,
+    ) -> Option<Warning> {
+        (amount > Decimal::ZERO).then(|| Warning {
+            file: scenario.to_path_buf(),
+            kind: WarningKind::RecoveryAfterLastDate { amount, last_date },
+        })
     }
 }
 
@@ -92,6 +124,24 @@ mod tests {
              the scenario also has [model.recovery]; the Monte Carlo uses [model.recovery] (the \
              tape's recoveries apply to the deterministic base case only). Set \
              model.recovery.source = \"model\" or \"tape\" to choose"
+        );
+        let date = NaiveDate::from_ymd_opt(2026, 9, 27).unwrap();
+        let w = Warning::recovery_after_last_date(
+            std::path::Path::new("deal.toml"),
+            Decimal::new(123456789, 2),
+            date,
+        )
+        .unwrap();
+        assert!(
+            w.to_string().starts_with(
+                "warning: deal.toml: 1,234,567.89 yuan of recoveries fall due after the last \
+                 payment date 2026-09-27"
+            ),
+            "{w}"
+        );
+        assert!(
+            Warning::recovery_after_last_date(std::path::Path::new("x"), Decimal::ZERO, date)
+                .is_none()
         );
     }
 }
