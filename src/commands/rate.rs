@@ -10,7 +10,7 @@ use crate::montecarlo::McOptions;
 use crate::report::RunMetadata;
 use crate::structuring::config::StructuringConfig;
 use crate::structuring::rating::{
-    DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, LossTable, METHODS, RatingResult, parse_grades, rate,
+    DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, LossTable, RatingResult, parse_grades, rate,
 };
 use crate::structuring::{self, pct};
 
@@ -126,19 +126,26 @@ pub fn document(
     })
 }
 
+/// One awarded grade as a table cell: `AAA`, `AA+ (capped from AAA)`, `AA? (borderline AAA:
+/// 400000 paths)`, or `below scale`.
+fn award_cell(a: &crate::structuring::rating::Awarded) -> String {
+    let mut cell = a.grade.clone().unwrap_or_else(|| "below scale".into());
+    if let Some(from) = &a.capped_from {
+        cell += &format!(" (capped from {from})");
+    }
+    if let Some(b) = &a.borderline {
+        cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
+    }
+    cell
+}
+
 /// One line per tranche: the implied grade by each TDR method, with and without support.
 pub fn grade_lines(r: &RatingResult) -> String {
     let mut text = String::new();
     for t in &r.tranches {
         let grades = |list: &[crate::structuring::rating::Awarded]| {
             list.iter()
-                .map(|g| {
-                    format!(
-                        "{} {}",
-                        g.method.name(),
-                        g.grade.as_deref().unwrap_or("below scale")
-                    )
-                })
+                .map(|g| format!("{} {}", g.method.name(), award_cell(g)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -149,89 +156,146 @@ pub fn grade_lines(r: &RatingResult) -> String {
             grades(&t.standalone)
         );
     }
+    text += &format!("  ({})\n", r.weak_link_rule);
     text
 }
 
 fn opt_pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| pct(v, 3))
+    x.map_or_else(|| "n/a".into(), |v| pct(v, 3))
 }
 
-/// The terminal tables: TDR per grade, then the grades per tranche.
+/// The terminal tables: the fit, the TDR per grade and method (with the empirical interval),
+/// then per tranche the BDR reached, the grade by each method, the test that binds, and the
+/// standalone grades.
 pub fn report(r: &RatingResult) -> String {
     let mut text = format!(
-        "pool cumulative default rate: mean {}, std {}\n\n{:<6} {:>10} {:>6} {:>3} {:>11} {:>11} {:>11}\n",
+        "pool cumulative default rate (CDR): mean {}, std {}\n",
         pct(r.pool_cdr_mean, 3),
-        pct(r.pool_cdr_std, 3),
+        pct(r.pool_cdr_std, 3)
+    );
+    match &r.lognormal_fit {
+        Some(f) => {
+            text += &format!(
+                "lognormal fit (moments): mu {:.3}, sigma {:.3}; paths without default {:.1} %; Kolmogorov–Smirnov distance {:.3}; {}\n",
+                f.mu,
+                f.sigma,
+                f.zero_mass * 100.0,
+                f.ks_distance,
+                f.refused
+                    .as_ref()
+                    .map_or("used".to_string(), |why| format!("REFUSED: {why}"))
+            );
+        }
+        None => text += "lognormal fit: none (no default on any path)\n",
+    }
+    text += &format!(
+        "\n{:<6} {:>9} {:>5} {:>3} {:>10} {:>23} {:>11} {:>11}\n",
         "grade",
         "p_g",
         "mult",
         "k",
         "TDR empir.",
+        format!("{:.0} % interval", r.interval_level * 100.0),
         "TDR lognorm",
         "TDR mult."
     );
     for t in &r.tdr {
         text += &format!(
-            "{:<6} {:>10} {:>6} {:>3} {:>11} {:>11} {:>11}\n",
+            "{:<6} {:>9} {:>5} {:>3} {:>10} {:>23} {:>11} {:>11}\n",
             t.grade,
             t.default_probability.map_or("-".into(), |p| pct(p, 3)),
             t.multiplier.map_or("-".into(), |m| format!("{m}")),
             t.large_obligors,
             opt_pct(t.empirical),
+            t.empirical_interval.map_or("-".into(), |(lo, hi)| format!(
+                "[{}, {}]",
+                pct(lo, 2),
+                pct(hi, 2)
+            )),
             opt_pct(t.lognormal),
             opt_pct(t.multiplier_tdr)
         );
     }
-    text += &format!("\n{:<8} {:>9} {:>9}", "tranche", "min BDR", "no supp.");
-    for m in METHODS {
-        text += &format!(" {:>20}", format!("{} (margin)", m.name()));
+    let mut reasons: Vec<String> = r
+        .tdr
+        .iter()
+        .flat_map(|t| {
+            t.not_applicable
+                .iter()
+                .map(move |(m, why)| format!("  {} {}: {why}", t.grade, m.name()))
+        })
+        .collect();
+    reasons.dedup();
+    if !reasons.is_empty() {
+        text += "n/a = the method does not apply:\n";
+        text += &(reasons.join("\n") + "\n");
     }
+    text += "(TDR empirical = the (1 − p_g) order statistic of the simulated CDR; lognormal = quantile of the moment fit; multiplier = mult × mean CDR; k = largest obligors whose default the grade must survive)\n";
     text += &format!(
-        " {:>10} {:>6} {:>8}  {}\n",
-        "EL", "WAL", "EL grade", "large obligors"
+        "\n{:<8} {:>9} {:>9} {:>10} {:>6} {:>8}  {}\n",
+        "tranche", "BDR", "no supp.", "EL ± s.e.", "WAL", "EL grade", "large obligors"
     );
     for t in &r.tranches {
+        let checks = |list: &[(usize, bool)]| {
+            list.iter()
+                .filter(|(k, _)| *k > 0)
+                .map(|(k, ok)| format!("top{k}:{}", if *ok { "ok" } else { "FAIL" }))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         text += &format!(
-            "{:<8} {:>9} {:>9}",
+            "{:<8} {:>9} {:>9} {:>10} {:>6} {:>8}  {} (standalone: {})\n",
             t.tranche,
             pct(t.min_bdr, 2),
-            pct(t.min_bdr_without_support, 2)
-        );
-        for a in &t.implied {
-            let cell = match (&a.grade, a.margin) {
-                (Some(g), Some(m)) => format!("{g} ({:+.2}pp)", m * 100.0),
-                _ => "below scale".into(),
-            };
-            text += &format!(" {cell:>20}");
-        }
-        let checks: Vec<String> = t
-            .large_obligor_check
-            .iter()
-            .filter(|(k, _)| *k > 0)
-            .map(|(k, ok)| format!("top{k}:{}", if *ok { "ok" } else { "FAIL" }))
-            .collect();
-        text += &format!(
-            " {:>10} {:>6} {:>8}  {}\n",
-            pct(t.expected_loss, 4),
+            pct(t.min_bdr_without_support, 2),
+            format!(
+                "{}±{}",
+                pct(t.expected_loss, 3),
+                pct(t.expected_loss_std_error, 3)
+            ),
             t.wal_years.map_or("-".into(), |w| format!("{w:.2}")),
             t.expected_loss_grade.as_deref().unwrap_or("below"),
-            checks.join(" ")
+            checks(&t.large_obligor_check),
+            checks(&t.large_obligor_check_standalone)
         );
     }
-    text += "standalone grades (without the shortfall support):\n";
-    for t in &r.tranches {
-        let g: Vec<String> = t
-            .standalone
-            .iter()
-            .map(|a| {
-                format!(
-                    "{} {}",
+    text += "(BDR = the lowest, over the stress set, pool cumulative default rate reached in a run the tranche survives whole)\n";
+    for (label, with_support) in [("with support", true), ("standalone (support off)", false)] {
+        text += &format!("\ngrades {label}:\n");
+        for t in &r.tranches {
+            let list = if with_support {
+                &t.implied
+            } else {
+                &t.standalone
+            };
+            for a in list {
+                text += &format!(
+                    "  {:<8} {:<10} {:<40} binding: {}\n",
+                    t.tranche,
                     a.method.name(),
-                    a.grade.as_deref().unwrap_or("below scale")
-                )
-            })
-            .collect();
-        text += &format!("  {:<8} {}\n", t.tranche, g.join(", "));
+                    award_cell(a),
+                    a.binding
+                );
+            }
+        }
     }
+    text += "\npromisor caps (weak link):\n";
+    for t in &r.tranches {
+        match &t.promisor_cap {
+            Some(c) => {
+                text += &format!(
+                    "  {:<8} {}: annual PD {}, over WAL {:.2} y {} → {}\n",
+                    t.tranche,
+                    c.support,
+                    pct(c.annual_pd, 3),
+                    c.horizon_years,
+                    pct(c.cumulative_pd, 3),
+                    c.grade
+                )
+            }
+            None => text += &format!("  {:<8} no support covers it\n", t.tranche),
+        }
+    }
+    text += &format!("({})\n", r.weak_link_rule);
     text
 }

@@ -108,7 +108,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             Goal::Grade { tdr, k, .. } => {
                 let bdr = min_bdr(&d, cfg, i);
                 let k = (*k).min(order.len());
-                let survives = k == 0 || survives_obligor_defaults(&d, &order[..k])[i];
+                let survives = k == 0 || survives_obligor_defaults(&d, &order[..k], true)[i];
                 (bdr, bdr >= *tdr && survives)
             }
             Goal::Bdr(x) => {

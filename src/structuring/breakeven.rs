@@ -12,7 +12,10 @@
 //! common survival `Π_{s<t} (1 − f_s)(1 − smm_s)`; the pool's is the scheduled pool balance
 //! times that survival. This is precomputed (no engine change); it differs from the engine's
 //! balance only by the fen rounding of each asset's amounts. A fraction above 1 is capped
-//! (the pool cannot lose more than it has), so very large X reach less than X.
+//! (the pool cannot lose more than it has), so very large X reach less than X: the **BDR
+//! reported is the cumulative default rate the passing run reached**, not the bisection's
+//! target (both are kept). "Survives total default" means a run in which every asset defaults
+//! at the first date (exactly 100 %) leaves the tranche whole.
 //!
 //! **Runs** use the `f64` engine (the same code as the exact decimal run, rounded to the fen at
 //! every step): a tranche passes when its principal repaid is within half a fen of its balance
@@ -242,14 +245,27 @@ impl Stress {
     }
 }
 
-/// Per tranche: whether it got all interest when due and all principal.
+/// Per tranche: whether it got all interest when due and all principal; and the pool's
+/// cumulative defaults the run reached.
 struct PassRecorder {
     principal: Vec<f64>,
     missed_interest: Vec<bool>,
+    cumulative_defaulted: f64,
+}
+
+impl PassRecorder {
+    fn new(tranches: usize) -> Self {
+        PassRecorder {
+            principal: vec![0.0; tranches],
+            missed_interest: vec![false; tranches],
+            cumulative_defaulted: 0.0,
+        }
+    }
 }
 
 impl Recorder<f64> for PassRecorder {
-    fn period_end(&mut self, _pool: &PoolPeriod<f64>, state: &DealState<f64>) {
+    fn period_end(&mut self, pool: &PoolPeriod<f64>, state: &DealState<f64>) {
+        self.cumulative_defaulted = pool.cumulative_defaulted;
         for (i, t) in state.tranches.iter().enumerate() {
             self.principal[i] += t.principal_paid;
             if t.interest_shortfall > PASS_EPSILON {
@@ -376,47 +392,77 @@ impl Evaluator {
             .collect()
     }
 
-    /// Which tranches receive everything at cumulative default rate `x`.
+    /// Which tranches receive everything at target cumulative default rate `x`.
     pub fn passes(&mut self, x: f64) -> Vec<bool> {
+        self.run(x).0
+    }
+
+    /// Runs target `x`: which tranches pass, and the cumulative default rate reached (below `x`
+    /// where a period's fraction is capped at the whole performing balance).
+    pub fn run(&mut self, x: f64) -> (Vec<bool>, f64) {
         let events = self
             .events
             .clone()
             .with_period_default_rates(self.default_fractions(x));
-        self.passes_with(&events)
+        self.run_with(&events)
     }
 
-    fn passes_with(&mut self, events: &AssumptionEvents) -> Vec<bool> {
+    fn run_with(&mut self, events: &AssumptionEvents) -> (Vec<bool>, f64) {
         let n = self.tranche_original.len();
-        let mut rec = PassRecorder {
-            principal: vec![0.0; n],
-            missed_interest: vec![false; n],
-        };
+        let mut rec = PassRecorder::new(n);
         run_path(&self.prep, events, &mut self.scratch, &mut rec);
-        (0..n)
+        let passes = (0..n)
             .map(|i| {
                 !rec.missed_interest[i]
                     && rec.principal[i] >= self.tranche_original[i] - PASS_EPSILON
             })
-            .collect()
+            .collect();
+        (
+            passes,
+            rec.cumulative_defaulted / self.prep.original_pool_balance,
+        )
     }
 
-    /// BDR of tranche `i` by bisection on X in [0, 1].
+    /// Every asset defaults at the start of the first period (a cumulative default rate of
+    /// exactly 100 %), under the stress's recoveries and support.
+    fn total_default(&mut self) -> (Vec<bool>, f64) {
+        let mut fractions = vec![0.0; self.prep.periods];
+        fractions[0] = 1.0;
+        let events = self.events.clone().with_period_default_rates(fractions);
+        self.run_with(&events)
+    }
+
+    /// BDR of tranche `i`: bisection on the target X in [0, 1] of the stress's timing curve;
+    /// the BDR is the cumulative default rate the passing run actually **reached** (at most X).
     pub fn bdr(&mut self, i: usize, tolerance: f64) -> Bdr {
         if !self.passes(0.0)[i] {
             return Bdr {
                 value: 0.0,
+                target: 0.0,
                 note: BdrNote::FailsWithoutDefaults,
             };
         }
-        if self.passes(1.0)[i] {
+        if self.total_default().0[i] {
             return Bdr {
                 value: 1.0,
+                target: 1.0,
                 note: BdrNote::SurvivesTotalDefault,
+            };
+        }
+        let (whole_curve, reached) = self.run(1.0);
+        if whole_curve[i] {
+            // The timing curve cannot default more than `reached` (each period's fraction is
+            // capped at the performing balance), and the tranche survives all of it.
+            return Bdr {
+                value: reached,
+                target: 1.0,
+                note: BdrNote::CurveLimit,
             };
         }
         let lo = bisect_unit(tolerance, |x| self.passes(x)[i]);
         Bdr {
-            value: lo,
+            value: self.run(lo).1,
+            target: lo,
             note: BdrNote::None,
         }
     }
@@ -445,7 +491,11 @@ pub fn bisect_unit(tolerance: f64, mut passes: impl FnMut(f64) -> bool) -> f64 {
 /// A break-even rate and how the search ended.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Bdr {
+    /// The pool cumulative default rate reached in the passing run (defaulted principal /
+    /// original pool balance): what the BDR means.
     pub value: f64,
+    /// The bisection's target X on the stress's timing curve (≥ `value`).
+    pub target: f64,
     pub note: BdrNote,
 }
 
@@ -455,8 +505,11 @@ pub enum BdrNote {
     None,
     /// The tranche is short even with no defaults (BDR reported as 0).
     FailsWithoutDefaults,
-    /// The tranche is paid in full even if the whole pool defaults (BDR reported as 1).
+    /// The tranche is paid in full even when every asset defaults at the first date (BDR 1).
     SurvivesTotalDefault,
+    /// The tranche survives every default the stress's timing curve can reach (each period's
+    /// share capped at the performing balance) but not the total default at the first date.
+    CurveLimit,
 }
 
 impl BdrNote {
@@ -465,6 +518,7 @@ impl BdrNote {
             BdrNote::None => "",
             BdrNote::FailsWithoutDefaults => "fails without defaults",
             BdrNote::SurvivesTotalDefault => "survives total default",
+            BdrNote::CurveLimit => "survives all the timing curve reaches",
         }
     }
 }
@@ -479,7 +533,10 @@ pub struct BdrRow {
     pub spread_bp: f64,
     pub cpr_factor: f64,
     pub support: bool,
+    /// The cumulative default rate reached in the break-even run.
     pub bdr: f64,
+    /// The bisection's target on the timing curve.
+    pub target: f64,
     pub note: BdrNote,
 }
 
@@ -546,6 +603,7 @@ pub fn breakeven(
                 cpr_factor: st.cpr_factor,
                 support,
                 bdr: b.value,
+                target: b.target,
                 note: b.note,
             });
         }
@@ -618,8 +676,9 @@ pub fn breakeven_one_side(
 }
 
 /// Which tranches survive the default, at the first payment date and with zero recovery, of
-/// the given obligors (no other defaults; prepayments as assumed; support as in the scenario).
-pub fn survives_obligor_defaults(deal: &Deal, obligors: &[usize]) -> Vec<bool> {
+/// the given obligors (no other defaults; prepayments as assumed); with the support as in the
+/// scenario, or with it switched off (`support = false`, the standalone test).
+pub fn survives_obligor_defaults(deal: &Deal, obligors: &[usize], support: bool) -> Vec<bool> {
     let mut d = base_deal(deal);
     d.assumptions.cdr = vec![0.0];
     for &o in obligors {
@@ -636,13 +695,13 @@ pub fn survives_obligor_defaults(deal: &Deal, obligors: &[usize]) -> Vec<bool> {
         }
     }
     let prep: Prepared<f64> = Prepared::for_deal(&d);
-    let events = AssumptionEvents::new(&d);
+    let mut events = AssumptionEvents::new(&d);
+    if !support {
+        events = events.without_support();
+    }
     let n = d.structure.tranches.len();
     let mut scratch = Scratch::new(&prep, events.max_lag());
-    let mut rec = PassRecorder {
-        principal: vec![0.0; n],
-        missed_interest: vec![false; n],
-    };
+    let mut rec = PassRecorder::new(n);
     run_path(&prep, &events, &mut scratch, &mut rec);
     d.structure
         .tranches

@@ -224,6 +224,31 @@ pub struct CdrDistribution {
     pub variance: f64,
 }
 
+/// Two-sided confidence level of every TDR interval (normal approximation to the binomial
+/// count of paths below a quantile).
+pub const INTERVAL_Z: f64 = 1.959_963_984_540_054;
+
+/// A lognormal fit refuses a pool where more than this share of paths has no default: the
+/// lognormal has no mass at zero.
+pub const MAX_ZERO_MASS: f64 = 0.05;
+
+/// A lognormal fit refuses a pool whose simulated CDR is further than this from the fitted
+/// distribution (Kolmogorov–Smirnov distance, sup |F_sim − F_fit|).
+pub const MAX_KS_DISTANCE: f64 = 0.05;
+
+/// How well the moment-fitted lognormal describes the simulated CDR, and whether it is used.
+#[derive(Debug, Clone, Serialize)]
+pub struct LognormalFit {
+    pub mu: f64,
+    pub sigma: f64,
+    /// Share of paths with no default at all.
+    pub zero_mass: f64,
+    /// Kolmogorov–Smirnov distance between the simulated CDR and the fit.
+    pub ks_distance: f64,
+    /// Why the fit is not used for TDRs (`None`: it is used).
+    pub refused: Option<String>,
+}
+
 impl CdrDistribution {
     pub fn new(mut values: Vec<f64>) -> Self {
         values.sort_by(f64::total_cmp);
@@ -237,9 +262,44 @@ impl CdrDistribution {
         }
     }
 
-    /// The `q` quantile (0..1) of the simulated CDR.
+    pub fn paths(&self) -> usize {
+        self.sorted.len()
+    }
+
+    /// The `q` quantile (0..1) of the simulated CDR, interpolated (for summaries).
     pub fn quantile(&self, q: f64) -> f64 {
         percentile_sorted(&self.sorted, q * 100.0)
+    }
+
+    /// The order statistic x₍⌈n·q⌉₎: the smallest simulated CDR with at least a share `q` of
+    /// paths at or below it. It is one of the rates the pool can produce (sums of obligor
+    /// balances over the pool), not an interpolation between two.
+    pub fn order_quantile(&self, q: f64) -> f64 {
+        self.at_rank((q * self.sorted.len() as f64).ceil() as i64)
+    }
+
+    fn at_rank(&self, rank: i64) -> f64 {
+        let n = self.sorted.len() as i64;
+        if n == 0 {
+            return 0.0;
+        }
+        self.sorted[(rank.clamp(1, n) - 1) as usize]
+    }
+
+    /// 95 % order-statistic interval of the `q` quantile: the ranks n·q ∓ z·√(n·q·(1 − q)).
+    pub fn quantile_interval(&self, q: f64) -> (f64, f64) {
+        let n = self.sorted.len() as f64;
+        let half = INTERVAL_Z * (n * q * (1.0 - q)).sqrt();
+        (
+            self.at_rank((n * q - half).floor() as i64),
+            self.at_rank((n * q + half).ceil() as i64),
+        )
+    }
+
+    /// Share of paths with no default.
+    pub fn zero_mass(&self) -> f64 {
+        let zeros = self.sorted.iter().take_while(|x| **x <= 0.0).count();
+        zeros as f64 / self.sorted.len().max(1) as f64
     }
 
     /// Lognormal fitted by moments (μ, σ): the simulated CDR has mass at zero, where a fit of
@@ -252,18 +312,75 @@ impl CdrDistribution {
         Some((self.mean.ln() - 0.5 * s2, s2.sqrt()))
     }
 
-    /// TDR of `grade` by `method`; None when the grade lacks the method's parameter.
+    /// The fit with its diagnostics; refused where it does not describe the pool.
+    pub fn lognormal_fit(&self) -> Option<LognormalFit> {
+        let (mu, sigma) = self.lognormal()?;
+        let n = self.sorted.len() as f64;
+        let normal = Normal::standard();
+        let fit_cdf = |x: f64| {
+            if x <= 0.0 {
+                0.0
+            } else {
+                normal.cdf((x.ln() - mu) / sigma)
+            }
+        };
+        // sup |F_sim − F_fit| is reached at a jump of the empirical CDF: check both sides.
+        let mut ks: f64 = 0.0;
+        for (k, x) in self.sorted.iter().enumerate() {
+            let f = fit_cdf(*x);
+            ks = ks
+                .max((f - k as f64 / n).abs())
+                .max(((k + 1) as f64 / n - f).abs());
+        }
+        let zero_mass = self.zero_mass();
+        let above_one = 1.0 - fit_cdf(1.0);
+        let refused = if zero_mass > MAX_ZERO_MASS {
+            Some(format!(
+                "{:.1} % of paths have no default, and a lognormal has no mass at zero (at most {:.0} % accepted)",
+                zero_mass * 100.0,
+                MAX_ZERO_MASS * 100.0
+            ))
+        } else if ks > MAX_KS_DISTANCE {
+            Some(format!(
+                "Kolmogorov–Smirnov distance {ks:.3} to the simulated default rates (at most {MAX_KS_DISTANCE} accepted)"
+            ))
+        } else if above_one > 1e-4 {
+            Some(format!(
+                "the fit puts {:.3} % of its mass above a 100 % default rate",
+                above_one * 100.0
+            ))
+        } else {
+            None
+        };
+        Some(LognormalFit {
+            mu,
+            sigma,
+            zero_mass,
+            ks_distance: ks,
+            refused,
+        })
+    }
+
+    /// TDR of `grade` by `method`, always in [0, 1]; `None` when the grade lacks the method's
+    /// parameter or the method does not apply (a refused fit, a multiple above 100 %).
     pub fn tdr(&self, grade: &Grade, method: Method) -> Option<f64> {
         match method {
-            Method::Empirical => grade.default_probability.map(|p| self.quantile(1.0 - p)),
+            Method::Empirical => grade
+                .default_probability
+                .map(|p| self.order_quantile(1.0 - p)),
             Method::Lognormal => {
                 let p = grade.default_probability?;
-                Some(match self.lognormal() {
-                    Some((mu, sigma)) => (mu + sigma * inverse_normal(1.0 - p)).exp(),
-                    None => 0.0,
-                })
+                let fit = self.lognormal_fit()?;
+                if fit.refused.is_some() {
+                    return None;
+                }
+                let v = (fit.mu + fit.sigma * inverse_normal(1.0 - p)).exp();
+                (v <= 1.0).then_some(v)
             }
-            Method::Multiplier => grade.multiplier.map(|k| k * self.mean),
+            Method::Multiplier => grade
+                .multiplier
+                .map(|k| k * self.mean)
+                .filter(|v| *v <= 1.0),
         }
     }
 }
@@ -286,9 +403,16 @@ pub struct TdrRow {
     pub default_probability: Option<f64>,
     pub multiplier: Option<f64>,
     pub large_obligors: usize,
+    /// The (1 − p_g) order statistic of the simulated CDR.
     pub empirical: Option<f64>,
+    /// Its 95 % order-statistic interval.
+    pub empirical_interval: Option<(f64, f64)>,
+    /// From the fitted lognormal (`None` when the fit is refused or exceeds 100 %).
     pub lognormal: Option<f64>,
+    /// multiplier × mean CDR (`None` above 100 %: the method does not apply).
     pub multiplier_tdr: Option<f64>,
+    /// Why a method gives no TDR for this grade, per method name.
+    pub not_applicable: Vec<(Method, String)>,
 }
 
 impl TdrRow {
@@ -303,16 +427,50 @@ impl TdrRow {
 
 /// TDRs of every grade.
 pub fn tdr_table(dist: &CdrDistribution, grades: &[Grade]) -> Vec<TdrRow> {
+    let fit = dist.lognormal_fit();
     grades
         .iter()
-        .map(|g| TdrRow {
-            grade: g.grade.clone(),
-            default_probability: g.default_probability,
-            multiplier: g.multiplier,
-            large_obligors: g.large_obligors,
-            empirical: dist.tdr(g, Method::Empirical),
-            lognormal: dist.tdr(g, Method::Lognormal),
-            multiplier_tdr: dist.tdr(g, Method::Multiplier),
+        .map(|g| {
+            let mut not_applicable = Vec::new();
+            if let Some(p) = g.default_probability {
+                match &fit {
+                    None => {
+                        not_applicable.push((Method::Lognormal, "no default on any path".into()))
+                    }
+                    Some(f) => {
+                        if let Some(reason) = &f.refused {
+                            not_applicable
+                                .push((Method::Lognormal, format!("fit refused: {reason}")));
+                        } else if dist.tdr(g, Method::Lognormal).is_none() {
+                            not_applicable.push((
+                                Method::Lognormal,
+                                format!("the fit's {} quantile is above 100 %", 1.0 - p),
+                            ));
+                        }
+                    }
+                }
+            }
+            if let Some(k) = g.multiplier
+                && k * dist.mean > 1.0
+            {
+                not_applicable.push((
+                    Method::Multiplier,
+                    format!("{k} × mean CDR {:.2} % is above 100 %", dist.mean * 100.0),
+                ));
+            }
+            TdrRow {
+                grade: g.grade.clone(),
+                default_probability: g.default_probability,
+                multiplier: g.multiplier,
+                large_obligors: g.large_obligors,
+                empirical: dist.tdr(g, Method::Empirical),
+                empirical_interval: g
+                    .default_probability
+                    .map(|p| dist.quantile_interval(1.0 - p)),
+                lognormal: dist.tdr(g, Method::Lognormal),
+                multiplier_tdr: dist.tdr(g, Method::Multiplier),
+                not_applicable,
+            }
         })
         .collect()
 }
@@ -325,35 +483,112 @@ pub struct Awarded {
     pub grade: Option<String>,
     pub tdr: Option<f64>,
     pub margin: Option<f64>,
+    /// The test that decided: the TDR of the next grade up, or its large-obligor test.
+    pub binding: String,
+    /// Monte Carlo noise could change the grade (empirical method only).
+    pub borderline: Option<Borderline>,
+    /// The grade the tests gave before the cap at the promisor's grade, if it was capped.
+    pub capped_from: Option<String>,
+}
+
+/// A grade whose TDR interval reaches across the BDR.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Borderline {
+    /// The grade at stake (gained or lost with more paths).
+    pub grade: String,
+    /// Paths at which the interval would no longer reach the BDR (its half-width shrinks as
+    /// 1/√paths), at least twice the paths run.
+    pub paths_needed: u64,
 }
 
 /// The highest grade of `tdrs` (highest first) met by `bdr` under `method`; `survives(k)`
-/// says whether the tranche survives the default of the k largest obligors.
+/// says whether the tranche survives the default of the k largest obligors. `paths` is the
+/// Monte Carlo sample size behind the empirical TDRs (for the borderline test).
 pub fn implied_grade(
     tdrs: &[TdrRow],
     method: Method,
     bdr: f64,
     survives: impl Fn(usize) -> bool,
+    paths: usize,
 ) -> Awarded {
+    let mut binding = String::from("the top grade of the scale");
+    let mut above: Option<&TdrRow> = None;
+    if tdrs.iter().all(|row| row.get(method).is_none()) {
+        binding = "the method does not apply to this pool (see n/a)".into();
+    }
     for row in tdrs {
         let Some(tdr) = row.get(method) else {
             continue;
         };
-        if tdr <= bdr && survives(row.large_obligors) {
-            return Awarded {
-                method,
-                grade: Some(row.grade.clone()),
-                tdr: Some(tdr),
-                margin: Some(bdr - tdr),
-            };
+        if tdr > bdr {
+            binding = format!(
+                "{} TDR {:.2} % > BDR {:.2} %",
+                row.grade,
+                tdr * 100.0,
+                bdr * 100.0
+            );
+            above = Some(row);
+            continue;
         }
+        if !survives(row.large_obligors) {
+            binding = format!(
+                "{}: the default of the {} largest obligors",
+                row.grade, row.large_obligors
+            );
+            above = Some(row);
+            continue;
+        }
+        let borderline = (method == Method::Empirical)
+            .then(|| borderline(row, above, bdr, paths))
+            .flatten();
+        return Awarded {
+            method,
+            grade: Some(row.grade.clone()),
+            tdr: Some(tdr),
+            margin: Some(bdr - tdr),
+            binding,
+            borderline,
+            capped_from: None,
+        };
     }
     Awarded {
         method,
         grade: None,
         tdr: None,
         margin: None,
+        binding,
+        borderline: None,
+        capped_from: None,
     }
+}
+
+/// Whether the awarded row's TDR interval, or the next grade up's, reaches across the BDR.
+fn borderline(
+    awarded: &TdrRow,
+    above: Option<&TdrRow>,
+    bdr: f64,
+    paths: usize,
+) -> Option<Borderline> {
+    let needed = |tdr: f64, (lo, hi): (f64, f64)| -> u64 {
+        let half = (hi - lo) / 2.0;
+        let margin = (bdr - tdr).abs().max(1e-9);
+        let factor = (half / margin).powi(2).max(2.0);
+        (paths as f64 * factor).min(1e12).ceil() as u64
+    };
+    let (tdr, iv) = (awarded.empirical?, awarded.empirical_interval?);
+    if iv.1 > bdr {
+        return Some(Borderline {
+            grade: awarded.grade.clone(),
+            paths_needed: needed(tdr, iv),
+        });
+    }
+    let up = above?;
+    // A grade lost to its large-obligor test is not a matter of noise.
+    let (t, i) = (up.empirical?, up.empirical_interval?);
+    (t > bdr && i.0 <= bdr).then(|| Borderline {
+        grade: up.grade.clone(),
+        paths_needed: needed(t, i),
+    })
 }
 
 /// Everything `ipabs rate` reports for one tranche.
@@ -364,13 +599,19 @@ pub struct TrancheRating {
     pub min_bdr_without_support: f64,
     /// With the shortfall support, one per method.
     pub implied: Vec<Awarded>,
-    /// Without the support (standalone), one per method.
+    /// Without the support (standalone: BDRs and large-obligor test with it off), one per
+    /// method.
     pub standalone: Vec<Awarded>,
+    /// The promisor's grade the supported grades are capped at, if a support covers the class.
+    pub promisor_cap: Option<PromisorCap>,
     pub expected_loss: f64,
+    pub expected_loss_std_error: f64,
     pub wal_years: Option<f64>,
     pub expected_loss_grade: Option<String>,
-    /// (k, survives the default of the k largest obligors with zero recovery).
+    /// (k, survives the default of the k largest obligors with zero recovery), with support.
     pub large_obligor_check: Vec<(usize, bool)>,
+    /// The same with the support off.
+    pub large_obligor_check_standalone: Vec<(usize, bool)>,
 }
 
 #[cfg(test)]
@@ -404,15 +645,15 @@ mod tests {
         assert!((d.tdr(&g, Method::Empirical).unwrap() - 0.99).abs() < 1e-3);
         assert!((d.tdr(&g, Method::Multiplier).unwrap() - 2.0 * d.mean).abs() < 1e-12);
         let tdrs = tdr_table(&d, &[g]);
-        let a = implied_grade(&tdrs, Method::Multiplier, 1.5, |_| true);
+        let a = implied_grade(&tdrs, Method::Multiplier, 1.5, |_| true, 10_000);
         assert_eq!(a.grade.as_deref(), Some("X"));
         assert!(
-            implied_grade(&tdrs, Method::Multiplier, 0.5, |_| true)
+            implied_grade(&tdrs, Method::Multiplier, 0.5, |_| true, 10_000)
                 .grade
                 .is_none()
         );
         assert!(
-            implied_grade(&tdrs, Method::Multiplier, 1.5, |_| false)
+            implied_grade(&tdrs, Method::Multiplier, 1.5, |_| false, 10_000)
                 .grade
                 .is_none()
         );
@@ -426,8 +667,11 @@ pub struct RatingResult {
     pub seed: u64,
     pub pool_cdr_mean: f64,
     pub pool_cdr_std: f64,
-    /// (μ, σ) of the moment-fitted lognormal.
-    pub lognormal_fit: Option<(f64, f64)>,
+    /// The moment-fitted lognormal, its diagnostics and whether it was used.
+    pub lognormal_fit: Option<LognormalFit>,
+    /// Confidence level of the TDR intervals.
+    pub interval_level: f64,
+    pub weak_link_rule: &'static str,
     pub tdr: Vec<TdrRow>,
     pub tranches: Vec<TrancheRating>,
     pub grades: Vec<Grade>,
@@ -458,10 +702,12 @@ pub fn simulate_cdr(
     Ok((CdrDistribution::new(cdr), results))
 }
 
-/// Large-obligor survival per tranche for every k in the grade table: `[k] -> per tranche`.
+/// Large-obligor survival per tranche for every k in the grade table: `[k] -> per tranche`,
+/// with the support as in the scenario or switched off (`support = false`).
 pub fn large_obligor_checks(
     deal: &crate::deal::Deal,
     grades: &[Grade],
+    support: bool,
 ) -> std::collections::BTreeMap<usize, Vec<bool>> {
     let order = super::breakeven::largest_obligors(deal);
     let mut out = std::collections::BTreeMap::new();
@@ -471,15 +717,85 @@ pub fn large_obligor_checks(
             if k == 0 {
                 vec![true; deal.structure.tranches.len()]
             } else {
-                super::breakeven::survives_obligor_defaults(deal, &order[..k])
+                super::breakeven::survives_obligor_defaults(deal, &order[..k], support)
             }
         });
     }
     out
 }
 
+/// The grade of the weakest promisor supporting a tranche, as agencies credit a guarantee
+/// ("weak link"): the supported grade is never above it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromisorCap {
+    pub support: String,
+    pub annual_pd: f64,
+    /// Horizon of the comparison: the tranche's mean weighted average life, years.
+    pub horizon_years: f64,
+    /// 1 − (1 − annual PD)^horizon.
+    pub cumulative_pd: f64,
+    /// The highest grade whose target default probability p_g is at least `cumulative_pd`
+    /// (the first grade without p_g if none is).
+    pub grade: String,
+}
+
+/// The rule behind [`PromisorCap`], as printed with the grades.
+pub const WEAK_LINK_RULE: &str = "supported grades are capped at the promisor's grade: the highest grade whose target default probability p_g is at least the promisor's default probability over the tranche's WAL, 1 − (1 − annual PD)^WAL";
+
+fn promisor_cap(
+    deal: &crate::deal::Deal,
+    grades: &[Grade],
+    tranche: usize,
+    wal: f64,
+) -> Option<(usize, PromisorCap)> {
+    use crate::waterfall::spec::Step;
+    let s = &deal.structure;
+    let covering = s.supports.iter().enumerate().filter(|(k, _)| {
+        s.waterfalls.iter().flat_map(|w| &w.steps).any(|step| {
+            matches!(step, Step::Support { support, covers } if support == k && covers.contains(&tranche))
+        })
+    });
+    let (_, weakest) = covering.max_by(|a, b| a.1.annual_pd.total_cmp(&b.1.annual_pd))?;
+    let horizon = wal.max(0.0);
+    let cumulative = 1.0 - (1.0 - weakest.annual_pd).powf(horizon);
+    let index = grades
+        .iter()
+        .position(|g| g.default_probability.is_none_or(|p| p >= cumulative))
+        .unwrap_or(grades.len() - 1);
+    Some((
+        index,
+        PromisorCap {
+            support: weakest.name.clone(),
+            annual_pd: weakest.annual_pd,
+            horizon_years: horizon,
+            cumulative_pd: cumulative,
+            grade: grades[index].grade.clone(),
+        },
+    ))
+}
+
+/// Caps an awarded grade at grade index `cap` of `tdrs`.
+fn cap_grade(mut a: Awarded, tdrs: &[TdrRow], cap: usize, bdr: f64) -> Awarded {
+    let Some(awarded) = a.grade.clone() else {
+        return a;
+    };
+    let index = tdrs.iter().position(|r| r.grade == awarded).unwrap_or(cap);
+    if index >= cap {
+        return a;
+    }
+    a.capped_from = Some(awarded);
+    a.grade = Some(tdrs[cap].grade.clone());
+    a.tdr = tdrs[cap].get(a.method);
+    a.margin = a.tdr.map(|t| bdr - t);
+    a.borderline = None;
+    a.binding = format!("capped at the promisor's grade {}", tdrs[cap].grade);
+    a
+}
+
 /// Rates every tranche: TDRs from the simulated CDR against the BDRs `be` of the stress set
-/// (from [`super::breakeven::breakeven`] over all tranches).
+/// (from [`super::breakeven::breakeven`] over all tranches). Standalone grades run every test
+/// with the support off (BDRs and the large-obligor test); supported grades are capped at the
+/// promisor's grade ([`WEAK_LINK_RULE`]).
 pub fn rate(
     deal: &crate::deal::Deal,
     be: &super::breakeven::BreakevenResult,
@@ -489,33 +805,51 @@ pub fn rate(
     mc: &crate::montecarlo::McResults,
 ) -> RatingResult {
     let tdr = tdr_table(dist, &grades);
-    let checks = large_obligor_checks(deal, &grades);
+    let checks = large_obligor_checks(deal, &grades, true);
+    let standalone_checks = large_obligor_checks(deal, &grades, false);
+    let paths = dist.paths();
     let tranches = be
         .minimum
         .iter()
         .enumerate()
         .map(|(i, m)| {
             let survives = |k: usize| checks.get(&k).is_none_or(|v| v[i]);
+            let survives_alone = |k: usize| standalone_checks.get(&k).is_none_or(|v| v[i]);
             let stats = &mc.tranches[i];
             let wal = stats.wal_years.as_ref().map(|d| d.mean);
+            let cap = promisor_cap(deal, &grades, i, wal.unwrap_or(0.0));
             TrancheRating {
                 tranche: m.tranche.clone(),
                 min_bdr: m.min_with_support,
                 min_bdr_without_support: m.min_without_support,
                 implied: METHODS
                     .iter()
-                    .map(|&me| implied_grade(&tdr, me, m.min_with_support, survives))
+                    .map(|&me| {
+                        let a = implied_grade(&tdr, me, m.min_with_support, survives, paths);
+                        match &cap {
+                            Some((index, _)) => cap_grade(a, &tdr, *index, m.min_with_support),
+                            None => a,
+                        }
+                    })
                     .collect(),
                 standalone: METHODS
                     .iter()
-                    .map(|&me| implied_grade(&tdr, me, m.min_without_support, survives))
+                    .map(|&me| {
+                        implied_grade(&tdr, me, m.min_without_support, survives_alone, paths)
+                    })
                     .collect(),
+                promisor_cap: cap.map(|(_, c)| c),
                 expected_loss: stats.expected_loss,
+                expected_loss_std_error: stats.expected_loss_std_error,
                 wal_years: wal,
                 expected_loss_grade: loss_table
                     .grade(stats.expected_loss, wal.unwrap_or(0.0))
                     .map(str::to_string),
                 large_obligor_check: checks.iter().map(|(k, v)| (*k, v[i])).collect(),
+                large_obligor_check_standalone: standalone_checks
+                    .iter()
+                    .map(|(k, v)| (*k, v[i]))
+                    .collect(),
             }
         })
         .collect();
@@ -524,7 +858,9 @@ pub fn rate(
         seed: mc.seed,
         pool_cdr_mean: dist.mean,
         pool_cdr_std: dist.variance.sqrt(),
-        lognormal_fit: dist.lognormal(),
+        lognormal_fit: dist.lognormal_fit(),
+        interval_level: 0.95,
+        weak_link_rule: WEAK_LINK_RULE,
         tdr,
         tranches,
         grades,
