@@ -633,6 +633,89 @@ mod tests {
         assert_eq!(t.grade(0.5, 2.0), None);
     }
 
+    fn grade(p: f64) -> Grade {
+        Grade {
+            grade: "X".into(),
+            default_probability: Some(p),
+            multiplier: Some(2.0),
+            large_obligors: 0,
+        }
+    }
+
+    #[test]
+    fn lognormal_fit_is_refused_where_the_pool_has_mass_at_zero() {
+        // A concentrated pool: 43 % of paths without a default, the rest on a coarse lattice
+        // of obligor shares.
+        let mut values = vec![0.0; 430];
+        values.extend((0..570).map(|k| 0.05 * (1 + k % 8) as f64));
+        let d = CdrDistribution::new(values);
+        let fit = d.lognormal_fit().unwrap();
+        assert!((fit.zero_mass - 0.43).abs() < 1e-12);
+        assert!(fit.refused.as_deref().unwrap().contains("no mass at zero"));
+        assert_eq!(d.tdr(&grade(0.0002), Method::Lognormal), None);
+        let row = &tdr_table(&d, &[grade(0.0002)])[0];
+        assert!(row.not_applicable[0].1.starts_with("fit refused"));
+        // A sample that is lognormal (exact quantiles of μ = −3, σ = 0.5) is accepted.
+        let n = 4000;
+        let lognormal = (0..n)
+            .map(|k| (-3.0 + 0.5 * inverse_normal((k as f64 + 0.5) / n as f64)).exp())
+            .collect();
+        let fit = CdrDistribution::new(lognormal).lognormal_fit().unwrap();
+        assert!(fit.refused.is_none(), "{:?}", fit.refused);
+        assert!(fit.ks_distance < 0.01, "{}", fit.ks_distance);
+        assert!((fit.mu + 3.0).abs() < 0.01 && (fit.sigma - 0.5).abs() < 0.01);
+    }
+
+    #[test]
+    fn every_tdr_is_a_default_rate() {
+        // Mean 0.6: the multiplier (2×) would say 120 %; the lognormal's far tail is above 1.
+        let d = CdrDistribution::new((0..1000).map(|k| 0.2 + 0.8 * k as f64 / 1000.0).collect());
+        for p in [0.0002, 0.01, 0.2] {
+            for m in METHODS {
+                if let Some(t) = d.tdr(&grade(p), m) {
+                    assert!((0.0..=1.0).contains(&t), "{m:?} {p}: {t}");
+                }
+            }
+        }
+        assert_eq!(d.tdr(&grade(0.01), Method::Multiplier), None);
+        let row = &tdr_table(&d, &[grade(0.01)])[0];
+        assert!(
+            row.not_applicable
+                .iter()
+                .any(|(m, _)| *m == Method::Multiplier)
+        );
+    }
+
+    #[test]
+    fn order_statistic_and_its_interval() {
+        // 10,000 equally spaced rates k/10,000: the 0.99 quantile is the 9,900th value, 0.9899,
+        // on the lattice; the 95 % interval spans ranks 9,900 ∓ 1.96·√(10,000·0.99·0.01) ≈ ∓ 19.5.
+        let d = CdrDistribution::new((0..10_000).map(|k| k as f64 / 10_000.0).collect());
+        assert_eq!(d.order_quantile(0.99), 0.9899);
+        let (lo, hi) = d.quantile_interval(0.99);
+        assert_eq!((lo, hi), (0.9879, 0.9919));
+    }
+
+    #[test]
+    fn a_grade_whose_interval_reaches_the_bdr_is_borderline() {
+        let d = CdrDistribution::new((0..10_000).map(|k| k as f64 / 10_000.0).collect());
+        let tdrs = tdr_table(&d, &[grade(0.01), grade(0.1)]);
+        // BDR 0.9905: meets the top grade (TDR 0.9899) but its interval reaches 0.9919.
+        let a = implied_grade(&tdrs, Method::Empirical, 0.9905, |_| true, 10_000);
+        assert_eq!(a.grade.as_deref(), Some("X"));
+        let b = a.borderline.expect("borderline");
+        // Half-width 0.0020 against a margin of 0.0006: (0.002 / 0.0006)² ≈ 11 × the paths.
+        assert!(
+            (100_000..=120_000).contains(&b.paths_needed),
+            "{}",
+            b.paths_needed
+        );
+        // Far above the interval: settled.
+        let a = implied_grade(&tdrs, Method::Empirical, 0.999, |_| true, 10_000);
+        assert!(a.borderline.is_none());
+        assert_eq!(a.binding, "the top grade of the scale");
+    }
+
     #[test]
     fn tdr_methods() {
         let d = CdrDistribution::new((0..10_000).map(|i| i as f64 / 10_000.0).collect());
