@@ -155,9 +155,17 @@ pub struct SizeArgs {
     /// TRANCHE=BDR: the tranche's lowest break-even default rate must be at least BDR.
     #[arg(long, group = "goal")]
     pub target_bdr: Option<String>,
-    /// TDR method for --target: empirical, lognormal or multiplier.
-    #[arg(long, default_value = "lognormal")]
+    /// TDR method for --target: empirical (the order statistic on the pool's own lattice, the
+    /// one that fits a concentrated pool), lognormal or multiplier.
+    #[arg(long, default_value = "empirical")]
     pub method: String,
+    /// Sizes are multiples of this many yuan (the senior total moves in these steps).
+    #[arg(long, default_value_t = 10_000)]
+    pub unit: u64,
+    /// Size to the standalone grade: break-even rates and the large-obligor test with the
+    /// shortfall support switched off, as `rate` computes the standalone grades.
+    #[arg(long)]
+    pub standalone: bool,
     #[command(flatten)]
     pub simulation: SimulationArgs,
     /// Grade table CSV for --target [default: `rating.grades`, or the shipped table].

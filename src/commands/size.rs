@@ -9,14 +9,24 @@ use crate::cli::{SizeArgs, default_out_suffixed};
 use crate::money::Amount;
 use crate::montecarlo::simulate;
 use crate::report::table::thousands;
-use crate::structuring::breakeven::{largest_obligors, min_bdr, survives_obligor_defaults};
+use crate::structuring::breakeven::{
+    breakeven_one_side, largest_obligors, survives_obligor_defaults,
+};
 use crate::structuring::overrides::parse_number;
-use crate::structuring::rating::{Method, simulate_cdr, tdr_table};
+use crate::structuring::rating::{Method, promisor_cap, simulate_cdr, tdr_table};
 use crate::structuring::sizing::{Outcome, Resizer, absolute_attachments, bisect_fen};
 use crate::structuring::{self, pct, tranche_index};
 
 enum Goal {
-    Grade { grade: String, tdr: f64, k: usize },
+    /// `tdr` is what the BDR must reach: for the empirical method the upper end of the TDR's
+    /// 95 % interval (`point` is the estimate), so the sized structure still meets the grade
+    /// when it is re-rated on another seed.
+    Grade {
+        grade: String,
+        tdr: f64,
+        point: f64,
+        k: usize,
+    },
     El(f64),
     Bdr(f64),
 }
@@ -78,17 +88,65 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                     ))
                 })?;
             // The pool's default distribution does not depend on the tranche sizes: one run.
-            let (dist, _) = simulate_cdr(deal, options, |_| {})?;
-            let row = &tdr_table(&dist, &grades)[g];
-            let tdr = row.get(method).ok_or_else(|| {
+            let (dist, mc) = simulate_cdr(deal, options, |_| {})?;
+            let tdrs = tdr_table(&dist, &grades);
+            let row = &tdrs[g];
+            let point = row.get(method).ok_or_else(|| {
+                let why = row
+                    .not_applicable
+                    .iter()
+                    .find(|(m, _)| *m == method)
+                    .map_or("the grade has no parameter for it".to_string(), |(_, w)| {
+                        w.clone()
+                    });
                 AppError::Usage(format!(
-                    "--target: grade {value} has no TDR by the {} method",
+                    "--target: grade {value} has no TDR by the {} method: {why}",
                     method.name()
                 ))
             })?;
+            // As `rate` does: a supported grade is never above the promisor's.
+            let wal = mc.tranches[i].wal_years.as_ref().map_or(0.0, |d| d.mean);
+            if let Some((cap, c)) = promisor_cap(deal, &grades, i, wal)
+                && cap > g
+                && !args.standalone
+            {
+                let reason = format!(
+                    "{name} is covered by `{}`, whose default probability over {name}'s WAL ({:.2} years) is {} (annual {}), which grades it {}; {}",
+                    c.support,
+                    c.horizon_years,
+                    pct(c.cumulative_pd, 3),
+                    pct(c.annual_pd, 3),
+                    c.grade,
+                    crate::structuring::rating::WEAK_LINK_RULE
+                );
+                out.json(
+                    "size.json",
+                    &serde_json::json!({
+                        "deal": deal.name,
+                        "metadata": meta,
+                        "goal": format!("{name} rated {value} or better, with support"),
+                        "outcome": "unreachable",
+                        "reason": reason,
+                        "standalone": false,
+                        "unit": args.unit,
+                    }),
+                )?;
+                let written = out.commit()?;
+                return Ok(format!(
+                    "{} — sizing: {name} rated {value} or better, with support\nUNREACHABLE at any size: {reason}.\nTry --standalone to size to the pool alone, or a grade at or below {}.\nwritten to {}\n",
+                    deal.name,
+                    c.grade,
+                    written.display()
+                ));
+            }
+            let tdr = match (method, row.empirical_interval) {
+                (Method::Empirical, Some((_, hi))) => hi,
+                _ => point,
+            };
             Goal::Grade {
                 grade: value.to_string(),
                 tdr,
+                point,
                 k: row.large_obligors,
             }
         }
@@ -98,6 +156,12 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let resizer = Resizer::new(deal).map_err(AppError::Usage)?;
     let cfg = &loaded.config.breakeven;
     let order = largest_obligors(deal);
+    let support = !args.standalone;
+    let lowest_bdr = |d: &crate::deal::Deal| {
+        breakeven_one_side(d, cfg, i, support)
+            .into_iter()
+            .fold(f64::INFINITY, f64::min)
+    };
     // The measure at size s, and whether it meets the goal.
     let measure = |s: i64| -> Result<(f64, bool), String> {
         if crate::cancel::requested() {
@@ -106,13 +170,13 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         let d = resizer.deal(&args.scenario, &loaded.text, s)?;
         Ok(match &goal {
             Goal::Grade { tdr, k, .. } => {
-                let bdr = min_bdr(&d, cfg, i);
+                let bdr = lowest_bdr(&d);
                 let k = (*k).min(order.len());
-                let survives = k == 0 || survives_obligor_defaults(&d, &order[..k], true)[i];
+                let survives = k == 0 || survives_obligor_defaults(&d, &order[..k], support)[i];
                 (bdr, bdr >= *tdr && survives)
             }
             Goal::Bdr(x) => {
-                let bdr = min_bdr(&d, cfg, i);
+                let bdr = lowest_bdr(&d);
                 (bdr, bdr >= *x)
             }
             Goal::El(x) => {
@@ -122,10 +186,35 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             }
         })
     };
+    // Search whole units: the senior total is k × unit.
+    if args.unit == 0 || args.unit > 1_000_000_000 {
+        return Err(AppError::Usage(format!(
+            "--unit: expected 1..=1000000000 yuan, found {}",
+            args.unit
+        )));
+    }
+    let unit_fen = args.unit as i64 * 100;
     let (lo, hi) = resizer.range_fen();
-    let outcome = bisect_fen(lo, hi, |s| measure(s).map(|m| m.1));
+    let (lo_k, hi_k) = ((lo + unit_fen - 1) / unit_fen, hi / unit_fen);
+    if lo_k > hi_k {
+        return Err(AppError::Usage(format!(
+            "--unit {}: no multiple of it lies in the sizes searched",
+            args.unit
+        )));
+    }
+    let outcome = bisect_fen(lo_k, hi_k, |k| measure(k * unit_fen).map(|m| m.1));
     crate::cancel::check()?;
-    let outcome = outcome.map_err(AppError::Usage)?;
+    let outcome = match outcome.map_err(AppError::Usage)? {
+        Outcome::Found { s_fen } => Outcome::Found {
+            s_fen: s_fen * unit_fen,
+        },
+        Outcome::AllMeet { s_fen } => Outcome::AllMeet {
+            s_fen: s_fen * unit_fen,
+        },
+        Outcome::Infeasible { s_fen } => Outcome::Infeasible {
+            s_fen: s_fen * unit_fen,
+        },
+    };
     let s_fen = match outcome {
         Outcome::Found { s_fen } | Outcome::AllMeet { s_fen } | Outcome::Infeasible { s_fen } => {
             s_fen
@@ -138,10 +227,22 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         Goal::El(_) => "expected loss",
     };
     let goal_text = match &goal {
-        Goal::Grade { grade, tdr, k } => format!(
-            "{name} rated {grade} or better ({} TDR {}, survives the {k} largest obligors)",
+        Goal::Grade {
+            grade,
+            tdr,
+            point,
+            k,
+        } => format!(
+            "{name} rated {grade} or better ({} TDR {}; the BDR must reach {}{}; survives the {k} largest obligors; sizes in units of {} yuan)",
             method.name(),
-            pct(*tdr, 3)
+            pct(*point, 3),
+            pct(*tdr, 3),
+            if tdr > point {
+                ", the upper end of its 95 % interval, so another seed still meets it"
+            } else {
+                ""
+            },
+            args.unit
         ),
         Goal::El(x) => format!(
             "{name} expected loss ≤ {} ({} paths, seed {})",
@@ -164,15 +265,24 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         sized[*k].1 = *b;
     }
     let total: Decimal = sized.iter().map(|(_, b)| *b).sum();
-    let mut text = format!("{} — sizing: {goal_text}\n", deal.name);
+    let mut text = format!(
+        "{} — sizing{}: {goal_text}\n",
+        deal.name,
+        if args.standalone {
+            " (standalone: support off)"
+        } else {
+            " (with support, capped at the promisor's grade)"
+        }
+    );
     text += &match outcome {
         Outcome::Found { .. } => format!(
-            "largest senior size meeting the target: {} ({measure_name} {}); one fen more does not meet it\n",
+            "largest senior size meeting the target: {} ({measure_name} {}); one unit ({} yuan) more does not meet it\n",
             thousands(Decimal::new(s_fen, 2)),
-            fmt_measure(&goal, value_at)
+            fmt_measure(&goal, value_at),
+            args.unit
         ),
         Outcome::AllMeet { .. } => format!(
-            "the target is met even with the subordinate at one fen: senior size {} ({measure_name} {})\n",
+            "the target is met even with the subordinate at its smallest (one unit): senior size {} ({measure_name} {})\n",
             thousands(Decimal::new(s_fen, 2)),
             fmt_measure(&goal, value_at)
         ),
@@ -220,6 +330,9 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             "senior_size": Decimal::new(s_fen, 2).to_string(),
             "measure": measure_name,
             "measure_value": value_at,
+            "required": match &goal { Goal::Grade { tdr, .. } => Some(*tdr), Goal::Bdr(x) | Goal::El(x) => Some(*x) },
+            "standalone": args.standalone,
+            "unit": args.unit,
             "tranches": sized.iter().map(|(n, b)| serde_json::json!({"tranche": n, "balance": b.to_string()})).collect::<Vec<_>>(),
             "elapsed_seconds": elapsed,
         }),

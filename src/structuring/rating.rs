@@ -825,7 +825,9 @@ pub struct PromisorCap {
 /// The rule behind [`PromisorCap`], as printed with the grades.
 pub const WEAK_LINK_RULE: &str = "supported grades are capped at the promisor's grade: the highest grade whose target default probability p_g is at least the promisor's default probability over the tranche's WAL, 1 − (1 − annual PD)^WAL";
 
-fn promisor_cap(
+/// The weakest promisor covering `tranche` and the grade index it caps the tranche at, for a
+/// tranche of `wal` years; `None` when no support step covers it.
+pub fn promisor_cap(
     deal: &crate::deal::Deal,
     grades: &[Grade],
     tranche: usize,
