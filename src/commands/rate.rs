@@ -129,6 +129,9 @@ pub fn document(
 /// One awarded grade as a table cell: `AAA`, `AA+ (capped from AAA)`, `AA? (borderline AAA:
 /// 400000 paths)`, or `below scale`.
 fn award_cell(a: &crate::structuring::rating::Awarded) -> String {
+    if !a.applies {
+        return "n/a".into();
+    }
     let mut cell = a.grade.clone().unwrap_or_else(|| "below scale".into());
     if let Some(from) = &a.capped_from {
         cell += &format!(" (capped from {from})");

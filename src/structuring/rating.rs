@@ -483,6 +483,9 @@ pub struct Awarded {
     pub grade: Option<String>,
     pub tdr: Option<f64>,
     pub margin: Option<f64>,
+    /// Whether the method gives a TDR for any grade of this pool (a refused lognormal fit
+    /// does not: its grades are "n/a", not "below scale").
+    pub applies: bool,
     /// The test that decided: the TDR of the next grade up, or its large-obligor test.
     pub binding: String,
     /// Monte Carlo noise could change the grade (empirical method only).
@@ -513,7 +516,8 @@ pub fn implied_grade(
 ) -> Awarded {
     let mut binding = String::from("the top grade of the scale");
     let mut above: Option<&TdrRow> = None;
-    if tdrs.iter().all(|row| row.get(method).is_none()) {
+    let applies = tdrs.iter().any(|row| row.get(method).is_some());
+    if !applies {
         binding = "the method does not apply to this pool (see n/a)".into();
     }
     for row in tdrs {
@@ -546,6 +550,7 @@ pub fn implied_grade(
             grade: Some(row.grade.clone()),
             tdr: Some(tdr),
             margin: Some(bdr - tdr),
+            applies,
             binding,
             borderline,
             capped_from: None,
@@ -556,6 +561,7 @@ pub fn implied_grade(
         grade: None,
         tdr: None,
         margin: None,
+        applies,
         binding,
         borderline: None,
         capped_from: None,
