@@ -115,6 +115,7 @@ fn supported_grades_fall_as_the_promisor_pd_rises() {
         })
     };
     let mut last = [0usize; 3];
+    let mut last_failure = -1.0;
     for (k, pd) in ["0.0", "0.001", "0.3"].iter().enumerate() {
         let r = rated(
             &path,
@@ -122,6 +123,14 @@ fn supported_grades_fall_as_the_promisor_pd_rises() {
             20_000,
         );
         let now = [rank(&r, "A1"), rank(&r, "A2"), rank(&r, "A3")];
+        // Priced as an obligor, the promisor's default makes A3 fail more often as its PD rises.
+        let a3 = r.tranches.iter().find(|t| t.tranche == "A3").unwrap();
+        let failure = a3.supported_joint.failure_probability;
+        assert!(
+            failure > last_failure,
+            "PD {pd}: P(fail) {failure} after {last_failure}"
+        );
+        last_failure = failure;
         for i in 0..3 {
             assert!(now[i] >= last[i], "PD {pd}: {now:?} after {last:?}");
         }

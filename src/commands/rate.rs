@@ -142,6 +142,19 @@ fn award_cell(a: &crate::structuring::rating::Awarded) -> String {
     cell
 }
 
+/// The joint-default grade as a cell: `A (P(fail) 0.21 % ± 0.03 %)`.
+fn joint_cell(j: &crate::structuring::rating::JointGrade) -> String {
+    let mut cell = j.grade.clone().unwrap_or_else(|| "below scale".into());
+    if let Some(from) = &j.capped_from {
+        cell += &format!(" (capped from {from})");
+    }
+    cell + &format!(
+        " (P(fail) {} ± {})",
+        pct(j.failure_probability, 3),
+        pct(j.std_error, 3)
+    )
+}
+
 /// One line per tranche: the implied grade by each TDR method, with and without support.
 pub fn grade_lines(r: &RatingResult) -> String {
     let mut text = String::new();
@@ -153,13 +166,17 @@ pub fn grade_lines(r: &RatingResult) -> String {
                 .join(", ")
         };
         text += &format!(
-            "  {:<6} {}  (standalone: {})\n",
+            "  {:<6} {}; promisor priced {}  (standalone: {})\n",
             t.tranche,
             grades(&t.implied),
+            joint_cell(&t.supported_joint),
             grades(&t.standalone)
         );
     }
-    text += &format!("  ({})\n", r.weak_link_rule);
+    text += &format!(
+        "  (promisor priced = empirical, the promisor an obligor: fails when the pool beats the supported BDR, or the promisor defaults and the pool beats the standalone BDR; {})\n",
+        r.weak_link_rule
+    );
     text
 }
 
@@ -278,6 +295,15 @@ pub fn report(r: &RatingResult) -> String {
                     a.method.name(),
                     award_cell(a),
                     a.binding
+                );
+            }
+            if with_support {
+                text += &format!(
+                    "  {:<8} {:<10} {:<40} binding: {}\n",
+                    t.tranche,
+                    "priced",
+                    joint_cell(&t.supported_joint),
+                    t.supported_joint.binding
                 );
             }
         }

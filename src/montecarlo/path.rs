@@ -9,11 +9,13 @@ use crate::metrics;
 use crate::waterfall::DealState;
 
 /// Pool columns of a path row, then [`TRANCHE_COLUMNS`] per tranche.
-pub const POOL_COLUMNS: [&str; 4] = [
+pub const POOL_COLUMNS: [&str; 5] = [
     "pool_cdr",
     "pool_loss_rate",
     "defaulted_obligors",
     "support_drawn",
+    // 1 when a promisor of the deal had defaulted by the path's last payment date, else 0.
+    "promisor_defaulted",
 ];
 /// Per tranche: principal loss / original, WAL (NaN without principal), yield at par (nominal,
 /// compounded at the deal's frequency; the floor −m for a total loss), missed interest (1 or 0;
@@ -67,6 +69,7 @@ pub struct PathRecorder<'a> {
     end_balance: f64,
     cumulative_defaulted: f64,
     support_drawn: f64,
+    promisor_defaulted: bool,
     last_period: usize,
     flows: DatedFlows,
     /// Per tranche: the flows and yield of a path without defaults, once seen.
@@ -108,6 +111,7 @@ impl<'a> PathRecorder<'a> {
             end_balance: 0.0,
             cumulative_defaulted: 0.0,
             support_drawn: 0.0,
+            promisor_defaulted: false,
             last_period: 0,
             flows: Vec::with_capacity(periods),
             default_free_yield: vec![None; n],
@@ -130,6 +134,7 @@ impl<'a> PathRecorder<'a> {
         self.end_balance = 0.0;
         self.cumulative_defaulted = 0.0;
         self.support_drawn = 0.0;
+        self.promisor_defaulted = false;
         self.last_period = 0;
         self.loss_by_date.start_path();
         self.balance_by_date.start_path();
@@ -159,8 +164,10 @@ impl<'a> PathRecorder<'a> {
         row[1] = (self.realized_loss + self.end_balance) / self.original_pool;
         row[2] = defaulted_obligors as f64;
         row[3] = self.support_drawn;
+        row[4] = f64::from(u8::from(self.promisor_defaulted));
+        let (pool, width) = (POOL_COLUMNS.len(), TRANCHE_COLUMNS.len());
         for (i, original) in self.tranche_original.iter().enumerate() {
-            let out = &mut row[4 + 4 * i..8 + 4 * i];
+            let out = &mut row[pool + width * i..pool + width * (i + 1)];
             let loss = (original - self.principal[i]).max(0.0);
             out[0] = if loss > LOSS_EPSILON {
                 loss / original
@@ -236,6 +243,7 @@ impl Recorder<f64> for PathRecorder<'_> {
         self.end_balance = pool.closing_balance + pool.pending_exposure;
         self.cumulative_defaulted = pool.cumulative_defaulted;
         self.support_drawn = state.support_drawn_total.iter().sum();
+        self.promisor_defaulted |= state.support_failed.iter().any(|f| *f);
         self.pool_fan
             .add(t, pool.closing_balance / self.original_pool);
         if senior_original > 0.0 {

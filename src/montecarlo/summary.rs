@@ -209,11 +209,12 @@ mod tests {
         }
     }
 
-    /// Rows of four paths for one tranche: (loss rate, missed interest).
+    /// Rows for one tranche (five pool columns, then four per tranche): (loss rate, missed
+    /// interest) per path.
     fn rows(paths: &[(f64, f64)]) -> Vec<f64> {
         paths
             .iter()
-            .flat_map(|(loss, missed)| [0.0, 0.0, 0.0, 0.0, *loss, 1.0, 0.04, *missed])
+            .flat_map(|(loss, missed)| [0.0, 0.0, 0.0, 0.0, 0.0, *loss, 1.0, 0.04, *missed])
             .collect()
     }
 
@@ -221,7 +222,7 @@ mod tests {
     fn probability_of_default_is_loss_or_missed_interest() {
         // Paths: clean; missed interest only; loss only; both.
         let r = rows(&[(0.0, 0.0), (0.0, 1.0), (0.5, 0.0), (0.2, 1.0)]);
-        let (_, stats) = summarise(&r, 8, &[tranche("A", true)], 1, 4);
+        let (_, stats) = summarise(&r, 9, &[tranche("A", true)], 1, 4);
         let a = &stats[0];
         assert_eq!(a.probability_of_loss, 0.5);
         assert_eq!(a.probability_of_missed_interest, Some(0.5));
@@ -236,7 +237,7 @@ mod tests {
             (0.0, f64::NAN),
             (1.0, f64::NAN),
         ]);
-        let (_, stats) = summarise(&r, 8, &[tranche("Sub", false)], 1, 4);
+        let (_, stats) = summarise(&r, 9, &[tranche("Sub", false)], 1, 4);
         let sub = &stats[0];
         assert_eq!(sub.probability_of_missed_interest, None);
         assert_eq!(sub.probability_of_default, sub.probability_of_loss);

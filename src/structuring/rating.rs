@@ -220,6 +220,8 @@ impl Method {
 #[derive(Debug, Clone)]
 pub struct CdrDistribution {
     sorted: Vec<f64>,
+    /// Sorted CDRs of the paths on which a promisor defaulted (for the joint-default test).
+    promisor_sorted: Vec<f64>,
     pub mean: f64,
     pub variance: f64,
 }
@@ -257,9 +259,38 @@ impl CdrDistribution {
         let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
         CdrDistribution {
             sorted: values,
+            promisor_sorted: Vec::new(),
             mean,
             variance,
         }
+    }
+
+    /// As [`CdrDistribution::new`], knowing on which paths a promisor defaulted.
+    pub fn with_promisor(values: Vec<f64>, promisor_defaulted: &[bool]) -> Self {
+        let mut promisor: Vec<f64> = values
+            .iter()
+            .zip(promisor_defaulted)
+            .filter(|(_, d)| **d)
+            .map(|(v, _)| *v)
+            .collect();
+        promisor.sort_by(f64::total_cmp);
+        CdrDistribution {
+            promisor_sorted: promisor,
+            ..Self::new(values)
+        }
+    }
+
+    /// Probability (and its standard error) that a supported tranche fails: the pool's CDR
+    /// exceeds its BDR with support, or its promisor defaults and the CDR exceeds its
+    /// standalone BDR.
+    pub fn joint_failure(&self, bdr_supported: f64, bdr_standalone: f64) -> (f64, f64) {
+        let n = self.sorted.len().max(1) as f64;
+        let above = |v: &[f64], x: f64| v.len() - v.partition_point(|c| *c <= x);
+        let pool_alone = above(&self.sorted, bdr_supported);
+        let with_promisor = above(&self.promisor_sorted, bdr_standalone.min(bdr_supported))
+            - above(&self.promisor_sorted, bdr_supported);
+        let p = (pool_alone + with_promisor) as f64 / n;
+        (p, (p * (1.0 - p) / n).sqrt())
     }
 
     pub fn paths(&self) -> usize {
@@ -610,6 +641,8 @@ pub struct TrancheRating {
     pub standalone: Vec<Awarded>,
     /// The promisor's grade the supported grades are capped at, if a support covers the class.
     pub promisor_cap: Option<PromisorCap>,
+    /// The supported grade with the promisor priced as an obligor (joint default).
+    pub supported_joint: JointGrade,
     pub expected_loss: f64,
     pub expected_loss_std_error: f64,
     pub wal_years: Option<f64>,
@@ -723,6 +756,22 @@ mod tests {
     }
 
     #[test]
+    fn joint_failure_counts_the_pool_alone_and_the_promisor_with_the_pool() {
+        // CDRs 0.00, 0.01, …, 0.99; the promisor defaults on every third path.
+        let values: Vec<f64> = (0..100).map(|k| k as f64 / 100.0).collect();
+        let flags: Vec<bool> = (0..100).map(|k| k % 3 == 0).collect();
+        let d = CdrDistribution::with_promisor(values, &flags);
+        // Supported BDR 0.9: 9 paths above it. Standalone BDR 0.5: promisor paths in (0.5, 0.9]
+        // are 51, 54, …, 90 → 14. P(fail) = 23 / 100.
+        let (p, se) = d.joint_failure(0.9, 0.5);
+        assert!((p - 0.23).abs() < 1e-12, "{p}");
+        assert!((se - (0.23_f64 * 0.77 / 100.0).sqrt()).abs() < 1e-12);
+        // Without a promisor default the test is the pool's alone.
+        let alone = CdrDistribution::new((0..100).map(|k| k as f64 / 100.0).collect());
+        assert!((alone.joint_failure(0.9, 0.5).0 - 0.09).abs() < 1e-12);
+    }
+
+    #[test]
     fn tdr_methods() {
         let d = CdrDistribution::new((0..10_000).map(|i| i as f64 / 10_000.0).collect());
         let g = Grade {
@@ -774,6 +823,7 @@ pub fn simulate_cdr(
     progress: impl FnMut(u64),
 ) -> Result<(CdrDistribution, crate::montecarlo::McResults), crate::montecarlo::McError> {
     let mut cdr = Vec::with_capacity(options.paths as usize);
+    let mut promisor = Vec::with_capacity(options.paths as usize);
     let mut width = 0;
     let results = crate::montecarlo::simulate(
         deal,
@@ -784,11 +834,14 @@ pub fn simulate_cdr(
                     + crate::montecarlo::path::TRANCHE_COLUMNS.len()
                         * deal.structure.tranches.len();
             }
-            cdr.extend(rows.chunks_exact(width).map(|r| r[0]));
+            for r in rows.chunks_exact(width) {
+                cdr.push(r[0]);
+                promisor.push(r[4] > 0.5);
+            }
         },
         progress,
     )?;
-    Ok((CdrDistribution::new(cdr), results))
+    Ok((CdrDistribution::with_promisor(cdr, &promisor), results))
 }
 
 /// Large-obligor survival per tranche for every k in the grade table: `[k] -> per tranche`,
@@ -826,6 +879,71 @@ pub struct PromisorCap {
     /// The highest grade whose target default probability p_g is at least `cumulative_pd`
     /// (the first grade without p_g if none is).
     pub grade: String,
+}
+
+/// The supported grade with the promisor priced as an obligor (joint default), from the
+/// simulated paths: the tranche fails when the pool's CDR exceeds its BDR with support, or
+/// when its promisor defaults (with its PD and factor loading) and the CDR exceeds its
+/// standalone BDR. The grade is the highest whose p_g is at least that probability (and whose
+/// large-obligor test passes), capped at the promisor's grade.
+#[derive(Debug, Clone, Serialize)]
+pub struct JointGrade {
+    pub failure_probability: f64,
+    pub std_error: f64,
+    pub grade: Option<String>,
+    pub capped_from: Option<String>,
+    pub binding: String,
+}
+
+fn joint_grade(
+    grades: &[Grade],
+    dist: &CdrDistribution,
+    bdr_supported: f64,
+    bdr_standalone: f64,
+    survives: impl Fn(usize) -> bool,
+    cap: Option<usize>,
+) -> JointGrade {
+    let (p, se) = dist.joint_failure(bdr_supported, bdr_standalone);
+    let mut binding = String::from("the top grade of the scale");
+    let mut found = None;
+    for (k, g) in grades.iter().enumerate() {
+        let Some(pg) = g.default_probability else {
+            continue;
+        };
+        if p > pg {
+            binding = format!(
+                "{}: P(fail) {:.4} % > p_g {:.4} %",
+                g.grade,
+                p * 100.0,
+                pg * 100.0
+            );
+            continue;
+        }
+        if !survives(g.large_obligors) {
+            binding = format!(
+                "{}: the default of the {} largest obligors",
+                g.grade, g.large_obligors
+            );
+            continue;
+        }
+        found = Some(k);
+        break;
+    }
+    let mut out = JointGrade {
+        failure_probability: p,
+        std_error: se,
+        grade: found.map(|k| grades[k].grade.clone()),
+        capped_from: None,
+        binding,
+    };
+    if let (Some(k), Some(c)) = (found, cap)
+        && k < c
+    {
+        out.capped_from = out.grade.take();
+        out.grade = Some(grades[c].grade.clone());
+        out.binding = format!("capped at the promisor's grade {}", grades[c].grade);
+    }
+    out
 }
 
 /// The rule behind [`PromisorCap`], as printed with the grades.
@@ -929,6 +1047,14 @@ pub fn rate(
                         implied_grade(&tdr, me, m.min_without_support, survives_alone, paths)
                     })
                     .collect(),
+                supported_joint: joint_grade(
+                    &grades,
+                    dist,
+                    m.min_with_support,
+                    m.min_without_support,
+                    survives,
+                    cap.as_ref().map(|(k, _)| *k),
+                ),
                 promisor_cap: cap.map(|(_, c)| c),
                 expected_loss: stats.expected_loss,
                 expected_loss_std_error: stats.expected_loss_std_error,
