@@ -134,6 +134,10 @@ pub struct RateArgs {
     /// or the shipped table].
     #[arg(long)]
     pub loss_table: Option<PathBuf>,
+    /// Simulate until no grade is borderline (its TDR interval reaching across the BDR), with
+    /// the paths the borderline grades say would settle them, up to this many paths.
+    #[arg(long)]
+    pub max_paths: Option<u64>,
     /// Output folder [default: output/<scenario file stem>-rating].
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -91,14 +91,36 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
     )?;
     crate::cancel::phase("monte_carlo")?;
     let started = Instant::now();
-    let bar = progress_bar(options.paths, args.quiet);
-    let (dist, mc) =
-        structuring::rating::simulate_cdr(deal, options, |done| bar.set_position(done))?;
-    bar.finish_and_clear();
     let breakeven = structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
     crate::cancel::check()?;
-    let result = rate(deal, &breakeven, grades, loss_table, &dist, &mc);
-    crate::cancel::check()?;
+    // With --max-paths: rerun at the paths the borderline grades ask for, until none is left
+    // or the cap is reached (the same seed: the first paths are the same paths).
+    let mut options = options;
+    let mut runs: Vec<u64> = Vec::new();
+    let result = loop {
+        let bar = progress_bar(options.paths, args.quiet);
+        let (dist, mc) =
+            structuring::rating::simulate_cdr(deal, options, |done| bar.set_position(done))?;
+        bar.finish_and_clear();
+        crate::cancel::check()?;
+        let result = rate(
+            deal,
+            &breakeven,
+            grades.clone(),
+            loss_table.clone(),
+            &dist,
+            &mc,
+        );
+        runs.push(options.paths);
+        let needed = borderline_paths(&result);
+        match (args.max_paths, needed) {
+            (Some(cap), Some(n)) if options.paths < cap && runs.len() < 4 => {
+                let paths = n.min(cap).max(options.paths * 2).min(cap);
+                options = mc_options(deal, Some(paths), Some(options.seed), None)?;
+            }
+            _ => break result,
+        }
+    };
     let elapsed = started.elapsed().as_secs_f64();
     out.json("rating.json", &document(deal, &meta, elapsed, &result))?;
     let written = out.commit()?;
@@ -106,9 +128,29 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         "{} — implied ratings ({} paths, seed {}, {:.2} s)\n",
         deal.name, result.paths, result.seed, elapsed
     );
+    if runs.len() > 1 {
+        let list: Vec<String> = runs.iter().map(u64::to_string).collect();
+        text += &format!(
+            "paths raised to settle borderline grades: {}{}\n",
+            list.join(" → "),
+            match borderline_paths(&result) {
+                Some(n) => format!(" (still borderline: would need {n}; --max-paths reached)"),
+                None => " (settled)".into(),
+            }
+        );
+    }
     text += &report(&result);
     text += &format!("written to {}\n", written.display());
     Ok(text)
+}
+
+/// The most paths any borderline grade asks for, if one is borderline.
+pub fn borderline_paths(r: &RatingResult) -> Option<u64> {
+    r.tranches
+        .iter()
+        .flat_map(|t| t.implied.iter().chain(&t.standalone))
+        .filter_map(|a| a.borderline.as_ref().map(|b| b.paths_needed))
+        .max()
 }
 
 /// The content of `rating.json` (also written by `ipabs run`).
