@@ -148,8 +148,14 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
 pub fn borderline_paths(r: &RatingResult) -> Option<u64> {
     r.tranches
         .iter()
-        .flat_map(|t| t.implied.iter().chain(&t.standalone))
-        .filter_map(|a| a.borderline.as_ref().map(|b| b.paths_needed))
+        .flat_map(|t| {
+            t.implied
+                .iter()
+                .chain(&t.standalone)
+                .filter_map(|a| a.borderline.as_ref())
+                .chain(t.supported_joint.borderline.as_ref())
+        })
+        .map(|b| b.paths_needed)
         .max()
 }
 
@@ -189,6 +195,9 @@ fn joint_cell(j: &crate::structuring::rating::JointGrade) -> String {
     let mut cell = j.grade.clone().unwrap_or_else(|| "below scale".into());
     if let Some(from) = &j.capped_from {
         cell += &format!(" (capped from {from})");
+    }
+    if let Some(b) = &j.borderline {
+        cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
     }
     cell + &format!(
         " (P(fail) {} ± {})",

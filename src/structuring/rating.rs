@@ -893,6 +893,9 @@ pub struct JointGrade {
     pub grade: Option<String>,
     pub capped_from: Option<String>,
     pub binding: String,
+    /// P(fail) is within 1.96 standard errors of a grade's p_g: the grade gained or lost with
+    /// more paths.
+    pub borderline: Option<Borderline>,
 }
 
 fn joint_grade(
@@ -904,12 +907,23 @@ fn joint_grade(
     cap: Option<usize>,
 ) -> JointGrade {
     let (p, se) = dist.joint_failure(bdr_supported, bdr_standalone);
+    let paths = dist.paths() as f64;
     let mut binding = String::from("the top grade of the scale");
     let mut found = None;
+    let mut borderline = None;
     for (k, g) in grades.iter().enumerate() {
         let Some(pg) = g.default_probability else {
             continue;
         };
+        // Within the interval of the boundary: name the grade at stake and the paths needed.
+        if (p - pg).abs() <= INTERVAL_Z * se && borderline.is_none() && survives(g.large_obligors) {
+            let margin = (p - pg).abs().max(1e-12);
+            let factor = (INTERVAL_Z * se / margin).powi(2).max(2.0);
+            borderline = Some(Borderline {
+                grade: g.grade.clone(),
+                paths_needed: (paths * factor).min(1e12).ceil() as u64,
+            });
+        }
         if p > pg {
             binding = format!(
                 "{}: P(fail) {:.4} % > p_g {:.4} %",
@@ -935,6 +949,7 @@ fn joint_grade(
         grade: found.map(|k| grades[k].grade.clone()),
         capped_from: None,
         binding,
+        borderline,
     };
     if let (Some(k), Some(c)) = (found, cap)
         && k < c
@@ -942,6 +957,7 @@ fn joint_grade(
         out.capped_from = out.grade.take();
         out.grade = Some(grades[c].grade.clone());
         out.binding = format!("capped at the promisor's grade {}", grades[c].grade);
+        out.borderline = None;
     }
     out
 }
