@@ -75,6 +75,18 @@ fn every_tdr_and_bdr_of_the_shipped_deals_is_a_default_rate() {
         for t in &r.tranches {
             assert!((0.0..=1.0).contains(&t.min_bdr), "{name} {}", t.tranche);
             assert!((0.0..=1.0).contains(&t.min_bdr_without_support));
+            // The present-value loss the Moody's grade is read with: a share of the balance,
+            // and nothing for a class that lost nothing on any path.
+            assert!(
+                (0.0..=1.0).contains(&t.expected_pv_loss),
+                "{name} {}",
+                t.tranche
+            );
+            if t.expected_loss == 0.0 {
+                assert_eq!(t.expected_pv_loss, 0.0, "{name} {}", t.tranche);
+            } else {
+                assert!(t.expected_pv_loss > 0.0, "{name} {}", t.tranche);
+            }
         }
     }
 }

@@ -304,7 +304,7 @@ pub fn report(r: &RatingResult) -> String {
     text += "(TDR empirical = the (1 − p_g) order statistic of the simulated CDR; lognormal = quantile of the moment fit; multiplier = mult × mean CDR; k = largest obligors whose default the grade must survive)\n";
     text += &format!(
         "\n{:<8} {:>9} {:>9} {:>10} {:>6} {:>8}  {}\n",
-        "tranche", "BDR", "no supp.", "EL ± s.e.", "WAL", "EL grade", "large obligors"
+        "tranche", "BDR", "no supp.", "EL ± s.e.", "WAL", "Moody's", "large obligors"
     );
     for t in &r.tranches {
         let checks = |list: &[(usize, bool)]| {
@@ -330,7 +330,7 @@ pub fn report(r: &RatingResult) -> String {
             checks(&t.large_obligor_check_standalone)
         );
     }
-    text += "(BDR = the lowest, over the stress set, pool cumulative default rate reached in a run the tranche survives whole)\n";
+    text += "(BDR = the lowest, over the stress set, pool cumulative default rate reached in a run the tranche survives whole; EL = mean principal loss / original balance; Moody's = the grade on Moody's scale of the idealized loss table read at the WAL with the present-value loss: lost promised payments discounted at the coupon; the other grades are on the domestic scale of the grade table)\n";
     for (label, with_support) in [("with support", true), ("standalone (support off)", false)] {
         text += &format!("\ngrades {label}:\n");
         for t in &r.tranches {

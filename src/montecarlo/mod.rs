@@ -293,6 +293,7 @@ impl Setup {
                 original: &self.tranche_original,
                 senior: &self.senior,
                 has_coupon: &self.has_coupon,
+                coupon: &self.yield_guess,
             },
             original_pool,
             self.per_year,

@@ -20,7 +20,16 @@ pub const POOL_COLUMNS: [&str; 5] = [
 /// Per tranche: principal loss / original, WAL (NaN without principal), yield at par (nominal,
 /// compounded at the deal's frequency; the floor −m for a total loss), missed interest (1 or 0;
 /// NaN for a class without a coupon).
-pub const TRANCHE_COLUMNS: [&str; 4] = ["loss_rate", "wal", "yield", "missed_interest"];
+/// Then the present-value loss rate (Moody's convention): 1 − PV of what was received,
+/// discounted at the promised yield (the coupon, compounded at the deal's frequency), over the
+/// original balance; 0 for a class paid everything it was promised.
+pub const TRANCHE_COLUMNS: [&str; 5] = [
+    "loss_rate",
+    "wal",
+    "yield",
+    "missed_interest",
+    "pv_loss_rate",
+];
 
 /// Column names of a path row for these tranche names.
 pub fn column_names(tranches: &[String]) -> Vec<String> {
@@ -44,6 +53,8 @@ pub struct TrancheInputs<'a> {
     pub senior: &'a [bool],
     /// Coupon > 0: only such classes can miss interest.
     pub has_coupon: &'a [bool],
+    /// Annual coupon rates (the promised yield).
+    pub coupon: &'a [f64],
 }
 
 /// Folds a path's payment dates; reused between paths.
@@ -52,6 +63,7 @@ pub struct PathRecorder<'a> {
     tranche_original: &'a [f64],
     senior: &'a [bool],
     has_coupon: &'a [bool],
+    coupon: &'a [f64],
     original_pool: f64,
     periods: usize,
     /// Compounding periods per year of the yields.
@@ -98,6 +110,7 @@ impl<'a> PathRecorder<'a> {
             tranche_original: tranches.original,
             senior: tranches.senior,
             has_coupon: tranches.has_coupon,
+            coupon: tranches.coupon,
             original_pool,
             periods,
             per_year,
@@ -206,6 +219,18 @@ impl<'a> PathRecorder<'a> {
                 (false, _) => f64::NAN,
                 (true, true) => 1.0,
                 (true, false) => 0.0,
+            };
+            out[4] = if out[0] == 0.0 && !self.missed_interest[i] {
+                0.0
+            } else {
+                let m = f64::from(self.per_year);
+                let base = 1.0 + self.coupon[i] / m;
+                let pv: f64 = self
+                    .flows
+                    .iter()
+                    .map(|(days, cf)| cf * base.powf(-m * f64::from(*days) / 365.0))
+                    .sum();
+                (1.0 - pv / original).max(0.0)
             };
         }
     }

@@ -17,6 +17,10 @@ pub struct TrancheStats {
     pub expected_loss: f64,
     /// Monte Carlo standard error of `expected_loss`.
     pub expected_loss_std_error: f64,
+    /// Mean present-value loss (Moody's convention: lost promised payments discounted at the
+    /// promised yield, over the original balance) and its standard error.
+    pub expected_pv_loss: f64,
+    pub expected_pv_loss_std_error: f64,
     /// Share of paths with any principal loss.
     pub probability_of_loss: f64,
     /// Share of paths where interest due on a payment date was not paid in full on that date
@@ -153,6 +157,8 @@ pub fn summarise(
             let lost = |l: f64| l * original > LOSS_EPSILON;
             let with_loss: Vec<f64> = losses.iter().copied().filter(|l| lost(*l)).collect();
             let missed_column = column(base + 3);
+            let mut pv_loss = Welford::default();
+            column(base + 4).iter().for_each(|l| pv_loss.push(*l));
             let missed = |m: f64| t.has_coupon && m > 0.5;
             let missed_count = missed_column.iter().filter(|m| missed(**m)).count();
             let defaulted = losses
@@ -175,6 +181,8 @@ pub fn summarise(
                 original_balance: original,
                 expected_loss: el.mean(),
                 expected_loss_std_error: el.std_error(),
+                expected_pv_loss: pv_loss.mean(),
+                expected_pv_loss_std_error: pv_loss.std_error(),
                 probability_of_loss: share(with_loss.len()),
                 probability_of_missed_interest: t.has_coupon.then(|| share(missed_count)),
                 probability_of_default: share(defaulted),
@@ -209,12 +217,12 @@ mod tests {
         }
     }
 
-    /// Rows for one tranche (five pool columns, then four per tranche): (loss rate, missed
+    /// Rows for one tranche (five pool columns, then five per tranche): (loss rate, missed
     /// interest) per path.
     fn rows(paths: &[(f64, f64)]) -> Vec<f64> {
         paths
             .iter()
-            .flat_map(|(loss, missed)| [0.0, 0.0, 0.0, 0.0, 0.0, *loss, 1.0, 0.04, *missed])
+            .flat_map(|(loss, missed)| [0.0, 0.0, 0.0, 0.0, 0.0, *loss, 1.0, 0.04, *missed, *loss])
             .collect()
     }
 
@@ -222,7 +230,7 @@ mod tests {
     fn probability_of_default_is_loss_or_missed_interest() {
         // Paths: clean; missed interest only; loss only; both.
         let r = rows(&[(0.0, 0.0), (0.0, 1.0), (0.5, 0.0), (0.2, 1.0)]);
-        let (_, stats) = summarise(&r, 9, &[tranche("A", true)], 1, 4);
+        let (_, stats) = summarise(&r, 10, &[tranche("A", true)], 1, 4);
         let a = &stats[0];
         assert_eq!(a.probability_of_loss, 0.5);
         assert_eq!(a.probability_of_missed_interest, Some(0.5));
@@ -237,7 +245,7 @@ mod tests {
             (0.0, f64::NAN),
             (1.0, f64::NAN),
         ]);
-        let (_, stats) = summarise(&r, 9, &[tranche("Sub", false)], 1, 4);
+        let (_, stats) = summarise(&r, 10, &[tranche("Sub", false)], 1, 4);
         let sub = &stats[0];
         assert_eq!(sub.probability_of_missed_interest, None);
         assert_eq!(sub.probability_of_default, sub.probability_of_loss);

@@ -645,6 +645,8 @@ pub struct TrancheRating {
     pub supported_joint: JointGrade,
     pub expected_loss: f64,
     pub expected_loss_std_error: f64,
+    /// Present-value loss at the promised yield (what the idealized loss table is read with).
+    pub expected_pv_loss: f64,
     pub wal_years: Option<f64>,
     pub expected_loss_grade: Option<String>,
     /// (k, survives the default of the k largest obligors with zero recovery), with support.
@@ -1075,8 +1077,9 @@ pub fn rate(
                 expected_loss: stats.expected_loss,
                 expected_loss_std_error: stats.expected_loss_std_error,
                 wal_years: wal,
+                expected_pv_loss: stats.expected_pv_loss,
                 expected_loss_grade: loss_table
-                    .grade(stats.expected_loss, wal.unwrap_or(0.0))
+                    .grade(stats.expected_pv_loss, wal.unwrap_or(0.0))
                     .map(str::to_string),
                 large_obligor_check: checks.iter().map(|(k, v)| (*k, v[i])).collect(),
                 large_obligor_check_standalone: standalone_checks
