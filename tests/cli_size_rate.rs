@@ -89,3 +89,42 @@ fn a_supported_grade_above_the_promisors_is_unreachable_with_the_reason() {
     let result = json(&out.join("size.json"));
     assert_eq!(result["outcome"], "unreachable");
 }
+
+#[test]
+fn run_and_rate_grade_from_the_same_paths_alike() {
+    // `run` rates from its own paths; `rate` simulates them again: the same seed and paths
+    // give the same rating, the promisor-priced probability included.
+    let dir = TempDir::new().unwrap();
+    let (ran, rated) = (dir.path().join("run"), dir.path().join("rate"));
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/patent-pledge-200m.toml"
+    );
+    cargo_bin_cmd!("ipabs")
+        .args([
+            "run",
+            scenario,
+            "--paths",
+            "5000",
+            "--no-charts",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&ran)
+        .assert()
+        .success();
+    cargo_bin_cmd!("ipabs")
+        .args(["rate", scenario, "--paths", "5000", "--quiet", "--out"])
+        .arg(&rated)
+        .assert()
+        .success();
+    let tranches = |dir: &Path| json(&dir.join("rating.json"))["result"]["tranches"].clone();
+    let (a, b) = (tranches(&ran), tranches(&rated));
+    assert_eq!(a, b);
+    assert!(
+        a[0]["supported_joint"]["failure_probability"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}

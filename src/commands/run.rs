@@ -59,7 +59,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let mut writer = PathsWriter::create(&out, width)?;
     let mut write_error: Option<ReportError> = None;
     // The pool CDR of every path, for the target default rates of the implied rating.
-    let mut pool_cdr: Vec<f64> = Vec::new();
+    let mut pool_cdr = crate::structuring::rating::CdrRows::new(deal, options.paths);
     let results = simulate(
         deal,
         options,
@@ -67,7 +67,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
             if write_error.is_none() {
                 write_error = writer.write_rows(rows).err();
             }
-            pool_cdr.extend(rows.chunks_exact(width).map(|r| r[0]));
+            pool_cdr.extend(rows);
         },
         |done| {
             // Only runs longer than a second get a bar.
@@ -86,7 +86,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     montecarlo::write(&out, &deal.name, &results, &meta, elapsed)?;
     // Break-even default rates (deterministic, milliseconds) and the implied rating from this
     // run's pool CDR distribution, so charts and report.html can show them.
-    let dist = crate::structuring::rating::CdrDistribution::new(pool_cdr);
+    let dist = pool_cdr.finish();
     crate::cancel::phase("breakeven")?;
     let breakeven = crate::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
     crate::cancel::phase("rating")?;

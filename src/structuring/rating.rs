@@ -818,32 +818,50 @@ pub struct RatingResult {
     pub loss_table: LossTable,
 }
 
-/// Simulates the pool CDR distribution (column `pool_cdr`) and the tranche statistics.
+/// Collects, from Monte Carlo path rows, what the rating needs of each path: the pool CDR and
+/// whether a promisor defaulted. `ipabs rate` and `ipabs run` both fill one.
+#[derive(Debug, Clone)]
+pub struct CdrRows {
+    width: usize,
+    cdr: Vec<f64>,
+    promisor: Vec<bool>,
+}
+
+impl CdrRows {
+    pub fn new(deal: &crate::deal::Deal, paths: u64) -> Self {
+        use crate::montecarlo::path::{POOL_COLUMNS, TRANCHE_COLUMNS};
+        let capacity = usize::try_from(paths).unwrap_or(0);
+        CdrRows {
+            width: POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * deal.structure.tranches.len(),
+            cdr: Vec::with_capacity(capacity),
+            promisor: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Adds a chunk of rows (columns as [`crate::montecarlo::path::column_names`]).
+    pub fn extend(&mut self, rows: &[f64]) {
+        for r in rows.chunks_exact(self.width) {
+            self.cdr.push(r[0]);
+            self.promisor.push(r[4] > 0.5);
+        }
+    }
+
+    pub fn finish(self) -> CdrDistribution {
+        CdrDistribution::with_promisor(self.cdr, &self.promisor)
+    }
+}
+
+/// Simulates the pool CDR distribution (column `pool_cdr`, with each path's promisor default)
+/// and the tranche statistics.
 pub fn simulate_cdr(
     deal: &crate::deal::Deal,
     options: crate::montecarlo::McOptions,
     progress: impl FnMut(u64),
 ) -> Result<(CdrDistribution, crate::montecarlo::McResults), crate::montecarlo::McError> {
-    let mut cdr = Vec::with_capacity(options.paths as usize);
-    let mut promisor = Vec::with_capacity(options.paths as usize);
-    let mut width = 0;
-    let results = crate::montecarlo::simulate(
-        deal,
-        options,
-        |_, rows| {
-            if width == 0 {
-                width = crate::montecarlo::path::column_names(&[]).len()
-                    + crate::montecarlo::path::TRANCHE_COLUMNS.len()
-                        * deal.structure.tranches.len();
-            }
-            for r in rows.chunks_exact(width) {
-                cdr.push(r[0]);
-                promisor.push(r[4] > 0.5);
-            }
-        },
-        progress,
-    )?;
-    Ok((CdrDistribution::with_promisor(cdr, &promisor), results))
+    let mut rows = CdrRows::new(deal, options.paths);
+    let results =
+        crate::montecarlo::simulate(deal, options, |_, chunk| rows.extend(chunk), progress)?;
+    Ok((rows.finish(), results))
 }
 
 /// Large-obligor survival per tranche for every k in the grade table: `[k] -> per tranche`,
