@@ -672,27 +672,6 @@ fn student_t_has_the_heavier_tail_and_tends_to_gaussian() {
 /// (years) or a yield by ~1e-10, so 1e-9 leaves a factor 10.
 const DETERMINISTIC_TOL: f64 = 1e-9;
 
-/// The reference deal with no defaults on any path and a fixed prepayment rate: the
-/// deterministic base case has CDR 0 and CPR 5 %; the model has `pd_multiplier = 0` (every
-/// obligor PD 0, so no latent draw ever crosses its threshold, −∞), the same CPR, and the
-/// support promisor's PD is 0 too (the deterministic run never defaults it).
-fn riskless_reference() -> String {
-    let text = shipped_text("ip-lease-733m.toml");
-    let text = edit(&text, "cdr = 0.03 ", "cdr = 0.0 ");
-    let text = edit(
-        &text,
-        "cpr = 0.0                #",
-        "cpr = 0.05               #",
-    );
-    let text = edit(
-        &text,
-        "cpr = 0.0\n\n[model.recovery]",
-        "cpr = 0.05\n\n[model.recovery]",
-    );
-    let text = edit(&text, "pd_multiplier = 1.0", "pd_multiplier = 0.0");
-    edit(&text, "annual_pd = 0.001", "annual_pd = 0.0")
-}
-
 /// Test 4: when every path is identical, the Monte Carlo per-tranche WAL, yield and loss equal
 /// the deterministic `run_cashflow` figures to [`DETERMINISTIC_TOL`], and the distributions
 /// have no spread.

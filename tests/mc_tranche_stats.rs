@@ -17,25 +17,6 @@ fn reference() -> Deal {
     load(&shipped_text("ip-lease-733m.toml"))
 }
 
-/// The reference deal with no defaults on any path and a fixed 5 % prepayment rate (as in
-/// `mc_accuracy.rs`): base case CDR 0, model `pd_multiplier = 0`, promisor PD 0.
-fn riskless_reference() -> Deal {
-    let text = shipped_text("ip-lease-733m.toml");
-    let text = edit(&text, "cdr = 0.03 ", "cdr = 0.0 ");
-    let text = edit(
-        &text,
-        "cpr = 0.0                #",
-        "cpr = 0.05               #",
-    );
-    let text = edit(
-        &text,
-        "cpr = 0.0\n\n[model.recovery]",
-        "cpr = 0.05\n\n[model.recovery]",
-    );
-    let text = edit(&text, "pd_multiplier = 1.0", "pd_multiplier = 0.0");
-    load(&edit(&text, "annual_pd = 0.001", "annual_pd = 0.0"))
-}
-
 /// The rows of `tranche` in date order.
 fn by_date<'a>(results: &'a McResults, tranche: &str) -> Vec<&'a TrancheDateStats> {
     results
@@ -233,7 +214,7 @@ impl Recorder<f64> for Balances {
 
 #[test]
 fn without_defaults_the_mean_balance_is_the_deterministic_path() {
-    let deal = riskless_reference();
+    let deal = load(&riskless_reference());
     let base = ipabs::results::run_cashflow(&deal);
     let (results, _) = simulate_rows(&deal, CHUNK as u64 + 50, 3, 2);
     // Any path: they are all the same.

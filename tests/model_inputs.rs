@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use ipabs::credit::RecoverySource;
 use ipabs::deal::Deal;
-use ipabs::montecarlo::{McOptions, path::column_names, simulate};
+use ipabs::montecarlo::{McOptions, simulate};
 use ipabs::scenario::WarningKind;
 use ipabs::structuring::overrides::KeyPath;
 use ipabs::structuring::sweep::Grid;
@@ -45,13 +45,7 @@ fn sweep(path: &Path, text: &str, key: &str, values: &[&str]) -> Vec<Deal> {
 
 /// One column of the per-path rows of a Monte Carlo run.
 fn per_path(deal: &Deal, paths: u64, column: usize) -> Vec<f64> {
-    let names: Vec<String> = deal
-        .structure
-        .tranches
-        .iter()
-        .map(|t| t.name.clone())
-        .collect();
-    let width = column_names(&names).len();
+    let width = ipabs::montecarlo::path::row_width(deal.structure.tranches.len());
     let mut out = Vec::with_capacity(paths as usize);
     let options = McOptions {
         paths,

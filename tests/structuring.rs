@@ -207,11 +207,8 @@ fn sized_structure_meets_its_bdr_target_and_one_fen_more_does_not() {
     // break-even target, so the pool alone is what sizing can bind on.
     let i = 2; // A3
     let target = 0.25;
-    let standalone = |d: &ipabs::deal::Deal| {
-        ipabs::structuring::breakeven::breakeven_one_side(d, &cfg, i, false)
-            .into_iter()
-            .fold(f64::INFINITY, f64::min)
-    };
+    let standalone =
+        |d: &ipabs::deal::Deal| ipabs::structuring::breakeven::min_bdr(d, &cfg, i, false);
     // At the scenario's size A3's standalone minimum BDR is about 8.6 %: sizing must shrink it.
     assert!(standalone(&deal) < target);
     let meets = |s: i64| -> Result<bool, String> {

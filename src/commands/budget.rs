@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::AppError;
 use crate::deal::Deal;
-use crate::montecarlo::path::column_names;
+use crate::montecarlo::path::row_width;
 
 /// Memory besides the per-path rows: the deal, schedules, chunk buffers, charts.
 const FIXED_MEMORY: u64 = 256 << 20;
@@ -24,13 +24,7 @@ pub struct Need {
 
 /// The need of `paths` paths of `deal`; `disk` counts `paths.bin` when `writes_paths` is set.
 pub fn monte_carlo(deal: &Deal, paths: u64, writes_paths: bool) -> Need {
-    let names: Vec<String> = deal
-        .structure
-        .tranches
-        .iter()
-        .map(|t| t.name.clone())
-        .collect();
-    let width = column_names(&names).len() as u64;
+    let width = row_width(deal.structure.tranches.len()) as u64;
     // The row matrix (f64, up to twice its size while it grows), one column copied out at a
     // time per worker for percentiles, and the pool CDR kept for the rating.
     let per_path = width * 8 * 2 + 8 * 4;

@@ -55,7 +55,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     crate::cancel::phase("monte_carlo")?;
     let started = Instant::now();
-    let width = crate::montecarlo::path::column_names(&names(deal)).len();
+    let width = crate::montecarlo::path::row_width(deal.structure.tranches.len());
     let mut writer = PathsWriter::create(&out, width)?;
     let mut write_error: Option<ReportError> = None;
     // The pool CDR of every path, for the target default rates of the implied rating.
@@ -126,12 +126,4 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     text += &reports;
     text += &format!("written to {}\n", written.display());
     Ok(text)
-}
-
-fn names(deal: &crate::deal::Deal) -> Vec<String> {
-    deal.structure
-        .tranches
-        .iter()
-        .map(|t| t.name.clone())
-        .collect()
 }

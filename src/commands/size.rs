@@ -9,9 +9,7 @@ use crate::cli::{SizeArgs, default_out_suffixed};
 use crate::money::Amount;
 use crate::montecarlo::simulate;
 use crate::report::table::thousands;
-use crate::structuring::breakeven::{
-    breakeven_one_side, largest_obligors, survives_obligor_defaults,
-};
+use crate::structuring::breakeven::{largest_obligors, min_bdr, survives_obligor_defaults};
 use crate::structuring::overrides::parse_number;
 use crate::structuring::rating::{Method, promisor_cap, simulate_cdr, tdr_table};
 use crate::structuring::sizing::{Outcome, Resizer, absolute_attachments, bisect_fen};
@@ -157,11 +155,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let cfg = &loaded.config.breakeven;
     let order = largest_obligors(deal);
     let support = !args.standalone;
-    let lowest_bdr = |d: &crate::deal::Deal| {
-        breakeven_one_side(d, cfg, i, support)
-            .into_iter()
-            .fold(f64::INFINITY, f64::min)
-    };
+    let lowest_bdr = |d: &crate::deal::Deal| min_bdr(d, cfg, i, support);
     // The measure at size s, and whether it meets the goal.
     let measure = |s: i64| -> Result<(f64, bool), String> {
         if crate::cancel::requested() {
@@ -204,22 +198,8 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     }
     let outcome = bisect_fen(lo_k, hi_k, |k| measure(k * unit_fen).map(|m| m.1));
     crate::cancel::check()?;
-    let outcome = match outcome.map_err(AppError::Usage)? {
-        Outcome::Found { s_fen } => Outcome::Found {
-            s_fen: s_fen * unit_fen,
-        },
-        Outcome::AllMeet { s_fen } => Outcome::AllMeet {
-            s_fen: s_fen * unit_fen,
-        },
-        Outcome::Infeasible { s_fen } => Outcome::Infeasible {
-            s_fen: s_fen * unit_fen,
-        },
-    };
-    let s_fen = match outcome {
-        Outcome::Found { s_fen } | Outcome::AllMeet { s_fen } | Outcome::Infeasible { s_fen } => {
-            s_fen
-        }
-    };
+    let outcome = outcome.map_err(AppError::Usage)?.scaled(unit_fen);
+    let s_fen = outcome.s_fen();
     let (value_at, _) = measure(s_fen).map_err(AppError::Usage)?;
     crate::cancel::check()?;
     let measure_name = match &goal {

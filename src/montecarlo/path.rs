@@ -31,6 +31,11 @@ pub const TRANCHE_COLUMNS: [&str; 5] = [
     "pv_loss_rate",
 ];
 
+/// Values in one path row of a deal with `tranches` classes.
+pub const fn row_width(tranches: usize) -> usize {
+    POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * tranches
+}
+
 /// Column names of a path row for these tranche names.
 pub fn column_names(tranches: &[String]) -> Vec<String> {
     let mut names: Vec<String> = POOL_COLUMNS.iter().map(|s| s.to_string()).collect();

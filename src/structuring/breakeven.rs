@@ -649,9 +649,9 @@ pub fn breakeven(
     }
 }
 
-/// The lowest BDR of tranche `i` over the stress set, with the support.
-pub fn min_bdr(deal: &Deal, config: &BreakevenConfig, i: usize) -> f64 {
-    let r = breakeven_one_side(deal, config, i, true);
+/// The lowest BDR of tranche `i` over the stress set, with the support or without it.
+pub fn min_bdr(deal: &Deal, config: &BreakevenConfig, i: usize, support: bool) -> f64 {
+    let r = breakeven_one_side(deal, config, i, support);
     r.into_iter().fold(f64::INFINITY, f64::min)
 }
 

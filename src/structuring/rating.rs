@@ -220,6 +220,9 @@ impl Method {
 #[derive(Debug, Clone)]
 pub struct CdrDistribution {
     sorted: Vec<f64>,
+    /// The moment-fitted lognormal and its diagnostics, computed once (the KS distance reads
+    /// every path).
+    fit: Option<LognormalFit>,
     /// Sorted CDRs of the paths on which a promisor defaulted (for the joint-default test).
     promisor_sorted: Vec<f64>,
     pub mean: f64,
@@ -257,12 +260,15 @@ impl CdrDistribution {
         let n = values.len().max(1) as f64;
         let mean = values.iter().sum::<f64>() / n;
         let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-        CdrDistribution {
+        let mut d = CdrDistribution {
             sorted: values,
+            fit: None,
             promisor_sorted: Vec::new(),
             mean,
             variance,
-        }
+        };
+        d.fit = d.fit_lognormal();
+        d
     }
 
     /// As [`CdrDistribution::new`], knowing on which paths a promisor defaulted.
@@ -345,6 +351,10 @@ impl CdrDistribution {
 
     /// The fit with its diagnostics; refused where it does not describe the pool.
     pub fn lognormal_fit(&self) -> Option<LognormalFit> {
+        self.fit.clone()
+    }
+
+    fn fit_lognormal(&self) -> Option<LognormalFit> {
         let (mu, sigma) = self.lognormal()?;
         let n = self.sorted.len() as f64;
         let normal = Normal::standard();
@@ -401,7 +411,7 @@ impl CdrDistribution {
                 .map(|p| self.order_quantile(1.0 - p)),
             Method::Lognormal => {
                 let p = grade.default_probability?;
-                let fit = self.lognormal_fit()?;
+                let fit = self.fit.as_ref()?;
                 if fit.refused.is_some() {
                     return None;
                 }
@@ -599,6 +609,13 @@ pub fn implied_grade(
     }
 }
 
+/// Paths at which an interval of half-width `half_width` at `paths` paths (shrinking as
+/// 1/√paths) no longer reaches across `margin`: at least twice the paths run, at most 10¹².
+fn paths_to_settle(paths: f64, half_width: f64, margin: f64) -> u64 {
+    let factor = (half_width / margin.abs().max(1e-12)).powi(2).max(2.0);
+    (paths * factor).min(1e12).ceil() as u64
+}
+
 /// Whether the awarded row's TDR interval, or the next grade up's, reaches across the BDR.
 fn borderline(
     awarded: &TdrRow,
@@ -606,12 +623,8 @@ fn borderline(
     bdr: f64,
     paths: usize,
 ) -> Option<Borderline> {
-    let needed = |tdr: f64, (lo, hi): (f64, f64)| -> u64 {
-        let half = (hi - lo) / 2.0;
-        let margin = (bdr - tdr).abs().max(1e-9);
-        let factor = (half / margin).powi(2).max(2.0);
-        (paths as f64 * factor).min(1e12).ceil() as u64
-    };
+    let needed =
+        |tdr: f64, (lo, hi): (f64, f64)| paths_to_settle(paths as f64, (hi - lo) / 2.0, bdr - tdr);
     let (tdr, iv) = (awarded.empirical?, awarded.empirical_interval?);
     if iv.1 > bdr {
         return Some(Borderline {
@@ -829,10 +842,9 @@ pub struct CdrRows {
 
 impl CdrRows {
     pub fn new(deal: &crate::deal::Deal, paths: u64) -> Self {
-        use crate::montecarlo::path::{POOL_COLUMNS, TRANCHE_COLUMNS};
         let capacity = usize::try_from(paths).unwrap_or(0);
         CdrRows {
-            width: POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * deal.structure.tranches.len(),
+            width: crate::montecarlo::path::row_width(deal.structure.tranches.len()),
             cdr: Vec::with_capacity(capacity),
             promisor: Vec::with_capacity(capacity),
         }
@@ -937,11 +949,9 @@ fn joint_grade(
         };
         // Within the interval of the boundary: name the grade at stake and the paths needed.
         if (p - pg).abs() <= INTERVAL_Z * se && borderline.is_none() && survives(g.large_obligors) {
-            let margin = (p - pg).abs().max(1e-12);
-            let factor = (INTERVAL_Z * se / margin).powi(2).max(2.0);
             borderline = Some(Borderline {
                 grade: g.grade.clone(),
-                paths_needed: (paths * factor).min(1e12).ceil() as u64,
+                paths_needed: paths_to_settle(paths, INTERVAL_Z * se, p - pg),
             });
         }
         if p > pg {

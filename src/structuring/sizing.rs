@@ -141,6 +141,32 @@ pub enum Outcome {
     Infeasible { s_fen: i64 },
 }
 
+impl Outcome {
+    /// The size found, in fen.
+    pub fn s_fen(&self) -> i64 {
+        match *self {
+            Outcome::Found { s_fen }
+            | Outcome::AllMeet { s_fen }
+            | Outcome::Infeasible { s_fen } => s_fen,
+        }
+    }
+
+    /// The same outcome with the size multiplied by `factor` (a search in whole units).
+    pub fn scaled(self, factor: i64) -> Self {
+        match self {
+            Outcome::Found { s_fen } => Outcome::Found {
+                s_fen: s_fen * factor,
+            },
+            Outcome::AllMeet { s_fen } => Outcome::AllMeet {
+                s_fen: s_fen * factor,
+            },
+            Outcome::Infeasible { s_fen } => Outcome::Infeasible {
+                s_fen: s_fen * factor,
+            },
+        }
+    }
+}
+
 /// Bisection on whole fen: `meets(lo)` and not `meets(hi)` kept as the invariant; at most 64
 /// halvings plus the two end checks.
 pub fn bisect_fen(

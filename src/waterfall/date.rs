@@ -95,7 +95,7 @@ pub fn pay<N: Amount>(
     steps: &mut StepScratch<N>,
     sink: &mut impl CashSink<N>,
 ) {
-    let separate = terms.structure.has_separate_accounts();
+    let separate = terms.separate_accounts;
     let (revenue_party, principal_party) = if separate {
         (Party::RevenueAccount, Party::PrincipalAccount)
     } else {
@@ -205,13 +205,16 @@ pub fn pay<N: Amount>(
     }
     if state.is_final {
         write_down(terms, state);
-        state.deficiency = N::ZERO;
         state
             .tranches
             .iter_mut()
             .for_each(|t| t.deficiency = N::ZERO);
     } else {
-        state.deficiency = allocate_deficiency(terms, state);
+        let mut left = live_deficiency(state);
+        for &i in &terms.write_down_order {
+            let tranche = &mut state.tranches[i];
+            tranche.deficiency = junior_share(&mut left, tranche.balance);
+        }
     }
 }
 
@@ -222,20 +225,16 @@ pub fn live_deficiency<N: Amount>(state: &DealState<N>) -> N {
         .positive_part()
 }
 
-/// Sets each tranche's share of the deficiency, most junior first, and returns the total.
-fn allocate_deficiency<N: Amount>(terms: &Terms<N>, state: &mut DealState<N>) -> N {
-    let total = live_deficiency(state);
-    let mut left = total;
-    for &i in &terms.write_down_order {
-        let tranche = &mut state.tranches[i];
-        tranche.deficiency = left.min(tranche.balance);
-        left -= tranche.deficiency;
-    }
-    total
+/// The junior-first rule, one class at a time (classes taken most junior first): the class
+/// bears what is `left` of the deficiency up to its balance.
+fn junior_share<N: Amount>(left: &mut N, balance: N) -> N {
+    let share = (*left).min(balance);
+    *left -= share;
+    share
 }
 
-/// The part of `deficiency` standing against each of `tranches` under the junior-first
-/// allocation, summed (what a cure step for those tranches may pay).
+/// The part of `deficiency` standing against `tranches` under the junior-first allocation
+/// (what a cure step for those tranches may pay).
 pub fn deficiency_of<N: Amount>(
     terms: &Terms<N>,
     state: &DealState<N>,
@@ -243,13 +242,12 @@ pub fn deficiency_of<N: Amount>(
     tranches: &[usize],
 ) -> N {
     let mut left = deficiency;
-    let mut of = N::ZERO;
-    for &i in &terms.write_down_order {
-        let share = left.min(state.tranches[i].balance);
-        left -= share;
+    terms.write_down_order.iter().fold(N::ZERO, |of, &i| {
+        let share = junior_share(&mut left, state.tranches[i].balance);
         if tranches.contains(&i) {
-            of += share;
+            of + share
+        } else {
+            of
         }
-    }
-    of
+    })
 }

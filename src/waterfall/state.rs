@@ -83,8 +83,6 @@ pub struct DealState<N> {
     /// Collateral that backs the tranches after this date: performing balance plus defaulted
     /// balance not yet charged off (zero on the last date).
     pub collateral: N,
-    /// Total principal deficiency after the date's payments (Σ of the tranches' `deficiency`).
-    pub deficiency: N,
     pub is_final: bool,
 }
 
@@ -115,7 +113,6 @@ impl<N: Amount> DealState<N> {
             available: N::ZERO,
             principal_distribution_left: N::ZERO,
             collateral: N::ZERO,
-            deficiency: N::ZERO,
             is_final: false,
         }
     }
@@ -146,7 +143,6 @@ impl<N: Amount> DealState<N> {
         self.available = N::ZERO;
         self.principal_distribution_left = N::ZERO;
         self.collateral = N::ZERO;
-        self.deficiency = N::ZERO;
         self.is_final = false;
     }
 

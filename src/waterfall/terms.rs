@@ -28,6 +28,9 @@ pub struct Terms<N> {
     pub step_rate: Vec<Vec<N>>,
     /// Tranche indices from the most junior (written down first) to the most senior.
     pub write_down_order: Vec<usize>,
+    /// Whether any step list keeps revenue and principal apart (then the date's collections
+    /// and carry-forward name the two accounts), worked out once rather than every date.
+    pub separate_accounts: bool,
 }
 
 impl<N: Amount> Terms<N> {
@@ -107,6 +110,7 @@ impl<N: Amount> Terms<N> {
                 order.sort_by_key(|&i| std::cmp::Reverse(structure.tranches[i].rank));
                 order
             },
+            separate_accounts: structure.has_separate_accounts(),
             structure: structure.clone(),
         }
     }

@@ -406,3 +406,24 @@ pub fn tranche_el_granularity(p: f64, rho: f64, n: usize, attach: f64, detach: f
     let g = |y: f64| 0.5 * y * (1.0 - y) / n as f64 * vasicek_density(y, p, rho);
     -(g(detach) - g(attach)) / (detach - attach)
 }
+
+/// The reference deal with no defaults on any path and a fixed prepayment rate: the
+/// deterministic base case has CDR 0 and CPR 5 %; the model has `pd_multiplier = 0` (every
+/// obligor PD 0, so no latent draw ever crosses its threshold, −∞), the same CPR, and the
+/// support promisor's PD is 0 too (the deterministic run never defaults it).
+pub fn riskless_reference() -> String {
+    let text = shipped_text("ip-lease-733m.toml");
+    let text = edit(&text, "cdr = 0.03 ", "cdr = 0.0 ");
+    let text = edit(
+        &text,
+        "cpr = 0.0                #",
+        "cpr = 0.05               #",
+    );
+    let text = edit(
+        &text,
+        "cpr = 0.0\n\n[model.recovery]",
+        "cpr = 0.05\n\n[model.recovery]",
+    );
+    let text = edit(&text, "pd_multiplier = 1.0", "pd_multiplier = 0.0");
+    edit(&text, "annual_pd = 0.001", "annual_pd = 0.0")
+}
