@@ -126,8 +126,8 @@ pub struct RateArgs {
     pub scenario: PathBuf,
     #[command(flatten)]
     pub simulation: SimulationArgs,
-    /// Grade table CSV (grade,default_probability,multiplier,large_obligors) [default:
-    /// `rating.grades`, or the shipped table].
+    /// Grade table CSV (grade,multiplier,large_obligors,1,2,...: target default probability in
+    /// percent by horizon in years) [default: `rating.grades`, or the shipped table].
     #[arg(long)]
     pub grades: Option<PathBuf>,
     /// Idealized expected-loss table CSV (rating,1,...,10) [default: `rating.idealized_loss`,
@@ -170,6 +170,15 @@ pub struct SizeArgs {
     /// shortfall support switched off, as `rate` computes the standalone grades.
     #[arg(long)]
     pub standalone: bool,
+    /// Simulate until the target's 95 % interval is at most this wide either side (a
+    /// default rate for --target: the TDR's order-statistic interval; an expected loss for
+    /// --target-el: 1.96 standard errors at the scenario's sizes), doubling the paths (or
+    /// more, as the interval shrinks as 1/√paths) up to --max-paths.
+    #[arg(long)]
+    pub precision: Option<f64>,
+    /// The most paths --precision may raise the simulation to.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_paths: u64,
     #[command(flatten)]
     pub simulation: SimulationArgs,
     /// Grade table CSV for --target [default: `rating.grades`, or the shipped table].

@@ -62,7 +62,7 @@ fn every_tdr_and_bdr_of_the_shipped_deals_is_a_default_rate() {
         let path = scenario(name);
         let text = std::fs::read_to_string(&path).unwrap();
         let r = rated(&path, text, 20_000);
-        for row in &r.tdr {
+        for row in r.tranches.iter().flat_map(|t| &t.tdr) {
             for m in [Method::Empirical, Method::Lognormal, Method::Multiplier] {
                 if let Some(t) = row.get(m) {
                     assert!((0.0..=1.0).contains(&t), "{name} {} {m:?}: {t}", row.grade);
@@ -92,6 +92,31 @@ fn every_tdr_and_bdr_of_the_shipped_deals_is_a_default_rate() {
 }
 
 #[test]
+fn target_default_probabilities_follow_each_tranches_wal() {
+    // A1 (WAL under a year) is held to the one-year targets; A3 (WAL over two years) to the
+    // grade table's cumulative targets at its WAL: higher p_g, so a lower TDR for each grade.
+    let path = scenario("ip-lease-733m.toml");
+    let r = rated(&path, std::fs::read_to_string(&path).unwrap(), 20_000);
+    let grades = parse_grades(DEFAULT_GRADES, "grades").unwrap();
+    let by = |name: &str| r.tranches.iter().find(|t| t.tranche == name).unwrap();
+    let (a1, a3) = (by("A1"), by("A3"));
+    assert!(a1.target_horizon_years < 1.0 && a3.target_horizon_years > 2.0);
+    for (k, g) in grades.iter().enumerate() {
+        let Some(p3) = g.default_probability(a3.target_horizon_years) else {
+            continue;
+        };
+        assert_eq!(a1.tdr[k].default_probability, g.default_probability(1.0));
+        assert_eq!(a3.tdr[k].default_probability, Some(p3));
+        assert!(p3 > a1.tdr[k].default_probability.unwrap(), "{}", g.grade);
+        assert!(
+            a3.tdr[k].empirical.unwrap() <= a1.tdr[k].empirical.unwrap(),
+            "{}",
+            g.grade
+        );
+    }
+}
+
+#[test]
 fn the_reference_pool_refuses_the_lognormal_fit() {
     // Ten lessees: about 44 % of paths see no default at all.
     let path = scenario("ip-lease-733m.toml");
@@ -99,7 +124,12 @@ fn the_reference_pool_refuses_the_lognormal_fit() {
     let fit = r.lognormal_fit.expect("defaults on some paths");
     assert!(fit.zero_mass > 0.3, "{}", fit.zero_mass);
     assert!(fit.refused.is_some());
-    assert!(r.tdr.iter().all(|row| row.lognormal.is_none()));
+    assert!(
+        r.tranches
+            .iter()
+            .flat_map(|t| &t.tdr)
+            .all(|row| row.lognormal.is_none())
+    );
     for t in &r.tranches {
         let lognormal = t
             .implied

@@ -10,7 +10,7 @@ use crate::montecarlo::McOptions;
 use crate::report::RunMetadata;
 use crate::structuring::config::StructuringConfig;
 use crate::structuring::rating::{
-    DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, LossTable, RatingResult, parse_grades, rate,
+    DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, LossTable, Method, RatingResult, parse_grades, rate,
 };
 use crate::structuring::{self, pct};
 
@@ -259,48 +259,59 @@ pub fn report(r: &RatingResult) -> String {
         }
         None => text += "lognormal fit: none (no default on any path)\n",
     }
-    text += &format!(
-        "\n{:<6} {:>9} {:>5} {:>3} {:>10} {:>23} {:>11} {:>11}\n",
-        "grade",
-        "p_g",
-        "mult",
-        "k",
-        "TDR empir.",
-        format!("{:.0} % interval", r.interval_level * 100.0),
-        "TDR lognorm",
-        "TDR mult."
-    );
-    for t in &r.tdr {
+    for t in &r.tranches {
         text += &format!(
-            "{:<6} {:>9} {:>5} {:>3} {:>10} {:>23} {:>11} {:>11}\n",
-            t.grade,
-            t.default_probability.map_or("-".into(), |p| pct(p, 3)),
-            t.multiplier.map_or("-".into(), |m| format!("{m}")),
-            t.large_obligors,
-            opt_pct(t.empirical),
-            t.empirical_interval.map_or("-".into(), |(lo, hi)| format!(
-                "[{}, {}]",
-                pct(lo, 2),
-                pct(hi, 2)
-            )),
-            opt_pct(t.lognormal),
-            opt_pct(t.multiplier_tdr)
+            "\nTDRs for {} (horizon: WAL {:.2} years)\n{:<6} {:>9} {:>5} {:>3} {:>10} {:>23} {:>11} {:>11}\n",
+            t.tranche,
+            t.target_horizon_years,
+            "grade",
+            "p_g(WAL)",
+            "mult",
+            "k",
+            "TDR empir.",
+            format!("{:.0} % interval", r.interval_level * 100.0),
+            "TDR lognorm",
+            "TDR mult."
         );
+        for row in &t.tdr {
+            text += &format!(
+                "{:<6} {:>9} {:>5} {:>3} {:>10} {:>23} {:>11} {:>11}\n",
+                row.grade,
+                row.default_probability.map_or("-".into(), |p| pct(p, 4)),
+                row.multiplier.map_or("-".into(), |m| format!("{m}")),
+                row.large_obligors,
+                opt_pct(row.empirical),
+                row.empirical_interval
+                    .map_or("-".into(), |(lo, hi)| format!(
+                        "[{}, {}]",
+                        pct(lo, 2),
+                        pct(hi, 2)
+                    )),
+                opt_pct(row.lognormal),
+                opt_pct(row.multiplier_tdr)
+            );
+        }
     }
-    let mut reasons: Vec<String> = r
-        .tdr
-        .iter()
-        .flat_map(|t| {
-            t.not_applicable
-                .iter()
-                .map(move |(m, why)| format!("  {} {}: {why}", t.grade, m.name()))
-        })
-        .collect();
-    reasons.dedup();
+    // One line per method and reason, naming the grades it applies to.
+    let mut reasons: Vec<(Method, String, Vec<String>)> = Vec::new();
+    for row in r.tranches.iter().flat_map(|t| &t.tdr) {
+        for (m, why) in &row.not_applicable {
+            match reasons.iter_mut().find(|(rm, rw, _)| rm == m && rw == why) {
+                Some((_, _, grades)) if !grades.contains(&row.grade) => {
+                    grades.push(row.grade.clone())
+                }
+                Some(_) => {}
+                None => reasons.push((*m, why.clone(), vec![row.grade.clone()])),
+            }
+        }
+    }
     if !reasons.is_empty() {
         text += "n/a = the method does not apply:\n";
-        text += &(reasons.join("\n") + "\n");
+        for (m, why, grades) in reasons {
+            text += &format!("  {} for {}: {why}\n", m.name(), grades.join(", "));
+        }
     }
+    text += &format!("({})\n", r.tenor_rule);
     text += "(TDR empirical = the (1 − p_g) order statistic of the simulated CDR; lognormal = quantile of the moment fit; multiplier = mult × mean CDR; k = largest obligors whose default the grade must survive)\n";
     text += &format!(
         "\n{:<8} {:>9} {:>9} {:>10} {:>6} {:>8}  {}\n",

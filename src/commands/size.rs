@@ -11,22 +11,118 @@ use crate::montecarlo::simulate;
 use crate::report::table::thousands;
 use crate::structuring::breakeven::{largest_obligors, min_bdr, survives_obligor_defaults};
 use crate::structuring::overrides::parse_number;
-use crate::structuring::rating::{Method, promisor_cap, simulate_cdr, tdr_table};
+use crate::structuring::rating::{Method, TdrRow, promisor_cap, simulate_cdr, tdr_table};
 use crate::structuring::sizing::{Outcome, Resizer, absolute_attachments, bisect_fen};
 use crate::structuring::{self, pct, tranche_index};
 
 enum Goal {
     /// `tdr` is what the BDR must reach: for the empirical method the upper end of the TDR's
     /// 95 % interval (`point` is the estimate), so the sized structure still meets the grade
-    /// when it is re-rated on another seed.
+    /// when it is re-rated on another seed. The TDR is read at `horizon`, the tranche's WAL.
     Grade {
         grade: String,
         tdr: f64,
         point: f64,
         k: usize,
+        horizon: f64,
+        default_probability: f64,
     },
     El(f64),
     Bdr(f64),
+}
+
+impl Goal {
+    /// Whether two grade goals ask the same of the structure (same BDR, same obligor test).
+    fn same_test(&self, other: &Goal) -> bool {
+        match (self, other) {
+            (Goal::Grade { tdr: a, k: j, .. }, Goal::Grade { tdr: b, k, .. }) => a == b && j == k,
+            _ => false,
+        }
+    }
+}
+
+/// The goal of reaching `row`'s grade by `method` for a tranche of `wal` years.
+fn grade_goal(row: &TdrRow, method: Method, wal: f64) -> Result<Goal, AppError> {
+    let point = row.get(method).ok_or_else(|| {
+        let why = row
+            .not_applicable
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map_or("the grade has no parameter for it".to_string(), |(_, w)| {
+                w.clone()
+            });
+        AppError::Usage(format!(
+            "--target: grade {} has no TDR by the {} method: {why}",
+            row.grade,
+            method.name()
+        ))
+    })?;
+    let tdr = match (method, row.empirical_interval) {
+        (Method::Empirical, Some((_, hi))) => hi,
+        _ => point,
+    };
+    Ok(Goal::Grade {
+        grade: row.grade.clone(),
+        tdr,
+        point,
+        k: row.large_obligors,
+        horizon: wal,
+        default_probability: row.default_probability.unwrap_or(0.0),
+    })
+}
+
+/// The Monte Carlo options with `--precision`: the paths doubled (or raised by the factor the
+/// interval's 1/√paths shrinkage asks for) until the target's 95 % half-width is at most the
+/// precision, or `--max-paths`. The half-width is that of the empirical TDR of the grade for
+/// `--target` (read at the tranche's WAL), of the tranche's expected loss for `--target-el`.
+fn precise_options(
+    deal: &crate::deal::Deal,
+    mut options: crate::montecarlo::McOptions,
+    args: &SizeArgs,
+    flag: &str,
+    i: usize,
+    grades: &[crate::structuring::rating::Grade],
+) -> Result<crate::montecarlo::McOptions, AppError> {
+    let Some(precision) = args.precision else {
+        return Ok(options);
+    };
+    if !(precision > 0.0 && precision < 1.0) {
+        return Err(AppError::Usage(format!(
+            "--precision: expected a half-width in (0, 1), found {precision}"
+        )));
+    }
+    if flag == "target-bdr" {
+        return Err(AppError::Usage(
+            "--precision: --target-bdr has no Monte Carlo noise (the BDR is a deterministic search)".into(),
+        ));
+    }
+    let value = args
+        .target
+        .as_deref()
+        .and_then(|t| t.split_once('='))
+        .map(|(_, v)| v.trim());
+    loop {
+        let half = if flag == "target" {
+            let (d, mc) = simulate_cdr(deal, options, |_| {})?;
+            let wal = mc.tranches[i].wal_years.as_ref().map_or(0.0, |d| d.mean);
+            let row = tdr_table(&d, grades, wal)
+                .into_iter()
+                .find(|r| Some(r.grade.as_str()) == value);
+            match row.and_then(|r| r.empirical_interval.zip(r.empirical)) {
+                Some(((lo, hi), _)) => (hi - lo) / 2.0,
+                None => return Ok(options),
+            }
+        } else {
+            let r = simulate(deal, options, |_, _| {}, |_| {})?;
+            crate::structuring::rating::INTERVAL_Z * r.tranches[i].expected_loss_std_error
+        };
+        if half <= precision || options.paths >= args.max_paths {
+            return Ok(options);
+        }
+        let factor = (half / precision).powi(2).max(2.0);
+        let paths = ((options.paths as f64 * factor).ceil() as u64).min(args.max_paths);
+        options = mc_options(deal, Some(paths), Some(options.seed), None)?;
+    }
 }
 
 fn split<'a>(flag: &str, arg: &'a str) -> Result<(&'a str, &'a str), AppError> {
@@ -72,9 +168,14 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             args.method
         ))
     })?;
+    // The pool's default distribution does not depend on the tranche sizes: one run (more
+    // with --precision).
+    let grades = grades_for(&args.grades, &loaded.config)?;
+    let options = precise_options(deal, options, args, flag, i, &grades)?;
+    let mut grade_target: Option<(Vec<crate::structuring::rating::Grade>, usize)> = None;
+    let mut dist = None;
     let goal = match flag {
         "target" => {
-            let grades = grades_for(&args.grades, &loaded.config)?;
             let g = grades
                 .iter()
                 .position(|g| g.grade == value)
@@ -85,26 +186,11 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                         known.join(", ")
                     ))
                 })?;
-            // The pool's default distribution does not depend on the tranche sizes: one run.
-            let (dist, mc) = simulate_cdr(deal, options, |_| {})?;
-            let tdrs = tdr_table(&dist, &grades);
-            let row = &tdrs[g];
-            let point = row.get(method).ok_or_else(|| {
-                let why = row
-                    .not_applicable
-                    .iter()
-                    .find(|(m, _)| *m == method)
-                    .map_or("the grade has no parameter for it".to_string(), |(_, w)| {
-                        w.clone()
-                    });
-                AppError::Usage(format!(
-                    "--target: grade {value} has no TDR by the {} method: {why}",
-                    method.name()
-                ))
-            })?;
-            // As `rate` does: a supported grade is never above the promisor's.
+            let (d, mc) = simulate_cdr(deal, options, |_| {})?;
             let wal = mc.tranches[i].wal_years.as_ref().map_or(0.0, |d| d.mean);
-            if let Some((cap, c)) = promisor_cap(deal, &grades, i, wal)
+            let tdrs = tdr_table(&d, &grades, wal);
+            // As `rate` does: a supported grade is never above the promisor's.
+            if let Some((cap, c)) = promisor_cap(deal, &tdrs, i, wal)
                 && cap > g
                 && !args.standalone
             {
@@ -137,16 +223,10 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                     written.display()
                 ));
             }
-            let tdr = match (method, row.empirical_interval) {
-                (Method::Empirical, Some((_, hi))) => hi,
-                _ => point,
-            };
-            Goal::Grade {
-                grade: value.to_string(),
-                tdr,
-                point,
-                k: row.large_obligors,
-            }
+            let goal = grade_goal(&tdrs[g], method, wal)?;
+            grade_target = Some((grades, g));
+            dist = Some(d);
+            goal
         }
         "target-el" => Goal::El(rate_value(flag, value)?),
         _ => Goal::Bdr(rate_value(flag, value)?),
@@ -157,12 +237,12 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let support = !args.standalone;
     let lowest_bdr = |d: &crate::deal::Deal| min_bdr(d, cfg, i, support);
     // The measure at size s, and whether it meets the goal.
-    let measure = |s: i64| -> Result<(f64, bool), String> {
+    let measure = |goal: &Goal, s: i64| -> Result<(f64, bool), String> {
         if crate::cancel::requested() {
             return Err("interrupted".into());
         }
         let d = resizer.deal(&args.scenario, &loaded.text, s)?;
-        Ok(match &goal {
+        Ok(match goal {
             Goal::Grade { tdr, k, .. } => {
                 let bdr = lowest_bdr(&d);
                 let k = (*k).min(order.len());
@@ -196,11 +276,41 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             args.unit
         )));
     }
-    let outcome = bisect_fen(lo_k, hi_k, |k| measure(k * unit_fen).map(|m| m.1));
-    crate::cancel::check()?;
-    let outcome = outcome.map_err(AppError::Usage)?.scaled(unit_fen);
+    // A grade's target default probability depends on the tranche's WAL, and the WAL on the
+    // sizes: size at the scenario's WAL, re-measure the WAL of the sized structure, and size
+    // again at it until the TDR no longer moves (the WALs are recorded in `horizons`).
+    let mut goal = goal;
+    let mut horizons: Vec<f64> = Vec::new();
+    let outcome = loop {
+        let outcome = bisect_fen(lo_k, hi_k, |k| measure(&goal, k * unit_fen).map(|m| m.1));
+        crate::cancel::check()?;
+        let outcome = outcome.map_err(AppError::Usage)?.scaled(unit_fen);
+        let (Some((grades, g)), Some(d), Goal::Grade { horizon, .. }) =
+            (&grade_target, &dist, &goal)
+        else {
+            break outcome;
+        };
+        horizons.push(*horizon);
+        let sized = resizer
+            .deal(&args.scenario, &loaded.text, outcome.s_fen())
+            .map_err(AppError::Usage)?;
+        let wal = simulate(&sized, options, |_, _| {}, |_| {})?.tranches[i]
+            .wal_years
+            .as_ref()
+            .map_or(0.0, |w| w.mean);
+        let next = grade_goal(&tdr_table(d, grades, wal)[*g], method, wal)?;
+        if next.same_test(&goal) {
+            // The same test at the sized structure's own WAL: report that horizon.
+            goal = next;
+            break outcome;
+        }
+        if horizons.len() >= 4 {
+            break outcome;
+        }
+        goal = next;
+    };
     let s_fen = outcome.s_fen();
-    let (value_at, _) = measure(s_fen).map_err(AppError::Usage)?;
+    let (value_at, _) = measure(&goal, s_fen).map_err(AppError::Usage)?;
     crate::cancel::check()?;
     let measure_name = match &goal {
         Goal::Grade { .. } | Goal::Bdr(_) => "lowest BDR",
@@ -212,8 +322,17 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             tdr,
             point,
             k,
+            horizon,
+            default_probability,
         } => format!(
-            "{name} rated {grade} or better ({} TDR {}; the BDR must reach {}{}; survives the {k} largest obligors; sizes in units of {} yuan)",
+            "{name} rated {grade} or better (p_g {} over the sized {name}'s WAL of {horizon:.2} years{}; {} TDR {}; the BDR must reach {}{}; survives the {k} largest obligors; sizes in units of {} yuan)",
+            pct(*default_probability, 4),
+            if horizons.len() > 1 {
+                let list: Vec<String> = horizons.iter().map(|h| format!("{h:.2}")).collect();
+                format!(", sized in turn at WALs {}", list.join(" → "))
+            } else {
+                String::new()
+            },
             method.name(),
             pct(*point, 3),
             pct(*tdr, 3),

@@ -13,7 +13,7 @@ use crate::scenario::{Location, Problem};
 /// `[rating]`: files overriding the shipped tables, relative to the scenario file.
 #[derive(Debug, Clone, Default)]
 pub struct RatingSection {
-    /// Grade table CSV (`grade,default_probability,multiplier,large_obligors`), as named.
+    /// Grade table CSV (`grade,multiplier,large_obligors,1,2,...`), as named.
     pub grades: Option<String>,
     /// Idealized cumulative expected loss table CSV (`rating,1,2,...,10`), as named.
     pub idealized_loss: Option<String>,

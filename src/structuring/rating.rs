@@ -17,11 +17,45 @@ pub const DEFAULT_LOSS_TABLE: &str = include_str!("../../data/idealized-loss-tab
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Grade {
     pub grade: String,
-    /// Target default probability p_g (None: judged by the multiplier method only).
-    pub default_probability: Option<f64>,
+    /// Target default probability p_g(T) by horizon (None: judged by the multiplier method
+    /// only).
+    pub target_default: Option<Tenor>,
     pub multiplier: Option<f64>,
     /// Largest obligors whose default (zero recovery) the tranche must survive.
     pub large_obligors: usize,
+}
+
+impl Grade {
+    /// p_g at a horizon of `wal` years (see [`Tenor::at`]).
+    pub fn default_probability(&self, wal: f64) -> Option<f64> {
+        self.target_default.as_ref().map(|t| t.at(wal))
+    }
+}
+
+/// A cumulative rate by horizon in years: linear between the tabulated years, flat outside
+/// them (a horizon under the first year uses the first year's figure). Both idealised tables
+/// (target default probabilities and expected losses) are read this way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tenor {
+    pub years: Vec<f64>,
+    /// Fractions (the files hold percent).
+    pub values: Vec<f64>,
+}
+
+impl Tenor {
+    pub fn at(&self, wal: f64) -> f64 {
+        let (ys, row) = (&self.years, &self.values);
+        if wal <= ys[0] {
+            return row[0];
+        }
+        for k in 1..ys.len() {
+            if wal <= ys[k] {
+                let w = (wal - ys[k - 1]) / (ys[k] - ys[k - 1]);
+                return row[k - 1] + w * (row[k] - row[k - 1]);
+            }
+        }
+        row[row.len() - 1]
+    }
 }
 
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
@@ -31,62 +65,132 @@ fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
         .from_reader(text.as_bytes())
 }
 
-/// Parses a grade table CSV (`grade,default_probability,multiplier,large_obligors`).
+/// The horizon columns of a table header (`1,2,...,10`): years, increasing.
+fn header_years(headers: &[&str], origin: &str, layout: &str) -> Result<Vec<f64>, String> {
+    let years: Vec<f64> = headers
+        .iter()
+        .map(|h| {
+            h.parse::<f64>().ok().filter(|y| *y > 0.0).ok_or_else(|| {
+                format!(
+                    "{origin}: header column `{}` is not a number of years (expected {layout})",
+                    shown(h)
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if years.is_empty() || years.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(format!(
+            "{origin}: expected the header {layout}, with increasing years"
+        ));
+    }
+    Ok(years)
+}
+
+/// One row's percentages under the horizon columns, as fractions; `None` when every cell is
+/// empty (only where `may_be_empty`).
+fn percent_row(
+    cells: &[&str],
+    years: &[f64],
+    origin: &str,
+    row: usize,
+    may_be_empty: bool,
+) -> Result<Option<Tenor>, String> {
+    if may_be_empty && cells.iter().all(|c| c.is_empty()) {
+        return Ok(None);
+    }
+    if cells.len() != years.len() {
+        return Err(format!(
+            "{origin}: row {row}: expected {} horizon values, found {}",
+            years.len(),
+            cells.len()
+        ));
+    }
+    let values = cells
+        .iter()
+        .zip(years)
+        .map(|(v, y)| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| (0.0..=100.0).contains(x))
+                .map(|x| x / 100.0)
+                .ok_or_else(|| {
+                    format!(
+                        "{origin}: row {row}, year {y}: `{}` is not a percentage in [0, 100]",
+                        shown(v)
+                    )
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Some(Tenor {
+        years: years.to_vec(),
+        values,
+    }))
+}
+
+/// The grade table's layout, as its header must read.
+pub const GRADE_LAYOUT: &str = "grade,multiplier,large_obligors,1,2,...";
+
+/// Parses a grade table CSV (`grade,multiplier,large_obligors,1,2,...,10`: the target
+/// default probability in percent by horizon in years).
 pub fn parse_grades(text: &str, origin: &str) -> Result<Vec<Grade>, String> {
     let mut rdr = csv_reader(text);
     let headers = rdr.headers().map_err(|e| format!("{origin}: {e}"))?.clone();
-    let expected = [
-        "grade",
-        "default_probability",
-        "multiplier",
-        "large_obligors",
-    ];
-    if headers.iter().collect::<Vec<_>>() != expected {
+    let headers: Vec<&str> = headers.iter().collect();
+    let fixed = ["grade", "multiplier", "large_obligors"];
+    if headers.get(1) == Some(&"default_probability") {
         return Err(format!(
-            "{origin}: expected the header {}, found {}",
-            expected.join(","),
-            shown(&headers.iter().collect::<Vec<_>>().join(","))
+            "{origin}: a single `default_probability` per grade is no longer read: target default probabilities depend on the tranche's tenor. Expected the header {GRADE_LAYOUT} (percent by horizon in years; see data/rating-grades.csv)"
         ));
     }
+    if headers.len() < 4 || headers[..3] != fixed {
+        return Err(format!(
+            "{origin}: expected the header {GRADE_LAYOUT}, found {}",
+            shown(&headers.join(","))
+        ));
+    }
+    let years = header_years(&headers[3..], origin, GRADE_LAYOUT)?;
     let mut out = Vec::new();
     for (row, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| format!("{origin}: {e}"))?;
+        let row = row + 1;
         let at = |c: usize| rec.get(c).unwrap_or("");
-        let opt = |c: usize, lo: f64, hi: f64| -> Result<Option<f64>, String> {
-            let s = at(c);
-            if s.is_empty() {
-                return Ok(None);
-            }
-            match s.parse::<f64>() {
-                Ok(v) if v >= lo && v <= hi => Ok(Some(v)),
-                _ => Err(format!(
-                    "{origin}: row {} column `{}`: expected a number in [{lo}, {hi}], found `{}`",
-                    row + 1,
-                    expected[c],
-                    shown(s)
-                )),
-            }
-        };
         let grade = at(0).to_string();
         if grade.is_empty() {
-            return Err(format!("{origin}: row {}: empty grade", row + 1));
+            return Err(format!("{origin}: row {row}: empty grade"));
         }
-        let k = at(3);
+        let multiplier = match at(1) {
+            "" => None,
+            s => Some(
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|v| (0.0..=1e6).contains(v))
+                    .ok_or_else(|| {
+                        format!(
+                            "{origin}: row {row} column `multiplier`: expected a number in [0, 1000000], found `{}`",
+                            shown(s)
+                        )
+                    })?,
+            ),
+        };
+        let k = at(2);
+        let large_obligors = if k.is_empty() {
+            0
+        } else {
+            k.parse().map_err(|_| {
+                format!(
+                    "{origin}: row {row} column `large_obligors`: expected a whole number, found `{}`",
+                    shown(k)
+                )
+            })?
+        };
+        let cells: Vec<&str> = rec.iter().skip(3).collect();
+        let target_default = percent_row(&cells, &years, origin, row, true)?
+            .filter(|t| t.values.iter().any(|v| *v > 0.0));
         out.push(Grade {
             grade,
-            default_probability: opt(1, 0.0, 1.0)?.filter(|p| *p > 0.0),
-            multiplier: opt(2, 0.0, 1e6)?,
-            large_obligors: if k.is_empty() {
-                0
-            } else {
-                k.parse().map_err(|_| {
-                    format!(
-                        "{origin}: row {} column `large_obligors`: expected a whole number, found `{}`",
-                        row + 1,
-                        shown(k)
-                    )
-                })?
-            },
+            target_default,
+            multiplier,
+            large_obligors,
         });
     }
     if out.is_empty() {
@@ -99,85 +203,34 @@ pub fn parse_grades(text: &str, origin: &str) -> Result<Vec<Grade>, String> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LossTable {
     pub ratings: Vec<String>,
-    pub years: Vec<f64>,
-    /// `loss[rating][year]`, as a fraction of the original balance.
-    pub loss: Vec<Vec<f64>>,
+    pub loss: Vec<Tenor>,
 }
 
 impl LossTable {
     /// Parses `rating,1,2,...` with values in percent.
     pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
+        let layout = "rating,1,2,...";
         let mut rdr = csv_reader(text);
         let headers = rdr.headers().map_err(|e| format!("{origin}: {e}"))?.clone();
-        let years: Vec<f64> = headers
-            .iter()
-            .skip(1)
-            .map(|h| {
-                h.parse::<f64>().ok().filter(|y| *y > 0.0).ok_or_else(|| {
-                    format!("{origin}: header `{}` is not a number of years", shown(h))
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        if years.is_empty() || years.windows(2).any(|w| w[1] <= w[0]) {
-            return Err(format!(
-                "{origin}: expected the header rating,1,2,... with increasing years"
-            ));
-        }
+        let headers: Vec<&str> = headers.iter().collect();
+        let years = header_years(headers.get(1..).unwrap_or(&[]), origin, layout)?;
         let mut ratings = Vec::new();
         let mut loss = Vec::new();
         for (row, rec) in rdr.records().enumerate() {
             let rec = rec.map_err(|e| format!("{origin}: {e}"))?;
             ratings.push(rec.get(0).unwrap_or("").to_string());
-            let values: Vec<f64> = rec
-                .iter()
-                .skip(1)
-                .map(|v| {
-                    v.parse::<f64>()
-                        .ok()
-                        .filter(|x| (0.0..=100.0).contains(x))
-                        .map(|x| x / 100.0)
-                        .ok_or_else(|| {
-                            format!(
-                                "{origin}: row {}: `{}` is not a percentage in [0, 100]",
-                                row + 1,
-                                shown(v)
-                            )
-                        })
-                })
-                .collect::<Result<_, _>>()?;
-            if values.len() != years.len() {
-                return Err(format!(
-                    "{origin}: row {}: expected {} values",
-                    row + 1,
-                    years.len()
-                ));
-            }
-            loss.push(values);
+            let cells: Vec<&str> = rec.iter().skip(1).collect();
+            loss.extend(percent_row(&cells, &years, origin, row + 1, false)?);
         }
         if ratings.is_empty() {
             return Err(format!("{origin}: no ratings"));
         }
-        Ok(LossTable {
-            ratings,
-            years,
-            loss,
-        })
+        Ok(LossTable { ratings, loss })
     }
 
-    /// Idealized loss of rating `r` at `wal` years (linear between years, flat outside).
+    /// Idealized loss of rating `r` at `wal` years (see [`Tenor::at`]).
     pub fn at(&self, r: usize, wal: f64) -> f64 {
-        let ys = &self.years;
-        let row = &self.loss[r];
-        if wal <= ys[0] {
-            return row[0];
-        }
-        for k in 1..ys.len() {
-            if wal <= ys[k] {
-                let w = (wal - ys[k - 1]) / (ys[k] - ys[k - 1]);
-                return row[k - 1] + w * (row[k] - row[k - 1]);
-            }
-        }
-        row[row.len() - 1]
+        self.loss[r].at(wal)
     }
 
     /// The highest rating whose idealized loss at `wal` is at least `el`.
@@ -402,15 +455,16 @@ impl CdrDistribution {
         })
     }
 
-    /// TDR of `grade` by `method`, always in [0, 1]; `None` when the grade lacks the method's
-    /// parameter or the method does not apply (a refused fit, a multiple above 100 %).
-    pub fn tdr(&self, grade: &Grade, method: Method) -> Option<f64> {
+    /// TDR of `grade` by `method` for a tranche of `wal` years, always in [0, 1]; `None` when
+    /// the grade lacks the method's parameter or the method does not apply (a refused fit, a
+    /// multiple above 100 %).
+    pub fn tdr(&self, grade: &Grade, method: Method, wal: f64) -> Option<f64> {
         match method {
             Method::Empirical => grade
-                .default_probability
+                .default_probability(wal)
                 .map(|p| self.order_quantile(1.0 - p)),
             Method::Lognormal => {
-                let p = grade.default_probability?;
+                let p = grade.default_probability(wal)?;
                 let fit = self.fit.as_ref()?;
                 if fit.refused.is_some() {
                     return None;
@@ -437,10 +491,11 @@ pub fn vasicek_quantile(pd: f64, rho: f64, q: f64) -> f64 {
     n.cdf((n.inverse_cdf(pd) + rho.sqrt() * n.inverse_cdf(q)) / (1.0 - rho).sqrt())
 }
 
-/// TDRs of one grade by every method.
+/// TDRs of one grade by every method, for one tranche.
 #[derive(Debug, Clone, Serialize)]
 pub struct TdrRow {
     pub grade: String,
+    /// The target default probability p_g at the tranche's WAL.
     pub default_probability: Option<f64>,
     pub multiplier: Option<f64>,
     pub large_obligors: usize,
@@ -466,14 +521,16 @@ impl TdrRow {
     }
 }
 
-/// TDRs of every grade.
-pub fn tdr_table(dist: &CdrDistribution, grades: &[Grade]) -> Vec<TdrRow> {
+/// TDRs of every grade for a tranche of `wal` years (the horizon of the target default
+/// probabilities).
+pub fn tdr_table(dist: &CdrDistribution, grades: &[Grade], wal: f64) -> Vec<TdrRow> {
     let fit = dist.lognormal_fit();
     grades
         .iter()
         .map(|g| {
             let mut not_applicable = Vec::new();
-            if let Some(p) = g.default_probability {
+            let pg = g.default_probability(wal);
+            if let Some(p) = pg {
                 match &fit {
                     None => {
                         not_applicable.push((Method::Lognormal, "no default on any path".into()))
@@ -482,7 +539,7 @@ pub fn tdr_table(dist: &CdrDistribution, grades: &[Grade]) -> Vec<TdrRow> {
                         if let Some(reason) = &f.refused {
                             not_applicable
                                 .push((Method::Lognormal, format!("fit refused: {reason}")));
-                        } else if dist.tdr(g, Method::Lognormal).is_none() {
+                        } else if dist.tdr(g, Method::Lognormal, wal).is_none() {
                             not_applicable.push((
                                 Method::Lognormal,
                                 format!("the fit's {} quantile is above 100 %", 1.0 - p),
@@ -501,15 +558,13 @@ pub fn tdr_table(dist: &CdrDistribution, grades: &[Grade]) -> Vec<TdrRow> {
             }
             TdrRow {
                 grade: g.grade.clone(),
-                default_probability: g.default_probability,
+                default_probability: pg,
                 multiplier: g.multiplier,
                 large_obligors: g.large_obligors,
-                empirical: dist.tdr(g, Method::Empirical),
-                empirical_interval: g
-                    .default_probability
-                    .map(|p| dist.quantile_interval(1.0 - p)),
-                lognormal: dist.tdr(g, Method::Lognormal),
-                multiplier_tdr: dist.tdr(g, Method::Multiplier),
+                empirical: dist.tdr(g, Method::Empirical, wal),
+                empirical_interval: pg.map(|p| dist.quantile_interval(1.0 - p)),
+                lognormal: dist.tdr(g, Method::Lognormal, wal),
+                multiplier_tdr: dist.tdr(g, Method::Multiplier, wal),
                 not_applicable,
             }
         })
@@ -645,6 +700,11 @@ fn borderline(
 #[derive(Debug, Clone, Serialize)]
 pub struct TrancheRating {
     pub tranche: String,
+    /// The horizon of the target default probabilities: the tranche's Monte Carlo mean WAL,
+    /// years (0 when it repays nothing on any path: the tables' first year then applies).
+    pub target_horizon_years: f64,
+    /// TDRs of every grade at that horizon, by every method.
+    pub tdr: Vec<TdrRow>,
     pub min_bdr: f64,
     pub min_bdr_without_support: f64,
     /// With the shortfall support, one per method.
@@ -676,21 +736,40 @@ mod tests {
     fn shipped_tables_parse() {
         let g = parse_grades(DEFAULT_GRADES, "grades").unwrap();
         assert_eq!(g[0].grade, "AAA");
-        assert_eq!(g[0].default_probability, Some(0.0002));
-        assert_eq!(g[4].default_probability, None);
+        // By tenor: the one-year figure, flat below a year, compounded over longer horizons,
+        // linear between the tabulated years.
+        let p = |k: usize, wal: f64| g[k].default_probability(wal).unwrap();
+        assert!((p(0, 1.0) - 0.0002).abs() < 1e-12);
+        assert_eq!(p(0, 0.25), p(0, 1.0));
+        assert!(
+            (p(0, 3.0) - (1.0 - 0.9998_f64.powi(3))).abs() < 1e-6,
+            "to the table's 4 decimals of a percent"
+        );
+        assert!((p(3, 2.5) - (p(3, 2.0) + p(3, 3.0)) / 2.0).abs() < 1e-12);
+        assert_eq!(p(0, 12.0), p(0, 10.0));
+        assert!(p(0, 4.0) < p(1, 4.0) && p(1, 4.0) < p(2, 4.0) && p(2, 4.0) < p(3, 4.0));
+        assert_eq!(g[4].default_probability(2.0), None);
         assert_eq!(g[0].large_obligors, 3);
         let t = LossTable::parse(DEFAULT_LOSS_TABLE, "loss").unwrap();
-        assert_eq!(t.years.len(), 10);
+        assert_eq!(t.loss[0].years.len(), 10);
         assert!((t.at(0, 1.0) - 0.00000028).abs() < 1e-15);
         assert_eq!(t.grade(0.0, 3.0), Some("Aaa"));
         assert_eq!(t.grade(0.001, 2.0), Some("Baa1"));
         assert_eq!(t.grade(0.5, 2.0), None);
     }
 
+    /// A grade whose target default probability is `p` at every horizon.
+    fn flat(p: f64) -> Option<Tenor> {
+        Some(Tenor {
+            years: vec![1.0],
+            values: vec![p],
+        })
+    }
+
     fn grade(p: f64) -> Grade {
         Grade {
             grade: "X".into(),
-            default_probability: Some(p),
+            target_default: flat(p),
             multiplier: Some(2.0),
             large_obligors: 0,
         }
@@ -706,8 +785,8 @@ mod tests {
         let fit = d.lognormal_fit().unwrap();
         assert!((fit.zero_mass - 0.43).abs() < 1e-12);
         assert!(fit.refused.as_deref().unwrap().contains("no mass at zero"));
-        assert_eq!(d.tdr(&grade(0.0002), Method::Lognormal), None);
-        let row = &tdr_table(&d, &[grade(0.0002)])[0];
+        assert_eq!(d.tdr(&grade(0.0002), Method::Lognormal, 1.0), None);
+        let row = &tdr_table(&d, &[grade(0.0002)], 1.0)[0];
         assert!(row.not_applicable[0].1.starts_with("fit refused"));
         // A sample that is lognormal (exact quantiles of μ = −3, σ = 0.5) is accepted.
         let n = 4000;
@@ -726,13 +805,13 @@ mod tests {
         let d = CdrDistribution::new((0..1000).map(|k| 0.2 + 0.8 * k as f64 / 1000.0).collect());
         for p in [0.0002, 0.01, 0.2] {
             for m in METHODS {
-                if let Some(t) = d.tdr(&grade(p), m) {
+                if let Some(t) = d.tdr(&grade(p), m, 1.0) {
                     assert!((0.0..=1.0).contains(&t), "{m:?} {p}: {t}");
                 }
             }
         }
-        assert_eq!(d.tdr(&grade(0.01), Method::Multiplier), None);
-        let row = &tdr_table(&d, &[grade(0.01)])[0];
+        assert_eq!(d.tdr(&grade(0.01), Method::Multiplier, 1.0), None);
+        let row = &tdr_table(&d, &[grade(0.01)], 1.0)[0];
         assert!(
             row.not_applicable
                 .iter()
@@ -753,7 +832,7 @@ mod tests {
     #[test]
     fn a_grade_whose_interval_reaches_the_bdr_is_borderline() {
         let d = CdrDistribution::new((0..10_000).map(|k| k as f64 / 10_000.0).collect());
-        let tdrs = tdr_table(&d, &[grade(0.01), grade(0.1)]);
+        let tdrs = tdr_table(&d, &[grade(0.01), grade(0.1)], 1.0);
         // BDR 0.9905: meets the top grade (TDR 0.9899) but its interval reaches 0.9919.
         let a = implied_grade(&tdrs, Method::Empirical, 0.9905, |_| true, 10_000);
         assert_eq!(a.grade.as_deref(), Some("X"));
@@ -791,13 +870,13 @@ mod tests {
         let d = CdrDistribution::new((0..10_000).map(|i| i as f64 / 10_000.0).collect());
         let g = Grade {
             grade: "X".into(),
-            default_probability: Some(0.01),
+            target_default: flat(0.01),
             multiplier: Some(2.0),
             large_obligors: 0,
         };
-        assert!((d.tdr(&g, Method::Empirical).unwrap() - 0.99).abs() < 1e-3);
-        assert!((d.tdr(&g, Method::Multiplier).unwrap() - 2.0 * d.mean).abs() < 1e-12);
-        let tdrs = tdr_table(&d, &[g]);
+        assert!((d.tdr(&g, Method::Empirical, 1.0).unwrap() - 0.99).abs() < 1e-3);
+        assert!((d.tdr(&g, Method::Multiplier, 1.0).unwrap() - 2.0 * d.mean).abs() < 1e-12);
+        let tdrs = tdr_table(&d, &[g], 1.0);
         let a = implied_grade(&tdrs, Method::Multiplier, 1.5, |_| true, 10_000);
         assert_eq!(a.grade.as_deref(), Some("X"));
         assert!(
@@ -825,7 +904,7 @@ pub struct RatingResult {
     /// Confidence level of the TDR intervals.
     pub interval_level: f64,
     pub weak_link_rule: &'static str,
-    pub tdr: Vec<TdrRow>,
+    pub tenor_rule: &'static str,
     pub tranches: Vec<TrancheRating>,
     pub grades: Vec<Grade>,
     pub loss_table: LossTable,
@@ -931,7 +1010,7 @@ pub struct JointGrade {
 }
 
 fn joint_grade(
-    grades: &[Grade],
+    grades: &[TdrRow],
     dist: &CdrDistribution,
     bdr_supported: f64,
     bdr_standalone: f64,
@@ -992,14 +1071,22 @@ fn joint_grade(
     out
 }
 
+/// Half a unit of the last digit the shipped tables print (0.0001 % = 1e-6): a promisor whose
+/// default probability is a grade's own target, compounded as the table compounds it, meets
+/// the grade even where the table's rounding puts it a hair above.
+const TABLE_ROUNDING: f64 = 5e-7;
+
 /// The rule behind [`PromisorCap`], as printed with the grades.
-pub const WEAK_LINK_RULE: &str = "supported grades are capped at the promisor's grade: the highest grade whose target default probability p_g is at least the promisor's default probability over the tranche's WAL, 1 − (1 − annual PD)^WAL";
+pub const WEAK_LINK_RULE: &str = "supported grades are capped at the promisor's grade: the highest grade whose target default probability p_g(WAL) is at least the promisor's default probability over the tranche's WAL, 1 − (1 − annual PD)^WAL";
+
+/// How the target default probabilities are read, as printed with the TDRs.
+pub const TENOR_RULE: &str = "p_g(WAL) = the grade's target default probability over the tranche's Monte Carlo mean WAL (the grade table by year: linear between years, flat outside them, so a WAL under a year uses the one-year figure); TDR = the pool CDR exceeded with probability p_g(WAL)";
 
 /// The weakest promisor covering `tranche` and the grade index it caps the tranche at, for a
 /// tranche of `wal` years; `None` when no support step covers it.
 pub fn promisor_cap(
     deal: &crate::deal::Deal,
-    grades: &[Grade],
+    grades: &[TdrRow],
     tranche: usize,
     wal: f64,
 ) -> Option<(usize, PromisorCap)> {
@@ -1015,7 +1102,10 @@ pub fn promisor_cap(
     let cumulative = 1.0 - (1.0 - weakest.annual_pd).powf(horizon);
     let index = grades
         .iter()
-        .position(|g| g.default_probability.is_none_or(|p| p >= cumulative))
+        .position(|g| {
+            g.default_probability
+                .is_none_or(|p| p + TABLE_ROUNDING >= cumulative)
+        })
         .unwrap_or(grades.len() - 1);
     Some((
         index,
@@ -1059,7 +1149,6 @@ pub fn rate(
     dist: &CdrDistribution,
     mc: &crate::montecarlo::McResults,
 ) -> RatingResult {
-    let tdr = tdr_table(dist, &grades);
     let checks = large_obligor_checks(deal, &grades, true);
     let standalone_checks = large_obligor_checks(deal, &grades, false);
     let paths = dist.paths();
@@ -1072,9 +1161,12 @@ pub fn rate(
             let survives_alone = |k: usize| standalone_checks.get(&k).is_none_or(|v| v[i]);
             let stats = &mc.tranches[i];
             let wal = stats.wal_years.as_ref().map(|d| d.mean);
-            let cap = promisor_cap(deal, &grades, i, wal.unwrap_or(0.0));
+            let horizon = wal.unwrap_or(0.0);
+            let tdr = tdr_table(dist, &grades, horizon);
+            let cap = promisor_cap(deal, &tdr, i, horizon);
             TrancheRating {
                 tranche: m.tranche.clone(),
+                target_horizon_years: horizon,
                 min_bdr: m.min_with_support,
                 min_bdr_without_support: m.min_without_support,
                 implied: METHODS
@@ -1094,7 +1186,7 @@ pub fn rate(
                     })
                     .collect(),
                 supported_joint: joint_grade(
-                    &grades,
+                    &tdr,
                     dist,
                     m.min_with_support,
                     m.min_without_support,
@@ -1114,6 +1206,7 @@ pub fn rate(
                     .iter()
                     .map(|(k, v)| (*k, v[i]))
                     .collect(),
+                tdr,
             }
         })
         .collect();
@@ -1125,7 +1218,7 @@ pub fn rate(
         lognormal_fit: dist.lognormal_fit(),
         interval_level: 0.95,
         weak_link_rule: WEAK_LINK_RULE,
-        tdr,
+        tenor_rule: TENOR_RULE,
         tranches,
         grades,
         loss_table,
