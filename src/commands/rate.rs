@@ -10,7 +10,8 @@ use crate::montecarlo::McOptions;
 use crate::report::RunMetadata;
 use crate::structuring::config::StructuringConfig;
 use crate::structuring::rating::{
-    DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, LossTable, Method, RatingResult, parse_grades, rate,
+    DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, INTERVAL_Z, LossTable, Method, RatingResult,
+    parse_grades, rate,
 };
 use crate::structuring::{self, pct};
 
@@ -154,6 +155,7 @@ pub fn borderline_paths(r: &RatingResult) -> Option<u64> {
                 .chain(&t.standalone)
                 .filter_map(|a| a.borderline.as_ref())
                 .chain(t.supported_joint.borderline.as_ref())
+                .chain(t.expected_loss_grade_borderline.as_ref())
         })
         .map(|b| b.paths_needed)
         .max()
@@ -336,10 +338,30 @@ pub fn report(r: &RatingResult) -> String {
                 pct(t.expected_loss_std_error, 3)
             ),
             t.wal_years.map_or("-".into(), |w| format!("{w:.2}")),
-            t.expected_loss_grade.as_deref().unwrap_or("below"),
+            t.expected_loss_grade
+                .as_deref()
+                .unwrap_or("below")
+                .to_string()
+                + if t.expected_loss_grade_borderline.is_some() {
+                    "?"
+                } else {
+                    ""
+                },
             checks(&t.large_obligor_check),
             checks(&t.large_obligor_check_standalone)
         );
+    }
+    for t in &r.tranches {
+        if let Some(b) = &t.expected_loss_grade_borderline {
+            text += &format!(
+                "{}: Moody's grade borderline (PV loss {} ± {}): {} at stake, {} paths would settle it\n",
+                t.tranche,
+                pct(t.expected_pv_loss, 4),
+                pct(INTERVAL_Z * t.expected_pv_loss_std_error, 4),
+                b.grade,
+                b.paths_needed
+            );
+        }
     }
     text += "(BDR = the lowest, over the stress set, pool cumulative default rate reached in a run the tranche survives whole; EL = mean principal loss / original balance; Moody's = the grade on Moody's scale of the idealized loss table read at the WAL with the present-value loss: lost promised payments discounted at the coupon; the other grades are on the domestic scale of the grade table)\n";
     for (label, with_support) in [("with support", true), ("standalone (support off)", false)] {

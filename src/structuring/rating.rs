@@ -235,9 +235,41 @@ impl LossTable {
 
     /// The highest rating whose idealized loss at `wal` is at least `el`.
     pub fn grade(&self, el: f64, wal: f64) -> Option<&str> {
-        (0..self.ratings.len())
-            .find(|&r| el <= self.at(r, wal))
-            .map(|r| self.ratings[r].as_str())
+        self.index(el, wal).map(|r| self.ratings[r].as_str())
+    }
+
+    fn index(&self, el: f64, wal: f64) -> Option<usize> {
+        (0..self.ratings.len()).find(|&r| el <= self.at(r, wal))
+    }
+
+    /// Whether the 95 % interval of an expected loss `el` ± 1.96·`se` (from `paths` paths)
+    /// reaches across a rating boundary at `wal`: the rating at stake (lost if the loss is
+    /// higher, gained if lower; the loss first) and the paths that would settle it.
+    pub fn borderline(&self, el: f64, se: f64, wal: f64, paths: u64) -> Option<Borderline> {
+        let half = INTERVAL_Z * se;
+        if half <= 0.0 {
+            return None;
+        }
+        let r = self.index(el, wal);
+        let needed = |margin: f64| paths_to_settle(paths as f64, half, margin);
+        if let Some(r) = r
+            && el + half > self.at(r, wal)
+        {
+            return Some(Borderline {
+                grade: self.ratings[r].clone(),
+                paths_needed: needed(self.at(r, wal) - el),
+            });
+        }
+        let better = match r {
+            Some(0) => return None,
+            Some(r) => r - 1,
+            None => self.ratings.len() - 1,
+        };
+        let bound = self.at(better, wal);
+        (el - half <= bound).then(|| Borderline {
+            grade: self.ratings[better].clone(),
+            paths_needed: needed(el - bound),
+        })
     }
 }
 
@@ -722,6 +754,9 @@ pub struct TrancheRating {
     pub expected_pv_loss: f64,
     pub wal_years: Option<f64>,
     pub expected_loss_grade: Option<String>,
+    pub expected_pv_loss_std_error: f64,
+    /// The present-value loss's 95 % interval reaches across a rating of the loss table.
+    pub expected_loss_grade_borderline: Option<Borderline>,
     /// (k, survives the default of the k largest obligors with zero recovery), with support.
     pub large_obligor_check: Vec<(usize, bool)>,
     /// The same with the support off.
@@ -764,6 +799,33 @@ mod tests {
             years: vec![1.0],
             values: vec![p],
         })
+    }
+
+    #[test]
+    fn an_expected_loss_near_a_rating_boundary_is_borderline() {
+        let t = LossTable::parse(DEFAULT_LOSS_TABLE, "loss").unwrap();
+        // At 2 years Aa1's idealized loss is 0.00165 %, Aa2's 0.0044 %.
+        let (aa1, aa2) = (t.at(1, 2.0), t.at(2, 2.0));
+        // Inside Aa2, near Aa1's boundary: Aa1 is at stake, to be gained.
+        let el = aa1 * 1.05;
+        assert_eq!(t.grade(el, 2.0), Some("Aa2"));
+        let b = t.borderline(el, aa1 * 0.05, 2.0, 10_000).unwrap();
+        assert_eq!(b.grade, "Aa1");
+        // Half-width 1.96 × 0.05·L against a margin of 0.05·L: 3.84 × the paths.
+        assert!(
+            (38_000..=39_000).contains(&b.paths_needed),
+            "{}",
+            b.paths_needed
+        );
+        // Just inside Aa2's own boundary: Aa2 may be lost.
+        let b = t.borderline(aa2 * 0.99, aa2 * 0.01, 2.0, 10_000).unwrap();
+        assert_eq!(b.grade, "Aa2");
+        // Mid-band with a tight interval, or no noise at all: settled.
+        assert!(
+            t.borderline((aa1 + aa2) / 2.0, aa1 * 0.01, 2.0, 10_000)
+                .is_none()
+        );
+        assert!(t.borderline(0.0, 0.0, 2.0, 10_000).is_none());
     }
 
     fn grade(p: f64) -> Grade {
@@ -1199,8 +1261,15 @@ pub fn rate(
                 wal_years: wal,
                 expected_pv_loss: stats.expected_pv_loss,
                 expected_loss_grade: loss_table
-                    .grade(stats.expected_pv_loss, wal.unwrap_or(0.0))
+                    .grade(stats.expected_pv_loss, horizon)
                     .map(str::to_string),
+                expected_pv_loss_std_error: stats.expected_pv_loss_std_error,
+                expected_loss_grade_borderline: loss_table.borderline(
+                    stats.expected_pv_loss,
+                    stats.expected_pv_loss_std_error,
+                    horizon,
+                    mc.paths,
+                ),
                 large_obligor_check: checks.iter().map(|(k, v)| (*k, v[i])).collect(),
                 large_obligor_check_standalone: standalone_checks
                     .iter()
