@@ -227,7 +227,12 @@ pub fn grade_lines(r: &RatingResult) -> String {
         );
     }
     text += &format!(
-        "  (promisor priced = empirical, the promisor an obligor: fails when the pool beats the supported BDR, or the promisor defaults and the pool beats the standalone BDR; {})\n",
+        "  (target default probabilities p_g(WAL) at each tranche's WAL, years: {}; promisor priced = empirical, the promisor an obligor: fails when the pool beats the supported BDR, or the promisor defaults and the pool beats the standalone BDR; {})\n",
+        r.tranches
+            .iter()
+            .map(|t| format!("{} {:.2}", t.tranche, t.target_horizon_years))
+            .collect::<Vec<_>>()
+            .join(", "),
         r.weak_link_rule
     );
     text
