@@ -121,3 +121,35 @@ fn run_and_rate_grade_from_the_same_paths_alike() {
             > 0.0
     );
 }
+
+#[test]
+fn size_simulates_until_the_target_precision_or_the_cap() {
+    let dir = TempDir::new().unwrap();
+    let run = |precision: &str, max: &str, out: &str| {
+        let out = dir.path().join(out);
+        cargo_bin_cmd!("ipabs")
+            .args(["size", SCENARIO, "--target", "A3=A", "--standalone"])
+            .args([
+                "--paths",
+                "5000",
+                "--precision",
+                precision,
+                "--max-paths",
+                max,
+            ])
+            .args(["--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        json(&out.join("size.json"))
+    };
+    // A 0.3-point half-width needs far more than 5,000 paths: the cap is reached exactly.
+    let capped = run("0.003", "40000", "capped");
+    assert_eq!(capped["paths"], 40_000, "{capped}");
+    // A loose precision is met by the first run.
+    let loose = run("0.2", "40000", "loose");
+    assert_eq!(loose["paths"], 5_000, "{loose}");
+    // The target is read at the sized A3's WAL.
+    let horizons = capped["wal_horizons"].as_array().unwrap();
+    assert!(!horizons.is_empty() && horizons.iter().all(|h| h.as_f64().unwrap() > 2.0));
+}
