@@ -43,6 +43,7 @@ fn cashflow_runs_every_shipped_scenario() {
             "fees.csv",
             "accounts.csv",
             "ledger.csv",
+            "stratification.json",
             "summary.json",
         ] {
             assert!(

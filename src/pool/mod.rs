@@ -2,10 +2,12 @@
 
 pub mod asset;
 pub mod schedule;
+pub mod strata;
 pub mod summary;
 
 pub use asset::{Amortization, Asset, AssetType, IpKind, Obligor, ScheduledPayment};
 pub use schedule::{Projection, ScheduleOverflow, asset_payments, project, try_asset_payments};
+pub use strata::Stratification;
 pub use summary::PoolSummary;
 
 use rust_decimal::Decimal;

@@ -1,4 +1,5 @@
-//! Files of a deterministic run: pool, tranche, fee, account and ledger CSVs and summary.json.
+//! Files of a deterministic run: pool, tranche, fee, account and ledger CSVs, the pool's
+//! stratification and summary.json.
 
 use serde::Serialize;
 
@@ -47,6 +48,10 @@ pub fn write(
     out.csv("fees.csv", &run.fees)?;
     out.csv("accounts.csv", &run.accounts)?;
     out.csv("ledger.csv", &run.ledger)?;
+    out.json(
+        "stratification.json",
+        &crate::pool::Stratification::of(&deal.pool, deal.closing),
+    )?;
     let pool = PoolSummary::of(&deal.pool, deal.closing);
     let summary = CashflowSummary {
         metadata: meta,
