@@ -44,6 +44,7 @@ fn cashflow_runs_every_shipped_scenario() {
             "accounts.csv",
             "ledger.csv",
             "stratification.json",
+            "deal.json",
             "summary.json",
         ] {
             assert!(

@@ -1,5 +1,5 @@
-//! Files of a deterministic run: pool, tranche, fee, account and ledger CSVs, the pool's
-//! stratification and summary.json.
+//! Files of a deterministic run: pool, tranche, fee, account and ledger CSVs, the deal in
+//! words (deal.json), the pool's stratification and summary.json.
 
 use serde::Serialize;
 
@@ -48,6 +48,7 @@ pub fn write(
     out.csv("fees.csv", &run.fees)?;
     out.csv("accounts.csv", &run.accounts)?;
     out.csv("ledger.csv", &run.ledger)?;
+    out.json("deal.json", &super::deal_doc::DealDocument::of(deal))?;
     out.json(
         "stratification.json",
         &crate::pool::Stratification::of(&deal.pool, deal.closing),

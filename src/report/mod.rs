@@ -4,6 +4,7 @@
 pub mod cashflow;
 pub mod charts;
 pub mod csv_safe;
+pub mod deal_doc;
 pub mod html;
 pub mod montecarlo;
 pub mod outdir;
