@@ -108,7 +108,9 @@ fn report_html_is_self_contained() {
         assert_eq!(html.matches(&format!("</{tag}>")).count(), 1, "</{tag}>");
     }
     assert!(html.find("<body").unwrap() < html.find("</body>").unwrap());
-    assert_eq!(html.matches("<svg").count(), charts().len());
+    // Every chart inlined, and the structure diagram drawn from the deal.
+    assert_eq!(html.matches("<svg").count(), charts().len() + 1);
+    assert_eq!(html.matches("<svg class=\"structure\"").count(), 1);
     assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
     for t in TRANCHES {
         assert!(html.contains(&format!("<th>{t}</th>")), "tranche {t}");
@@ -129,8 +131,8 @@ fn report_html_is_self_contained() {
     for (i, _) in html.match_indices("src=\"") {
         assert!(html[i..].starts_with("src=\"data:"), "external src at {i}");
     }
-    assert!(html.contains("@page { size: A4"));
-    assert!(html.contains("break-before: page"));
+    assert!(html.contains("@page { size: A4 portrait"));
+    assert!(html.contains("break-inside: avoid"));
     let sha = std::fs::read_to_string(run_dir().join("summary.json")).unwrap();
     let sha: serde_json::Value = serde_json::from_str(&sha).unwrap();
     assert!(html.contains(sha["metadata"]["scenario_sha256"].as_str().unwrap()));

@@ -40,6 +40,15 @@ pub struct Item {
     pub text: String,
 }
 
+/// A trigger: what it watches and does, in full, and in short where it leads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerDoc {
+    pub name: String,
+    pub text: String,
+    /// E.g. "switches to the `accelerated` priority of payments".
+    pub effect: String,
+}
+
 /// One priority of payments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaterfallDoc {
@@ -69,7 +78,7 @@ pub struct DealDocument {
     pub fees: Vec<Item>,
     pub accounts: Vec<Item>,
     pub supports: Vec<Item>,
-    pub triggers: Vec<Item>,
+    pub triggers: Vec<TriggerDoc>,
     pub waterfalls: Vec<WaterfallDoc>,
     /// The deterministic base case, as (assumption, value) rows.
     pub base_case: Vec<Item>,
@@ -532,9 +541,16 @@ impl DealDocument {
             triggers: s
                 .triggers
                 .iter()
-                .map(|t| Item {
+                .map(|t| TriggerDoc {
                     name: t.name.clone(),
                     text: trigger_text(s, t),
+                    effect: match &t.effect {
+                        TriggerEffect::SwitchWaterfall { waterfall } => format!(
+                            "switches to the `{}` priority of payments",
+                            s.waterfalls[*waterfall].name
+                        ),
+                        TriggerEffect::CleanUpCall => "clean-up call".to_string(),
+                    },
                 })
                 .collect(),
             waterfalls,

@@ -8,6 +8,22 @@ use std::path::Path;
 use super::charts::{ChartFile, RunFiles};
 use crate::chart::{AmountUnit, format_number};
 
+/// `text` as a CSS string literal that is also safe inside an HTML `<style>` element: quotes,
+/// backslashes, line breaks and `<` written as CSS escapes.
+pub fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' | '\n' | '\r' => {
+                out.push_str(&format!("\\{:x} ", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -44,13 +60,26 @@ figure.chart h3 { font-size: 1em; margin: 0 0 0.4em; }
 figure.chart svg, figure.chart img { display: block; width: 100%; height: auto; max-width: 100%; }
 code { font-size: 0.9em; word-break: break-all; }
 footer { color: var(--soft); font-size: 0.85em; margin-top: 2em; }
-@page { size: A4; margin: 14mm 12mm; }
+section.cover h1 { font-size: 1.8em; margin-top: 0.4em; }
+svg.structure { display: block; width: 100%; height: auto; margin: 0.6em 0 1em; }
+ol.pop { margin: 0.3em 0 1em; padding-left: 2em; }
+ol.pop li { margin: 0.15em 0; }
+div.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.2em; }
+div.pair table { margin-top: 0.3em; }
+h3 { font-size: 1em; margin: 1em 0 0.3em; }
+@page { size: A4 portrait; margin: 14mm 12mm 16mm;
+  @bottom-left { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 8pt; color: #666; }
+  @bottom-right { content: "page " counter(page) " / " counter(pages); font-family: "WenQuanYi Micro Hei", sans-serif; font-size: 8pt; color: #666; } }
 @media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
-  h2 { break-after: avoid; page-break-after: avoid; }
-  table { break-inside: avoid; page-break-inside: avoid; }
-  figure.chart { break-before: page; page-break-before: always; break-inside: avoid; page-break-inside: avoid; }
-  figure.chart svg, figure.chart img { width: 100%; max-height: 240mm; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  h2 { margin-top: 1.2em; }
+  tr, li { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  section.cover { min-height: 0; }
+  svg.structure { max-height: 95mm; }
+  figure.chart { break-inside: avoid; page-break-inside: avoid; margin: 0 0 4mm; }
+  figure.chart svg, figure.chart img { width: 100%; height: auto; max-height: 118mm; object-fit: contain; }
 }
 "#;
 
@@ -269,15 +298,18 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         html,
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{} — ipabs report</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        escape(&s.deal)
-    );
-    let _ = writeln!(
-        html,
-        "<h1>{}</h1>\n<p class=\"sub\">知识产权资产支持证券 分析报告 · IP ABS analysis report · \
-         base case and {} Monte Carlo paths</p>",
+         <title>{} — ipabs report</title>\n<style>{CSS}\n@page {{ @bottom-left {{ content: {}; }} }}</style>\n</head>\n<body>\n",
         escape(&s.deal),
-        format_number(run.mc.paths as f64, 0)
+        css_string(&s.deal)
+    );
+    let extras = super::sections::Extras::load(&run.dir);
+    super::sections::cover(
+        &mut html,
+        &s.deal,
+        &extras,
+        &s.metadata.version,
+        &s.metadata.scenario_file,
+        &s.metadata.scenario_sha256,
     );
 
     // Deal summary.
@@ -299,8 +331,10 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
             s.periods_run.to_string(),
         ),
     ];
-    for (k, v) in ordered(&s.assumptions) {
-        deal.push((format!("基准假设 {}", label(k)), json_text(k, v)));
+    if extras.deal.is_none() {
+        for (k, v) in ordered(&s.assumptions) {
+            deal.push((format!("基准假设 {}", label(k)), json_text(k, v)));
+        }
     }
     deal.push((
         "触发事件 Triggers fired".into(),
@@ -321,6 +355,11 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         ));
     }
     kv_table(&mut html, &deal);
+    if let Some(d) = &extras.deal {
+        super::sections::structure(&mut html, d);
+        super::sections::priority_of_payments(&mut html, d);
+        super::sections::assumptions(&mut html, d, run.mc.paths, run.mc.seed);
+    }
 
     // Pool summary.
     html.push_str("<h2>资产池概要 Pool summary</h2>\n");
@@ -329,6 +368,9 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         .map(|(k, v)| (label(k), json_text(k, v)))
         .collect();
     kv_table(&mut html, &pool);
+    if let Some(strata) = &extras.strata {
+        super::sections::stratification(&mut html, strata);
+    }
 
     // Tranches.
     html.push_str("<h2>证券分层 Tranches</h2>\n<table>\n<tr><th>档 Tranche</th>");

@@ -8,6 +8,7 @@ pub mod deal_doc;
 pub mod html;
 pub mod montecarlo;
 pub mod outdir;
+pub mod sections;
 pub mod table;
 pub mod xlsx;
 
