@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod conservation;
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
