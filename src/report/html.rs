@@ -478,9 +478,11 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     // Charts.
     html.push_str("<h2>图表 Charts</h2>\n");
     for c in charts {
+        // The chart draws its own title: the figure names it for screen readers only, so a
+        // printed page shows each title once.
         let _ = writeln!(
             html,
-            "<figure class=\"chart\" id=\"{}\">\n<h3>{}</h3>\n{}\n</figure>",
+            "<figure class=\"chart\" id=\"{}\" aria-label=\"{}\">\n{}\n</figure>",
             escape(c.stem),
             escape(&c.title),
             chart_markup(c)?
