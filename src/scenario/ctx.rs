@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::bounds::parse_amount;
+use super::document::Override;
 use super::error::{Location, Problem};
 use super::raw::{Date, Num, Text};
 
@@ -14,14 +15,17 @@ use super::raw::{Date, Num, Text};
 pub struct Ctx<'a> {
     pub file: PathBuf,
     pub src: &'a str,
+    /// Values set from outside the file, told apart by their spans (past the end of `src`).
+    overrides: &'a [Override],
     pub problems: Vec<Problem>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &Path, src: &'a str) -> Self {
+    pub fn new(file: &Path, src: &'a str, overrides: &'a [Override]) -> Self {
         Ctx {
             file: file.to_path_buf(),
             src,
+            overrides,
             problems: Vec::new(),
         }
     }
@@ -40,11 +44,18 @@ impl<'a> Ctx<'a> {
         });
     }
 
-    /// The literal as written in the file (quotes of a string removed).
+    /// The literal as written in the file, or as given for a value set from outside it (quotes
+    /// of a string removed).
     pub fn literal(&self, num: &Num) -> String {
+        let span = num.span();
         match num.get_ref() {
             toml::Value::String(s) => s.clone(),
-            _ => self.src.get(num.span()).unwrap_or("").trim().to_string(),
+            _ if span.start > self.src.len() => self
+                .overrides
+                .iter()
+                .find(|o| o.span == span)
+                .map_or_else(String::new, |o| o.literal.clone()),
+            _ => self.src.get(span).unwrap_or("").trim().to_string(),
         }
     }
 

@@ -4,21 +4,21 @@
 
 pub mod bounds;
 mod ctx;
+pub mod document;
 pub mod error;
 pub mod raw;
 pub mod tape;
 mod validate;
 pub mod warning;
 
+pub use document::{Attachments, Document, Override};
 pub use error::{Location, Problem, ScenarioError};
 pub use validate::{DEFAULT_PATHS, DEFAULT_SEED};
 pub use warning::{Warning, WarningKind};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::deal::Deal;
-use ctx::Ctx;
-use validate::Attachments;
 
 /// Reads and validates a scenario file and the files it names: the deal only. Commands load
 /// through `crate::structuring::load`, which also checks `[breakeven]` and `[rating]`.
@@ -50,80 +50,9 @@ pub fn read_scenario(path: &Path) -> Result<String, ScenarioError> {
 
 /// Validates scenario `text` as if read from `path` (attachments are resolved next to it).
 pub fn load_text(path: &Path, text: &str) -> Result<Deal, ScenarioError> {
-    let mut sources = vec![(path.to_path_buf(), text.to_string())];
-    let raw: raw::RawScenario = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let field = e.span().map_or_else(
-                || "syntax".to_string(),
-                |span| key_path_at(text, span.start),
-            );
-            let problem = Problem {
-                file: path.to_path_buf(),
-                location: e.span().map_or(Location::File, Location::Span),
-                field,
-                message: parse_message(e.message()),
-            };
-            return Err(ScenarioError::Invalid {
-                problems: vec![problem],
-                sources,
-            });
-        }
-    };
-    let mut ctx = Ctx::new(path, text);
-    let base = path.parent().unwrap_or(Path::new("."));
-    let mut attach =
-        |name: &Option<raw::Text>, field: &str, ctx: &mut Ctx<'_>| -> Option<(PathBuf, String)> {
-            let name = name.as_ref()?;
-            let file = base.join(name.get_ref());
-            match crate::input::read_text(&file) {
-                Ok(content) => {
-                    sources.push((file.clone(), content.clone()));
-                    Some((file, content))
-                }
-                Err(e) => {
-                    match crate::input::not_utf8(&e) {
-                        // Located in the attached file itself.
-                        Some(bad) => {
-                            ctx.problems.push(Problem {
-                                file: file.clone(),
-                                location: Location::Line(bad.line),
-                                field: "encoding".into(),
-                                message: bad.to_string(),
-                            });
-                            sources.push((file.clone(), bad.lossy.clone()));
-                        }
-                        None => ctx.err(
-                            name.span(),
-                            field,
-                            format!("cannot read {}: {e}", file.display()),
-                        ),
-                    }
-                    None
-                }
-            }
-        };
-    let attachments = Attachments {
-        tape: attach(&raw.pool.loan_tape, "pool.loan_tape", &mut ctx),
-        schedules: attach(&raw.pool.schedules, "pool.schedules", &mut ctx),
-    };
-    let deal = validate::validate(&raw, &mut ctx, &attachments);
-    match deal {
-        Some(deal) if ctx.problems.is_empty() => Ok(deal),
-        _ => Err(ScenarioError::Invalid {
-            problems: ctx.problems,
-            sources,
-        }),
-    }
-}
-
-/// toml's message for a bare word where a value belongs talks about quoting; say what fits.
-fn parse_message(message: &str) -> String {
-    let message = message.trim();
-    if message.starts_with("string values must be quoted") {
-        return "invalid value: expected a number, a quoted string, a date or a list".to_string();
-    }
-    message.to_string()
+    let doc = Document::parse(path, text)?;
+    let attachments = doc.attachments();
+    doc.validate_as_written(&attachments)
 }
 
 /// The key path (`tranches[1].coupon`, `deal`) of the TOML line holding `offset`, found from the

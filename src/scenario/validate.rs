@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::bounds::{MAX_AMOUNT, MAX_RECOVERY_LAG_MONTHS, MAX_TERM_MONTHS};
 use super::ctx::Ctx;
+use super::document::Attachments;
 use super::error::{Location, Problem};
 use super::raw::*;
 use super::tape::{self, AssetRecord, Cell, TapeAsset};
@@ -15,12 +16,6 @@ use crate::dates::{DayCount, Frequency, add_months, payment_dates};
 use crate::deal::{Assumptions, Deal, ObligorDefault, Simulation};
 use crate::pool::{Amortization, Asset, Obligor, Pool};
 use crate::waterfall::spec::*;
-
-/// Files the scenario refers to, read by the caller (so validation does no I/O).
-pub struct Attachments {
-    pub tape: Option<(std::path::PathBuf, String)>,
-    pub schedules: Option<(std::path::PathBuf, String)>,
-}
 
 /// Default Monte Carlo settings when the scenario has no `[simulation]`.
 pub const DEFAULT_PATHS: u64 = 10_000;
@@ -159,7 +154,7 @@ fn recovery_source_warnings(
     // The pool is the inline assets, then the tape's rows (one asset per record once valid).
     let inline = raw.pool.assets.len();
     let (inline_assets, tape_assets) = pool.assets.split_at(inline.min(pool.assets.len()));
-    let tape_file = attachments.tape.as_ref().map(|(path, _)| path.clone());
+    let tape_file = attachments.tape.as_ref().map(|f| f.path.clone());
     [
         (Some(ctx.file.clone()), inline_assets),
         (tape_file, tape_assets),
@@ -240,12 +235,18 @@ fn validate_pool(
         .enumerate()
         .map(|(k, t)| inline_record(ctx, k, t))
         .collect();
-    if let Some((path, text)) = &att.tape {
-        records.extend(tape::read_tape(path, text, &mut ctx.problems));
+    // The files were read and parsed once, with the document; their problems count each time.
+    if let Some(tape) = &att.tape {
+        ctx.problems.extend(tape.problems.iter().cloned());
+        records.extend(tape.parsed.iter().cloned());
     }
+    let no_schedules = HashMap::new();
     let schedules = match &att.schedules {
-        Some((path, text)) => tape::read_schedules(path, text, &mut ctx.problems),
-        None => HashMap::new(),
+        Some(file) => {
+            ctx.problems.extend(file.problems.iter().cloned());
+            &file.parsed
+        }
+        None => &no_schedules,
     };
     if records.is_empty() {
         let tape_unread = raw.pool.loan_tape.is_some() && att.tape.is_none();
@@ -313,7 +314,7 @@ fn validate_pool(
             });
         }
         if let Some((closing, horizon)) = dates
-            && let Some(asset) = build_asset(ctx, record, a, obligor, closing, horizon, &schedules)
+            && let Some(asset) = build_asset(ctx, record, a, obligor, closing, horizon, schedules)
         {
             assets.push(asset);
         }
@@ -345,7 +346,7 @@ fn validate_pool(
             let path = att
                 .schedules
                 .as_ref()
-                .map(|(p, _)| p.clone())
+                .map(|f| f.path.clone())
                 .unwrap_or_default();
             ctx.problems.push(Problem {
                 file: path,

@@ -1,0 +1,257 @@
+//! A scenario file parsed once: its TOML tree with source spans, and the files it names (loan
+//! tape, schedules) read and parsed once into [`Attachments`]. Validation turns a tree — the
+//! file as written, or with values set from outside it (a sweep point, a sizing step) — into a
+//! [`Deal`], so a sweep or a sizing search validates many trees without reading a file again.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::DeTable;
+
+use super::ctx::Ctx;
+use super::error::{Location, Problem, ScenarioError};
+use super::raw::RawScenario;
+use super::tape::{self, AssetRecord};
+use crate::deal::Deal;
+use crate::pool::ScheduledPayment;
+
+/// A TOML tree with the byte spans of its values in the scenario text.
+pub type Tree<'i> = Spanned<DeTable<'i>>;
+
+/// A scenario file's text and its parsed tree (syntax checked; nothing validated yet).
+pub struct Document<'t> {
+    path: PathBuf,
+    text: &'t str,
+    tree: Tree<'t>,
+}
+
+/// A value of a tree set from outside the file: a sweep point's value, a sizing step's balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// The span the value carries in the tree, from [`Document::override_span`]: past the end
+    /// of the text, so validation tells it from the file's own values.
+    pub span: Range<usize>,
+    /// The value as TOML (`0.45`), read exactly, as the file's literals are.
+    pub literal: String,
+    /// Where in the file it goes: the value it replaces, or the table it is added to.
+    pub at: Range<usize>,
+    /// The value the file has there, as written; `None` when the key is added.
+    pub replaced: Option<String>,
+    /// What set it, for messages (`assumptions.recovery_rate=1.5`).
+    pub origin: String,
+}
+
+/// Explicit payments per asset id: the line of the first row and the payments.
+pub type Schedules = HashMap<String, (u64, Vec<ScheduledPayment>)>;
+
+/// One file the scenario names, read and parsed.
+pub struct Attached<T> {
+    pub path: PathBuf,
+    pub parsed: T,
+    /// What the file's reader found wrong with it (reported by every validation).
+    pub problems: Vec<Problem>,
+}
+
+/// The files a scenario names, read and parsed once per document: validation does no I/O.
+#[derive(Default)]
+pub struct Attachments {
+    pub tape: Option<Attached<Vec<AssetRecord>>>,
+    pub schedules: Option<Attached<Schedules>>,
+    /// Files that could not be read (missing, not UTF-8), located at the name in the scenario.
+    unread: Vec<Problem>,
+    /// Each file's text, for excerpts in messages.
+    sources: Vec<(PathBuf, String)>,
+}
+
+impl<'t> Document<'t> {
+    /// Parses scenario `text` as if read from `path`; a TOML syntax error is a located problem.
+    pub fn parse(path: &Path, text: &'t str) -> Result<Self, ScenarioError> {
+        match DeTable::parse(text) {
+            Ok(tree) => Ok(Document {
+                path: path.to_path_buf(),
+                text,
+                tree,
+            }),
+            Err(e) => Err(ScenarioError::Invalid {
+                problems: vec![toml_problem(path, text, &e, &[])],
+                sources: vec![(path.to_path_buf(), text.to_string())],
+            }),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn text(&self) -> &'t str {
+        self.text
+    }
+
+    /// The file as parsed; clone it to set values.
+    pub fn tree(&self) -> &Tree<'t> {
+        &self.tree
+    }
+
+    /// The span for the `k`-th value set from outside the file (see [`Override::span`]).
+    pub fn override_span(&self, k: usize) -> Range<usize> {
+        let at = self.text.len() + 1 + k;
+        at..at + 1
+    }
+
+    /// Reads and parses the loan tape and schedules the file names (next to the file). Problems
+    /// are kept, and reported by each validation.
+    pub fn attachments(&self) -> Attachments {
+        let mut out = Attachments::default();
+        let pool = self
+            .tree
+            .get_ref()
+            .get("pool")
+            .and_then(|p| p.get_ref().as_table());
+        let named = |key: &str| {
+            let value = pool?.get(key)?;
+            Some((value.get_ref().as_str()?.to_string(), value.span()))
+        };
+        if let Some((name, span)) = named("loan_tape") {
+            out.tape = self.attach(&name, span, "pool.loan_tape", &mut out, tape::read_tape);
+        }
+        if let Some((name, span)) = named("schedules") {
+            out.schedules = self.attach(
+                &name,
+                span,
+                "pool.schedules",
+                &mut out,
+                tape::read_schedules,
+            );
+        }
+        out
+    }
+
+    fn attach<T>(
+        &self,
+        name: &str,
+        span: Range<usize>,
+        field: &str,
+        out: &mut Attachments,
+        parse: impl Fn(&Path, &str, &mut Vec<Problem>) -> T,
+    ) -> Option<Attached<T>> {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let file = base.join(name);
+        match crate::input::read_text(&file) {
+            Ok(content) => {
+                let mut problems = Vec::new();
+                let parsed = parse(&file, &content, &mut problems);
+                out.sources.push((file.clone(), content));
+                Some(Attached {
+                    path: file,
+                    parsed,
+                    problems,
+                })
+            }
+            Err(e) => {
+                match crate::input::not_utf8(&e) {
+                    // Located in the attached file itself.
+                    Some(bad) => {
+                        out.unread.push(Problem {
+                            file: file.clone(),
+                            location: Location::Line(bad.line),
+                            field: "encoding".into(),
+                            message: bad.to_string(),
+                        });
+                        out.sources.push((file.clone(), bad.lossy.clone()));
+                    }
+                    None => out.unread.push(Problem {
+                        file: self.path.clone(),
+                        location: Location::Span(span),
+                        field: field.into(),
+                        message: format!("cannot read {}: {e}", file.display()),
+                    }),
+                }
+                None
+            }
+        }
+    }
+
+    /// Validates the file as written.
+    pub fn validate_as_written(&self, attachments: &Attachments) -> Result<Deal, ScenarioError> {
+        self.validate(self.tree.clone(), &[], attachments)
+    }
+
+    /// Validates `tree` (this document's tree with `overrides` set) with the attachments read
+    /// once. A problem with a set value points at where it goes in the file and says what set
+    /// it.
+    pub fn validate(
+        &self,
+        tree: Tree<'_>,
+        overrides: &[Override],
+        attachments: &Attachments,
+    ) -> Result<Deal, ScenarioError> {
+        let raw = match RawScenario::deserialize(toml::de::Deserializer::from(tree)) {
+            Ok(raw) => raw,
+            Err(e) => {
+                return Err(ScenarioError::Invalid {
+                    problems: vec![toml_problem(&self.path, self.text, &e, overrides)],
+                    sources: vec![(self.path.clone(), self.text.to_string())],
+                });
+            }
+        };
+        let mut ctx = Ctx::new(&self.path, self.text, overrides);
+        ctx.problems.extend(attachments.unread.iter().cloned());
+        let deal = super::validate::validate(&raw, &mut ctx, attachments);
+        match deal {
+            Some(deal) if ctx.problems.is_empty() => Ok(deal),
+            _ => {
+                let mut problems = ctx.problems;
+                for p in &mut problems {
+                    if p.file == self.path {
+                        relocate(p, overrides);
+                    }
+                }
+                let mut sources = vec![(self.path.clone(), self.text.to_string())];
+                sources.extend(attachments.sources.iter().cloned());
+                Err(ScenarioError::Invalid { problems, sources })
+            }
+        }
+    }
+}
+
+/// Points a problem with a set value at its place in the file, and says what set it.
+fn relocate(problem: &mut Problem, overrides: &[Override]) {
+    let Location::Span(span) = &problem.location else {
+        return;
+    };
+    let Some(o) = overrides.iter().find(|o| o.span == *span) else {
+        return;
+    };
+    problem.message += &match &o.replaced {
+        Some(old) => format!(" (set by {}; the file has {old})", o.origin),
+        None => format!(" (set by {}; not in the file)", o.origin),
+    };
+    problem.location = Location::Span(o.at.clone());
+}
+
+/// A TOML syntax or type error as a problem, its field named from the text.
+fn toml_problem(path: &Path, text: &str, e: &toml::de::Error, overrides: &[Override]) -> Problem {
+    let mut problem = Problem {
+        file: path.to_path_buf(),
+        location: e.span().map_or(Location::File, Location::Span),
+        field: String::new(),
+        message: parse_message(e.message()),
+    };
+    relocate(&mut problem, overrides);
+    problem.field = match &problem.location {
+        Location::Span(span) => super::key_path_at(text, span.start),
+        _ => "syntax".to_string(),
+    };
+    problem
+}
+
+/// toml's message for a bare word where a value belongs talks about quoting; say what fits.
+fn parse_message(message: &str) -> String {
+    let message = message.trim();
+    if message.starts_with("string values must be quoted") {
+        return "invalid value: expected a number, a quoted string, a date or a list".to_string();
+    }
+    message.to_string()
+}
