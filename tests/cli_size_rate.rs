@@ -58,8 +58,13 @@ fn a_sized_structure_passes_rate_on_a_fresh_seed_and_fails_one_unit_larger() {
     let text = std::fs::read_to_string(path).unwrap();
     let loaded = ipabs::structuring::load_text(path, text.clone()).unwrap();
     let resizer = ipabs::structuring::sizing::Resizer::new(&loaded.deal).unwrap();
+    let doc = loaded.document(path).unwrap();
     let larger = resizer
-        .deal(path, &text, (senior * 100.0) as i64 + 1_000_000)
+        .deal(
+            &doc,
+            &loaded.attachments,
+            (senior * 100.0) as i64 + 1_000_000,
+        )
         .unwrap();
     let bdr = ipabs::structuring::breakeven::min_bdr(&larger, &loaded.config.breakeven, 2, false);
     assert!(bdr < required, "one unit more: BDR {bdr} ≥ {required}");

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use ipabs::credit::RecoverySource;
 use ipabs::deal::Deal;
 use ipabs::montecarlo::{McOptions, simulate};
-use ipabs::scenario::WarningKind;
+use ipabs::scenario::{Document, WarningKind};
 use ipabs::structuring::overrides::KeyPath;
 use ipabs::structuring::sweep::Grid;
 
@@ -37,7 +37,8 @@ fn sweep(path: &Path, text: &str, key: &str, values: &[&str]) -> Vec<Deal> {
         keys: vec![KeyPath::parse(key).unwrap()],
         values: vec![values.iter().map(|v| v.parse().unwrap()).collect()],
     };
-    match grid.deals(path, text) {
+    let doc = Document::parse(path, text).unwrap();
+    match grid.deals(&doc, &doc.attachments()) {
         Ok(deals) => deals.into_iter().map(|(_, d)| d).collect(),
         Err(_) => panic!("sweep over {key} did not load"),
     }

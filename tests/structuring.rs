@@ -4,8 +4,10 @@
 use assert_cmd::Command;
 use ipabs::deal::Deal;
 use ipabs::montecarlo::McOptions;
+use ipabs::scenario::Document;
+use ipabs::structuring::StructuringError;
 use ipabs::structuring::breakeven::{BreakevenConfig, Combine, Timing, breakeven};
-use ipabs::structuring::overrides::{KeyPath, Literal};
+use ipabs::structuring::overrides::KeyPath;
 use ipabs::structuring::rating::{simulate_cdr, vasicek_quantile};
 use ipabs::structuring::sizing::{Outcome, Resizer, bisect_fen};
 use ipabs::structuring::sweep::{Grid, run_point};
@@ -211,8 +213,10 @@ fn sized_structure_meets_its_bdr_target_and_one_fen_more_does_not() {
         |d: &ipabs::deal::Deal| ipabs::structuring::breakeven::min_bdr(d, &cfg, i, false);
     // At the scenario's size A3's standalone minimum BDR is about 8.6 %: sizing must shrink it.
     assert!(standalone(&deal) < target);
-    let meets = |s: i64| -> Result<bool, String> {
-        let d = resizer.deal(path, &text, s)?;
+    let doc = Document::parse(path, &text).unwrap();
+    let attachments = doc.attachments();
+    let meets = |s: i64| -> Result<bool, StructuringError> {
+        let d = resizer.deal(&doc, &attachments, s)?;
         Ok(standalone(&d) >= target)
     };
     let (lo, hi) = resizer.range_fen();
@@ -222,7 +226,7 @@ fn sized_structure_meets_its_bdr_target_and_one_fen_more_does_not() {
     assert!(meets(s_fen).unwrap());
     assert!(!meets(s_fen + 1).unwrap());
     // Tranches still add up to the pool.
-    let d = resizer.deal(path, &text, s_fen).unwrap();
+    let d = resizer.deal(&doc, &attachments, s_fen).unwrap();
     let total: Decimal = d.structure.tranches.iter().map(|t| t.balance).sum();
     assert_eq!(total, d.pool.balance());
 }
@@ -239,7 +243,8 @@ fn common_random_numbers_make_senior_el_monotone_in_correlation() {
         keys: vec![KeyPath::parse("model.correlation.intra_sector").unwrap()],
         values: vec![values],
     };
-    let deals = grid.deals(path, &text).unwrap();
+    let doc = Document::parse(path, &text).unwrap();
+    let deals = grid.deals(&doc, &doc.attachments()).unwrap();
     let options = McOptions {
         paths: 20_000,
         seed: 11,
@@ -254,7 +259,6 @@ fn common_random_numbers_make_senior_el_monotone_in_correlation() {
         .collect();
     assert!(el.windows(2).all(|w| w[1] >= w[0]), "{el:?}");
     assert!(el[4] > el[0]);
-    let _ = Literal::Number(Decimal::ONE);
 }
 
 fn ipabs() -> Command {

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::report::{OutputDir, ReportError, Request, RunMetadata};
 use crate::results::CashflowRun;
 use crate::scenario::{ScenarioError, Warning};
+use crate::structuring::StructuringError;
 
 /// Every error a command can end with.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,10 @@ pub enum AppError {
     /// A command-line value out of range.
     #[error("error: {0}")]
     Usage(String),
+    /// A scenario edit (`--vary`, a sizing step) that cannot be made, or a scenario it makes
+    /// invalid.
+    #[error("error: {0}")]
+    Structuring(#[from] StructuringError),
     /// Stopped by Ctrl-C or SIGTERM before the output was committed.
     #[error("{0}")]
     Interrupted(crate::cancel::Cancelled),
@@ -42,7 +47,7 @@ impl AppError {
     /// in use), 1 for failures while writing, 128 + signal when stopped (130 Ctrl-C, 143 SIGTERM).
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Scenario(_) | AppError::Usage(_) => 2,
+            AppError::Scenario(_) | AppError::Usage(_) | AppError::Structuring(_) => 2,
             AppError::Report(ReportError::Refused { .. } | ReportError::Busy { .. }) => 2,
             AppError::Report(ReportError::Cancelled(c)) | AppError::Interrupted(c) => c.exit_code(),
             AppError::Report(_) => 1,

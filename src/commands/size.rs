@@ -12,7 +12,7 @@ use crate::report::table::thousands;
 use crate::structuring::breakeven::{largest_obligors, min_bdr, survives_obligor_defaults};
 use crate::structuring::overrides::parse_number;
 use crate::structuring::rating::{Method, TdrRow, promisor_cap, simulate_cdr, tdr_table};
-use crate::structuring::sizing::{Outcome, Resizer, absolute_attachments, bisect_fen};
+use crate::structuring::sizing::{Outcome, Resizer, bisect_fen};
 use crate::structuring::{self, pct, tranche_index};
 
 enum Goal {
@@ -231,17 +231,16 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         "target-el" => Goal::El(rate_value(flag, value)?),
         _ => Goal::Bdr(rate_value(flag, value)?),
     };
-    let resizer = Resizer::new(deal).map_err(AppError::Usage)?;
+    let resizer = Resizer::new(deal)?;
+    let doc = loaded.document(&args.scenario)?;
     let cfg = &loaded.config.breakeven;
     let order = largest_obligors(deal);
     let support = !args.standalone;
     let lowest_bdr = |d: &crate::deal::Deal| min_bdr(d, cfg, i, support);
     // The measure at size s, and whether it meets the goal.
-    let measure = |goal: &Goal, s: i64| -> Result<(f64, bool), String> {
-        if crate::cancel::requested() {
-            return Err("interrupted".into());
-        }
-        let d = resizer.deal(&args.scenario, &loaded.text, s)?;
+    let measure = |goal: &Goal, s: i64| -> Result<(f64, bool), AppError> {
+        crate::cancel::check()?;
+        let d = resizer.deal(&doc, &loaded.attachments, s)?;
         Ok(match goal {
             Goal::Grade { tdr, k, .. } => {
                 let bdr = lowest_bdr(&d);
@@ -254,7 +253,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                 (bdr, bdr >= *x)
             }
             Goal::El(x) => {
-                let r = simulate(&d, options, |_, _| {}, |_| {}).map_err(|e| e.to_string())?;
+                let r = simulate(&d, options, |_, _| {}, |_| {})?;
                 let el = r.tranches[i].expected_loss;
                 (el, el <= *x)
             }
@@ -284,16 +283,14 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let outcome = loop {
         let outcome = bisect_fen(lo_k, hi_k, |k| measure(&goal, k * unit_fen).map(|m| m.1));
         crate::cancel::check()?;
-        let outcome = outcome.map_err(AppError::Usage)?.scaled(unit_fen);
+        let outcome = outcome?.scaled(unit_fen);
         let (Some((grades, g)), Some(d), Goal::Grade { horizon, .. }) =
             (&grade_target, &dist, &goal)
         else {
             break outcome;
         };
         horizons.push(*horizon);
-        let sized = resizer
-            .deal(&args.scenario, &loaded.text, outcome.s_fen())
-            .map_err(AppError::Usage)?;
+        let sized = resizer.deal(&doc, &loaded.attachments, outcome.s_fen())?;
         let wal = simulate(&sized, options, |_, _| {}, |_| {})?.tranches[i]
             .wal_years
             .as_ref()
@@ -310,7 +307,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         goal = next;
     };
     let s_fen = outcome.s_fen();
-    let (value_at, _) = measure(&goal, s_fen).map_err(AppError::Usage)?;
+    let (value_at, _) = measure(&goal, s_fen)?;
     crate::cancel::check()?;
     let measure_name = match &goal {
         Goal::Grade { .. } | Goal::Bdr(_) => "lowest BDR",
@@ -408,8 +405,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         );
     }
     if !matches!(outcome, Outcome::Infeasible { .. }) {
-        let src = resizer.text(&loaded.text, s_fen).map_err(AppError::Usage)?;
-        let src = absolute_attachments(&src, &args.scenario).map_err(AppError::Usage)?;
+        let src = resizer.sized_text(&loaded.text, &args.scenario, s_fen)?;
         let header = format!(
             "# Sized by `ipabs size` from {}: {goal_text}.\n",
             args.scenario.display()

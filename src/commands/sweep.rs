@@ -10,7 +10,7 @@ use crate::cli::{SweepArgs, default_out_suffixed};
 use crate::montecarlo::McOptions;
 use crate::report::{OutputDir, ReportError, csv_safe};
 use crate::structuring::overrides::parse_vary;
-use crate::structuring::sweep::{Grid, GridError, METRICS, SweepRow, heatmap_matrix, run_point};
+use crate::structuring::sweep::{Grid, METRICS, SweepRow, heatmap_matrix, run_point};
 use crate::structuring::{self, pct};
 
 /// A progress bar over `total` units, drawn only on a terminal and unless `quiet`.
@@ -32,21 +32,15 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     let mut keys = Vec::new();
     let mut values = Vec::new();
     for v in &args.vary {
-        let (k, vals) = parse_vary(v).map_err(AppError::Usage)?;
+        let (k, vals) = parse_vary(v)?;
         keys.push(k);
         values.push(vals);
     }
     let grid = Grid { keys, values };
     let loaded = structuring::load(&args.scenario)?;
     super::print_warnings(&loaded.deal.warnings);
-    let deals = grid
-        .deals(&args.scenario, &loaded.text)
-        .map_err(|e| match e {
-            GridError::Key(m) => AppError::Usage(format!("--vary: {m}")),
-            GridError::Invalid { point, error } => {
-                AppError::Usage(format!("the scenario with {point} is invalid:\n{error}"))
-            }
-        })?;
+    let doc = loaded.document(&args.scenario)?;
+    let deals = grid.deals(&doc, &loaded.attachments)?;
     let options = if args.deterministic {
         None
     } else {

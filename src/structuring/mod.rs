@@ -3,6 +3,7 @@
 
 pub mod breakeven;
 pub mod config;
+pub mod error;
 pub mod overrides;
 pub mod rating;
 pub mod sizing;
@@ -10,15 +11,26 @@ pub mod sweep;
 
 use std::path::Path;
 
+pub use error::StructuringError;
+
 use crate::deal::Deal;
-use crate::scenario::ScenarioError;
+use crate::scenario::{Attachments, Document, ScenarioError};
 
 /// A scenario as the structuring commands need it: its text (for overrides), the validated
-/// deal and the structuring sections.
+/// deal, the structuring sections and the files it names, read once (every sweep point and
+/// sizing step reuses them).
 pub struct Loaded {
     pub text: String,
     pub deal: Deal,
     pub config: config::StructuringConfig,
+    pub attachments: Attachments,
+}
+
+impl Loaded {
+    /// The scenario's parsed tree, for overrides (`path`: where it was read from).
+    pub fn document<'a>(&'a self, path: &Path) -> Result<Document<'a>, ScenarioError> {
+        Document::parse(path, &self.text)
+    }
 }
 
 /// Reads and validates a scenario file, its attachments and its structuring sections (and the
@@ -32,7 +44,13 @@ pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
 /// [`load`] for scenario `text` as if read from `path`. All problems of the deal and of the
 /// structuring sections are reported together.
 pub fn load_text(path: &Path, text: String) -> Result<Loaded, ScenarioError> {
-    let deal = crate::scenario::load_text(path, &text);
+    let (deal, attachments) = match Document::parse(path, &text) {
+        Ok(doc) => {
+            let attachments = doc.attachments();
+            (doc.validate_as_written(&attachments), attachments)
+        }
+        Err(e) => (Err(e), Attachments::default()),
+    };
     let config = config::read(path, &text);
     match (deal, config) {
         (Ok(deal), Ok(config)) => {
@@ -51,7 +69,12 @@ pub fn load_text(path: &Path, text: String) -> Result<Loaded, ScenarioError> {
                     }],
                     sources: vec![(path.to_path_buf(), text)],
                 }),
-                _ => Ok(Loaded { text, deal, config }),
+                _ => Ok(Loaded {
+                    text,
+                    deal,
+                    config,
+                    attachments,
+                }),
             }
         }
         (Err(e), Ok(_)) => Err(e),
@@ -73,8 +96,8 @@ pub fn load_text(path: &Path, text: String) -> Result<Loaded, ScenarioError> {
     }
 }
 
-/// Index of the tranche called `name`, or a message listing the tranches.
-pub fn tranche_index(deal: &Deal, name: &str) -> Result<usize, String> {
+/// Index of the tranche called `name`, or an error listing the tranches.
+pub fn tranche_index(deal: &Deal, name: &str) -> Result<usize, StructuringError> {
     deal.structure
         .tranches
         .iter()
@@ -86,10 +109,10 @@ pub fn tranche_index(deal: &Deal, name: &str) -> Result<usize, String> {
                 .iter()
                 .map(|t| t.name.as_str())
                 .collect();
-            format!(
-                "no tranche named \"{name}\" (expected one of: {})",
-                known.join(", ")
-            )
+            StructuringError::NoTranche {
+                name: name.into(),
+                known: known.join(", "),
+            }
         })
 }
 

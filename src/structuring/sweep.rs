@@ -4,29 +4,20 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::path::Path;
 
-use super::overrides::{KeyPath, Literal, apply};
+use super::error::StructuringError;
+use super::overrides::{KeyPath, Literal, load_with};
 use crate::deal::Deal;
 use crate::money::Amount;
 use crate::montecarlo::{McError, McOptions, simulate};
 use crate::results::run_cashflow;
-use crate::scenario::ScenarioError;
+use crate::scenario::{Attachments, Document};
 
 /// The keys and their values; points are the Cartesian product, first key outermost.
 #[derive(Debug, Clone)]
 pub struct Grid {
     pub keys: Vec<KeyPath>,
     pub values: Vec<Vec<Decimal>>,
-}
-
-/// A grid point that does not validate: which values, and the scenario error.
-#[derive(Debug)]
-pub enum GridError {
-    /// A key or value that cannot be written into the scenario.
-    Key(String),
-    /// The scenario with these values is invalid.
-    Invalid { point: String, error: ScenarioError },
 }
 
 impl Grid {
@@ -50,19 +41,20 @@ impl Grid {
     pub fn describe(&self, point: &[usize]) -> String {
         self.keys
             .iter()
+            .zip(&self.values)
             .zip(point)
-            .map(|(k, &i)| format!("{}={}", k.text, self.values_at(k, i, point)))
+            .map(|((k, values), &i)| format!("{}={}", k.text, values[i].normalize()))
             .collect::<Vec<_>>()
             .join(", ")
     }
 
-    fn values_at(&self, key: &KeyPath, i: usize, _point: &[usize]) -> Decimal {
-        let k = self.keys.iter().position(|x| x == key).unwrap_or(0);
-        self.values[k][i].normalize()
-    }
-
-    /// Loads the deal at every point (all validated before anything runs).
-    pub fn deals(&self, path: &Path, text: &str) -> Result<Vec<(Vec<usize>, Deal)>, GridError> {
+    /// Loads the deal at every point (all validated before anything runs), each from the
+    /// document's tree with the point's values set and the attachments read once.
+    pub fn deals(
+        &self,
+        doc: &Document<'_>,
+        attachments: &Attachments,
+    ) -> Result<Vec<(Vec<usize>, Deal)>, StructuringError> {
         self.points()
             .into_iter()
             .map(|p| {
@@ -73,10 +65,9 @@ impl Grid {
                     .enumerate()
                     .map(|(k, (key, &i))| (key.clone(), Literal::Number(self.values[k][i])))
                     .collect();
-                let edited = apply(text, &edits).map_err(GridError::Key)?;
-                let deal = crate::scenario::load_text(path, &edited).map_err(|error| {
-                    GridError::Invalid {
-                        point: self.describe(&p),
+                let deal = load_with(doc, attachments, &edits)?.map_err(|error| {
+                    StructuringError::Invalid {
+                        with: self.describe(&p),
                         error,
                     }
                 })?;
