@@ -303,6 +303,12 @@ fn bad_vary_input_is_a_usage_error_naming_it() {
         err.contains("recovery_rate=1.5") && err.contains("ip-lease-733m.toml:"),
         "{err}"
     );
+    // Located at the value it replaces, saying what set it and what the file has.
+    assert!(
+        err.contains("(set by assumptions.recovery_rate=1.5; the file has 0.20)")
+            && err.contains("ip-lease-733m.toml:50:17"),
+        "{err}"
+    );
     let out = ipabs()
         .args([
             "breakeven",

@@ -55,10 +55,10 @@ pub enum StructuringError {
     /// A value list or range that cannot be read.
     #[error("spec `{spec}`: {reason}")]
     Spec { spec: String, reason: String },
-    /// A `--vary` whose spec cannot be read.
-    #[error("--vary {key}: {source}")]
-    Vary {
-        key: String,
+    /// An error in what a command-line flag gave (`flag`: `--vary`, `--vary KEY`).
+    #[error("{flag}: {source}")]
+    Flag {
+        flag: String,
         source: Box<StructuringError>,
     },
     /// A tranche name that is not in the deal.

@@ -124,3 +124,29 @@ pub fn pct(x: f64, decimals: usize) -> String {
         "-".into()
     }
 }
+
+/// The shipped scenarios, for the unit tests of the structuring tools.
+#[cfg(test)]
+pub(crate) mod shipped {
+    use std::path::{Path, PathBuf};
+
+    /// `scenarios/ip-lease-733m.toml`: its path and text.
+    pub fn lease() -> (PathBuf, String) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ip-lease-733m.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        (path, text)
+    }
+
+    /// The lease scenario's text and a copy of its loan tape in a new folder (which goes when
+    /// the `TempDir` is dropped): the path the scenario would have there and the tape's, to
+    /// delete it after loading.
+    pub fn lease_copy() -> (tempfile::TempDir, PathBuf, PathBuf, String) {
+        let (path, text) = lease();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        let tape = dir.path().join("data/ip-lease-733m-tape.csv");
+        std::fs::copy(path.with_file_name("data/ip-lease-733m-tape.csv"), &tape).unwrap();
+        let copy = dir.path().join("s.toml");
+        (dir, copy, tape, text)
+    }
+}

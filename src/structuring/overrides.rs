@@ -194,8 +194,8 @@ pub fn parse_vary(arg: &str) -> Result<(KeyPath, Vec<Decimal>), StructuringError
         .split_once('=')
         .ok_or_else(|| StructuringError::VaryForm { arg: arg.into() })?;
     let key = KeyPath::parse(key)?;
-    let vary = |source| StructuringError::Vary {
-        key: key.text.clone(),
+    let vary = |source| StructuringError::Flag {
+        flag: format!("--vary {}", key.text),
         source: Box::new(source),
     };
     let values = parse_spec(spec.trim()).map_err(vary)?;
@@ -493,7 +493,7 @@ mod tests {
     use crate::scenario::Location;
     use rust_decimal::dec;
     use serde::Deserialize;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     const SRC: &str = "[deal]\nname = \"x\"\n\n[model]\ncorrelation = { intra_sector = 0.30, inter_sector = 0.15 }\npd_multiplier = 1.0\n\n[[fees]]\nname = \"manager\"\nrate = 0.001\n\n[[tranches]]\nname = \"A1\"\nbalance = 100.00\n\n[[tranches]]\nname = \"Sub\"\nbalance = 10.00\n";
 
@@ -596,12 +596,6 @@ mod tests {
         );
     }
 
-    fn shipped() -> (PathBuf, String) {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ip-lease-733m.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        (path, text)
-    }
-
     fn load(path: &Path, text: &str, edits: &[(&str, Decimal)]) -> Result<Deal, ScenarioError> {
         let doc = Document::parse(path, text).unwrap();
         let attachments = doc.attachments();
@@ -614,7 +608,7 @@ mod tests {
 
     #[test]
     fn set_values_are_read_exactly() {
-        let (path, text) = shipped();
+        let (path, text) = crate::structuring::shipped::lease();
         // 17 significant digits: more than an f64 holds.
         let deal = load(
             &path,
@@ -631,7 +625,7 @@ mod tests {
 
     #[test]
     fn a_bad_value_is_located_at_the_value_it_replaces() {
-        let (path, text) = shipped();
+        let (path, text) = crate::structuring::shipped::lease();
         let e = load(&path, &text, &[("assumptions.recovery_rate", dec!(1.5))]).unwrap_err();
         let [p] = e.problems() else {
             panic!("one problem expected: {e}");
@@ -653,7 +647,7 @@ mod tests {
 
     #[test]
     fn a_bad_added_value_is_located_at_its_table() {
-        let (path, text) = shipped();
+        let (path, text) = crate::structuring::shipped::lease();
         let e = load(&path, &text, &[("tranches.Sub.coupon", dec!(2))]).unwrap_err();
         let [p] = e.problems() else {
             panic!("one problem expected: {e}");
@@ -676,12 +670,7 @@ mod tests {
 
     #[test]
     fn edits_do_not_read_the_attachments_again() {
-        let (path, text) = shipped();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("data")).unwrap();
-        let tape = dir.path().join("data/ip-lease-733m-tape.csv");
-        std::fs::copy(path.with_file_name("data/ip-lease-733m-tape.csv"), &tape).unwrap();
-        let copy = dir.path().join("s.toml");
+        let (_dir, copy, tape, text) = crate::structuring::shipped::lease_copy();
         let doc = Document::parse(&copy, &text).unwrap();
         let attachments = doc.attachments();
         let before = doc.validate_as_written(&attachments).unwrap();

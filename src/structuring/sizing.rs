@@ -332,7 +332,6 @@ mod tests {
     use super::*;
     use rust_decimal::dec;
     use std::convert::Infallible;
-    use std::path::PathBuf;
 
     #[test]
     fn bisection_keeps_its_invariant() {
@@ -360,20 +359,9 @@ mod tests {
         assert!(calls <= 66, "{calls} evaluations");
     }
 
-    fn shipped() -> (PathBuf, String) {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ip-lease-733m.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        (path, text)
-    }
-
     #[test]
     fn a_sizing_step_sets_balances_and_scaled_targets_without_reading_the_tape() {
-        let (path, text) = shipped();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("data")).unwrap();
-        let tape = dir.path().join("data/ip-lease-733m-tape.csv");
-        std::fs::copy(path.with_file_name("data/ip-lease-733m-tape.csv"), &tape).unwrap();
-        let copy = dir.path().join("s.toml");
+        let (_dir, copy, tape, text) = crate::structuring::shipped::lease_copy();
         let doc = Document::parse(&copy, &text).unwrap();
         let attachments = doc.attachments();
         let deal = doc.validate_as_written(&attachments).unwrap();
@@ -401,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_sized_copy_changes_only_balances_targets_and_attachment_paths() {
-        let (path, text) = shipped();
+        let (path, text) = crate::structuring::shipped::lease();
         let deal = crate::scenario::load(&path).unwrap();
         let resizer = Resizer::new(&deal).unwrap();
         let out = resizer.sized_text(&text, &path, 60_000_000_000).unwrap();

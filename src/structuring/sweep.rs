@@ -65,12 +65,15 @@ impl Grid {
                     .enumerate()
                     .map(|(k, (key, &i))| (key.clone(), Literal::Number(self.values[k][i])))
                     .collect();
-                let deal = load_with(doc, attachments, &edits)?.map_err(|error| {
-                    StructuringError::Invalid {
+                let deal = load_with(doc, attachments, &edits)
+                    .map_err(|source| StructuringError::Flag {
+                        flag: "--vary".into(),
+                        source: Box::new(source),
+                    })?
+                    .map_err(|error| StructuringError::Invalid {
                         with: self.describe(&p),
                         error,
-                    }
-                })?;
+                    })?;
                 Ok((p, deal))
             })
             .collect()
@@ -184,4 +187,28 @@ pub fn heatmap_matrix(
         z[iy][ix] = r.metric(metric);
     }
     z
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn every_point_is_built_from_the_attachments_read_once() {
+        let (_dir, copy, tape, text) = crate::structuring::shipped::lease_copy();
+        let doc = Document::parse(&copy, &text).unwrap();
+        let attachments = doc.attachments();
+        // Gone before the first point is loaded.
+        std::fs::remove_file(&tape).unwrap();
+        let grid = Grid {
+            keys: vec![KeyPath::parse("pool.pd_multiplier").unwrap()],
+            values: vec![vec![dec!(0.5), dec!(2)]],
+        };
+        let deals = grid.deals(&doc, &attachments).unwrap();
+        let multipliers: Vec<f64> = deals.iter().map(|(_, d)| d.credit.pd_multiplier).collect();
+        assert_eq!(multipliers, [0.5, 2.0]);
+        assert!(deals.iter().all(|(_, d)| d.pool.assets.len() == 10));
+        assert_eq!(grid.describe(&[1]), "pool.pd_multiplier=2");
+    }
 }
