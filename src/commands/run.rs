@@ -102,6 +102,13 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         "rating.json",
         &super::rate::document(deal, &meta, 0.0, &rating),
     )?;
+    // The report's sensitivity table: EL and P(default) against the default multiplier and the
+    // correlation, on this run's seed.
+    crate::cancel::phase("sensitivity")?;
+    let doc = loaded.document(&args.scenario)?;
+    let sensitivity =
+        crate::structuring::sensitivity::run(deal, &doc, &loaded.attachments, options)?;
+    out.json("sensitivity.json", &sensitivity)?;
     // Charts, report.html and results.xlsx from the files just written, before the commit.
     let reports = super::chart::run_reports(out.staging(), &args.report)?;
     // A stop asked for at any point up to here leaves the previous output (commit checks).

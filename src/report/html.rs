@@ -66,6 +66,7 @@ ol.pop { margin: 0.3em 0 1em; padding-left: 2em; }
 ol.pop li { margin: 0.15em 0; }
 div.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.2em; }
 div.pair table { margin-top: 0.3em; }
+table.sens td, table.sens th { font-size: 0.85em; padding: 0.25em 0.4em; }
 h3 { font-size: 1em; margin: 1em 0 0.3em; }
 @page { size: A4 portrait; margin: 14mm 12mm 16mm;
   @bottom-left { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 8pt; color: #666; }
@@ -474,6 +475,10 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
             ),
         ],
     );
+
+    if let Some(sens) = &extras.sensitivity {
+        super::sections::sensitivity(&mut html, sens);
+    }
 
     // Charts.
     html.push_str("<h2>图表 Charts</h2>\n");

@@ -17,6 +17,7 @@ use crate::pool::strata::Stratum;
 pub struct Extras {
     pub deal: Option<DealDocument>,
     pub strata: Option<Stratification>,
+    pub sensitivity: Option<crate::structuring::sensitivity::Sensitivity>,
     /// When the output folder was created (its marker), seconds since the Unix epoch.
     pub created_unix: Option<u64>,
 }
@@ -29,6 +30,7 @@ impl Extras {
         Extras {
             deal: read("deal.json").and_then(|t| serde_json::from_str(&t).ok()),
             strata: read("stratification.json").and_then(|t| serde_json::from_str(&t).ok()),
+            sensitivity: read("sensitivity.json").and_then(|t| serde_json::from_str(&t).ok()),
             created_unix: marker.map(|m| m.created_unix).filter(|t| *t > 0),
         }
     }
@@ -390,6 +392,83 @@ pub fn stratification(html: &mut String, s: &Stratification) {
         strata_table(html, title, rows);
     }
     html.push_str("</div>\n");
+}
+
+/// Expected loss ± s.e. and P(default) per tranche against each key the run moved.
+pub fn sensitivity(html: &mut String, s: &crate::structuring::sensitivity::Sensitivity) {
+    html.push_str("<h2>敏感性分析 Sensitivity</h2>\n");
+    let mut keys: Vec<&str> = Vec::new();
+    let mut tranches: Vec<&str> = Vec::new();
+    for r in &s.rows {
+        if !keys.contains(&r.key.as_str()) {
+            keys.push(&r.key);
+        }
+        if !tranches.contains(&r.tranche.as_str()) {
+            tranches.push(&r.tranche);
+        }
+    }
+    for key in keys {
+        let label = match key {
+            "model.pd_multiplier" => "违约概率乘数 Default multiplier (× every obligor's PD)",
+            "model.correlation.intra_sector" => "行业内相关性 Within-sector correlation",
+            other => other,
+        };
+        let _ = write!(html, "<table class=\"sens\"><tr><th>{}</th>", escape(label));
+        for t in &tranches {
+            let _ = write!(
+                html,
+                "<th class=\"num\">{} EL ± s.e.</th><th class=\"num\">{} P(def)</th>",
+                escape(t),
+                escape(t)
+            );
+        }
+        html.push_str("</tr>\n");
+        let mut values: Vec<(f64, bool)> = Vec::new();
+        for r in s.rows.iter().filter(|r| r.key == key) {
+            if !values.iter().any(|(v, _)| *v == r.value) {
+                values.push((r.value, r.base));
+            }
+        }
+        for (v, base) in values {
+            let _ = write!(
+                html,
+                "<tr><td>{}{}</td>",
+                format_number(v, 2),
+                if base { " (scenario)" } else { "" }
+            );
+            for t in &tranches {
+                match s
+                    .rows
+                    .iter()
+                    .find(|r| r.key == key && r.value == v && r.tranche == *t)
+                {
+                    Some(r) => {
+                        let _ = write!(
+                            html,
+                            "<td class=\"num\">{} ± {}</td><td class=\"num\">{}</td>",
+                            pct(r.expected_loss, 4),
+                            pct(r.expected_loss_std_error, 4),
+                            pct(r.probability_of_default, 3)
+                        );
+                    }
+                    None => html.push_str("<td>-</td><td>-</td>"),
+                }
+            }
+            html.push_str("</tr>\n");
+        }
+        html.push_str("</table>\n");
+    }
+    let _ = writeln!(
+        html,
+        "<p class=\"sub\">One key moved at a time, the others as in the scenario; {} paths per point on seed {} at every point (common random numbers), so differences between rows are the parameter's effect. EL = expected principal loss / original balance; P(def) = probability of a missed interest payment or a principal loss.{}</p>",
+        format_number(s.paths as f64, 0),
+        s.seed,
+        if s.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" Not varied: {}.", escape(&s.skipped.join("; ")))
+        }
+    );
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@ pub enum StructuringError {
     /// The scenario with the values set (`with`: the sweep point, the sizing step) is invalid.
     #[error("the scenario with {with} is invalid:\n{error}")]
     Invalid { with: String, error: ScenarioError },
+    /// A Monte Carlo run of an edited scenario failed or was interrupted.
+    #[error(transparent)]
+    Simulation(#[from] crate::montecarlo::McError),
     /// The scenario file cannot be edited as a document (for the sized copy).
     #[error("cannot edit {what} in the scenario: {reason}")]
     Document { what: String, reason: String },

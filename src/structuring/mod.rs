@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod overrides;
 pub mod rating;
+pub mod sensitivity;
 pub mod sizing;
 pub mod sweep;
 
