@@ -64,9 +64,11 @@ section.cover h1 { font-size: 1.8em; margin-top: 0.4em; }
 svg.structure { display: block; width: 100%; height: auto; margin: 0.6em 0 1em; }
 ol.pop { margin: 0.3em 0 1em; padding-left: 2em; }
 ol.pop li { margin: 0.15em 0; }
-div.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.2em; }
+div.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.2em; align-items: start; }
+div.pair table.kv th { width: 40%; }
 div.pair table { margin-top: 0.3em; }
-table.sens td, table.sens th { font-size: 0.85em; padding: 0.25em 0.4em; }
+table.be small { white-space: normal; font-size: 0.8em; color: #555; }
+table.sens td, table.sens th, table.be td, table.be th, table.rating td, table.rating th { font-size: 0.85em; padding: 0.25em 0.4em; }
 h3 { font-size: 1em; margin: 1em 0 0.3em; }
 @page { size: A4 portrait; margin: 14mm 12mm 16mm;
   @bottom-left { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 8pt; color: #666; }
@@ -476,6 +478,12 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         ],
     );
 
+    if let Some(b) = &extras.breakeven {
+        super::sections::breakeven(&mut html, b);
+    }
+    if let Some(r) = &extras.rating {
+        super::sections::rating(&mut html, r);
+    }
     if let Some(sens) = &extras.sensitivity {
         super::sections::sensitivity(&mut html, sens);
     }

@@ -12,12 +12,22 @@ use crate::chart::format_number;
 use crate::money::Amount;
 use crate::pool::Stratification;
 use crate::pool::strata::Stratum;
+use crate::structuring::breakeven::{BdrNote, BdrRow, BreakevenResult};
+use crate::structuring::rating::{Awarded, Method, RatingResult};
+
+/// `breakeven.json` and `rating.json` hold their result under `result`.
+#[derive(serde::Deserialize)]
+struct Saved<T> {
+    result: T,
+}
 
 /// The saved files these sections read; absent in folders written before they existed.
 pub struct Extras {
     pub deal: Option<DealDocument>,
     pub strata: Option<Stratification>,
     pub sensitivity: Option<crate::structuring::sensitivity::Sensitivity>,
+    pub breakeven: Option<BreakevenResult>,
+    pub rating: Option<RatingResult>,
     /// When the output folder was created (its marker), seconds since the Unix epoch.
     pub created_unix: Option<u64>,
 }
@@ -31,6 +41,12 @@ impl Extras {
             deal: read("deal.json").and_then(|t| serde_json::from_str(&t).ok()),
             strata: read("stratification.json").and_then(|t| serde_json::from_str(&t).ok()),
             sensitivity: read("sensitivity.json").and_then(|t| serde_json::from_str(&t).ok()),
+            breakeven: read("breakeven.json")
+                .and_then(|t| serde_json::from_str::<Saved<BreakevenResult>>(&t).ok())
+                .map(|d| d.result),
+            rating: read("rating.json")
+                .and_then(|t| serde_json::from_str::<Saved<RatingResult>>(&t).ok())
+                .map(|d| d.result),
             created_unix: marker.map(|m| m.created_unix).filter(|t| *t > 0),
         }
     }
@@ -468,6 +484,220 @@ pub fn sensitivity(html: &mut String, s: &crate::structuring::sensitivity::Sensi
         } else {
             format!(" Not varied: {}.", escape(&s.skipped.join("; ")))
         }
+    );
+}
+
+/// A footnote mark for how a break-even search ended (the legend is under the table).
+fn mark(note: BdrNote) -> &'static str {
+    match note {
+        BdrNote::None => "",
+        BdrNote::SurvivesTotalDefault => "*",
+        BdrNote::CurveLimit => "†",
+        BdrNote::FailsWithoutDefaults => "‡",
+    }
+}
+
+/// Break-even default rates: per tranche, with and without the support, at the base stress,
+/// moving one stress at a time, and the lowest over the whole stress set with the stress that
+/// binds.
+pub fn breakeven(html: &mut String, b: &BreakevenResult) {
+    html.push_str("<h2>盈亏平衡违约率 Break-even default rates</h2>\n");
+    let c = &b.config;
+    let base = (
+        c.recovery_factors.first().copied().unwrap_or(1.0),
+        c.timings.first().copied(),
+        c.spread_shifts_bp.first().copied().unwrap_or(0.0),
+        c.cpr_factors.first().copied().unwrap_or(1.0),
+    );
+    let is = |r: &BdrRow, rec: f64, t: Option<_>, sp: f64, cpr: f64| {
+        r.recovery_factor == rec && Some(r.timing) == t && r.spread_bp == sp && r.cpr_factor == cpr
+    };
+    // (label, recovery, timing, spread, cpr): the base, then each dimension moved alone.
+    let mut cases = vec![("base stress".to_string(), base.0, base.1, base.2, base.3)];
+    for r in c.recovery_factors.iter().skip(1) {
+        cases.push((format!("recovery × {r}"), *r, base.1, base.2, base.3));
+    }
+    for t in c.timings.iter().skip(1) {
+        cases.push((
+            format!("{}-loaded defaults", t.name()),
+            base.0,
+            Some(*t),
+            base.2,
+            base.3,
+        ));
+    }
+    for sp in c.spread_shifts_bp.iter().skip(1) {
+        cases.push((format!("asset rate {sp:+} bp"), base.0, base.1, *sp, base.3));
+    }
+    for cpr in c.cpr_factors.iter().skip(1) {
+        cases.push((format!("CPR × {cpr}"), base.0, base.1, base.2, *cpr));
+    }
+    html.push_str("<table class=\"be\"><tr><th>stress</th>");
+    for m in &b.minimum {
+        let _ = write!(
+            html,
+            "<th class=\"num\">{0}<br>supported</th><th class=\"num\">{0}<br>standalone</th>",
+            escape(&m.tranche)
+        );
+    }
+    html.push_str("</tr>\n");
+    for (label, rec, t, sp, cpr) in &cases {
+        let _ = write!(html, "<tr><td>{}</td>", escape(label));
+        for m in &b.minimum {
+            for support in [true, false] {
+                let cell = b
+                    .rows
+                    .iter()
+                    .find(|r| {
+                        r.tranche == m.tranche && r.support == support && is(r, *rec, *t, *sp, *cpr)
+                    })
+                    .map_or("-".to_string(), |r| {
+                        format!("{}{}", pct(r.bdr, 2), mark(r.note))
+                    });
+                let _ = write!(html, "<td class=\"num\">{}</td>", escape(&cell));
+            }
+        }
+        html.push_str("</tr>\n");
+    }
+    let _ = write!(
+        html,
+        "<tr class=\"min\"><th>lowest of {} stresses</th>",
+        b.stresses.len()
+    );
+    for m in &b.minimum {
+        let _ = write!(
+            html,
+            "<td class=\"num\"><b>{}</b><br><small>{}</small></td><td class=\"num\"><b>{}</b><br><small>{}</small></td>",
+            pct(m.min_with_support, 2),
+            escape(&m.binding_stress_with_support),
+            pct(m.min_without_support, 2),
+            escape(&m.binding_stress_without_support)
+        );
+    }
+    html.push_str("</tr>\n</table>\n");
+    let _ = writeln!(
+        html,
+        "<p class=\"sub\">* survives total default (every asset defaulting at the first date); † survives every default the stress's timing curve can reach; ‡ short even without defaults. BDR = the pool cumulative default rate (defaulted principal / original pool balance) actually reached in the stressed deterministic run in which the tranche still receives all interest when due and all principal by the last payment date; defaults fall on the first {} payment dates. Standalone = the shortfall support switched off.</p>",
+        b.periods
+    );
+}
+
+fn grade_cell(a: &Awarded) -> String {
+    if !a.applies {
+        return "n/a".into();
+    }
+    let mut cell = a.grade.clone().unwrap_or_else(|| "below scale".into());
+    if let Some(from) = &a.capped_from {
+        cell += &format!(" (capped from {from})");
+    }
+    if let Some(b) = &a.borderline {
+        cell += &format!(" · borderline {}: {} paths", b.grade, b.paths_needed);
+    }
+    cell
+}
+
+/// The rating evidence: per tranche the implied grade and the test that binds, then each
+/// grade's target default rate by method against the BDR.
+pub fn rating(html: &mut String, r: &RatingResult) {
+    html.push_str("<h2>评级分析 Rating detail</h2>\n");
+    html.push_str("<table class=\"rating\"><tr><th>tranche</th><th class=\"num\">BDR (with / standalone)</th><th class=\"num\">WAL</th><th class=\"num\">EL ± s.e.</th><th>Moody's scale (PV loss)</th><th>implied grade (empirical)</th><th>binding test</th><th>promisor priced</th><th>standalone</th></tr>\n");
+    for t in &r.tranches {
+        let by = |list: &[Awarded]| list.iter().find(|a| a.method == Method::Empirical).cloned();
+        let implied = by(&t.implied);
+        let standalone = by(&t.standalone);
+        let j = &t.supported_joint;
+        let _ = writeln!(
+            html,
+            "<tr><th>{}</th><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{} ± {}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{} (P(fail) {} ± {})</td><td>{}</td></tr>",
+            escape(&t.tranche),
+            pct(t.min_bdr, 2),
+            pct(t.min_bdr_without_support, 2),
+            t.wal_years.map_or("-".into(), |w| format_number(w, 2)),
+            pct(t.expected_loss, 4),
+            pct(t.expected_loss_std_error, 4),
+            escape(t.expected_loss_grade.as_deref().unwrap_or("below")),
+            t.expected_loss_grade_borderline
+                .as_ref()
+                .map_or(String::new(), |b| format!(
+                    " · borderline {}",
+                    escape(&b.grade)
+                )),
+            escape(&implied.as_ref().map_or("-".into(), grade_cell)),
+            escape(implied.as_ref().map_or("-", |a| a.binding.as_str())),
+            escape(j.grade.as_deref().unwrap_or("below scale")),
+            pct(j.failure_probability, 3),
+            pct(j.std_error, 3),
+            escape(&standalone.as_ref().map_or("-".into(), grade_cell)),
+        );
+    }
+    html.push_str("</table>\n");
+    // Each grade's TDRs at each tranche's WAL, the passes marked.
+    html.push_str("<table class=\"rating\"><tr><th>tranche (WAL horizon)</th><th>grade</th><th class=\"num\">p_g(WAL)</th><th class=\"num\">TDR empirical [95 % interval]</th><th class=\"num\">TDR lognormal</th><th class=\"num\">TDR multiplier</th><th class=\"num\">top-k obligors</th><th>vs BDR with support</th></tr>\n");
+    for t in &r.tranches {
+        for row in &t.tdr {
+            let survives = t
+                .large_obligor_check
+                .iter()
+                .find(|(k, _)| *k == row.large_obligors)
+                .is_none_or(|(_, ok)| *ok);
+            let verdict = match row.empirical {
+                Some(tdr) if tdr <= t.min_bdr && survives => "meets",
+                Some(_) if !survives => "fails the large-obligor test",
+                Some(_) => "TDR above BDR",
+                None => "-",
+            };
+            let _ = writeln!(
+                html,
+                "<tr><td>{} ({} y)</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}{}</td><td>{}</td></tr>",
+                escape(&t.tranche),
+                format_number(t.target_horizon_years, 2),
+                escape(&row.grade),
+                row.default_probability.map_or("-".into(), |p| pct(p, 4)),
+                row.empirical.map_or("n/a".into(), |v| pct(v, 2)),
+                row.empirical_interval
+                    .map_or(String::new(), |(lo, hi)| format!(
+                        " [{}, {}]",
+                        pct(lo, 2),
+                        pct(hi, 2)
+                    )),
+                row.lognormal.map_or("n/a".into(), |v| pct(v, 2)),
+                row.multiplier_tdr.map_or("n/a".into(), |v| pct(v, 2)),
+                row.large_obligors,
+                if row.large_obligors == 0 {
+                    ""
+                } else if survives {
+                    " ok"
+                } else {
+                    " FAIL"
+                },
+                verdict
+            );
+        }
+    }
+    html.push_str("</table>\n");
+    let fit = r.lognormal_fit.as_ref().map_or(
+        "no default on any path: no lognormal fit".to_string(),
+        |f| {
+            format!(
+                "lognormal fit (moments) μ {:.3}, σ {:.3}; {} of paths without default; Kolmogorov–Smirnov distance {:.3}; {}",
+                f.mu,
+                f.sigma,
+                pct(f.zero_mass, 1),
+                f.ks_distance,
+                f.refused.as_ref().map_or("used".to_string(), |w| format!("refused: {w}"))
+            )
+        },
+    );
+    let _ = writeln!(
+        html,
+        "<p class=\"sub\">Pool cumulative default rate over {} paths (seed {}): mean {}, standard deviation {}; {}. {}. Supported grades: {}. A tranche earns the highest grade whose TDR is at most its lowest BDR and whose large-obligor test (the k largest obligors defaulting at once with no recovery) it survives; the Moody's-scale grade compares the present value of lost promised payments, discounted at the coupon, with the idealized expected-loss table at the WAL.</p>",
+        format_number(r.paths as f64, 0),
+        r.seed,
+        pct(r.pool_cdr_mean, 2),
+        pct(r.pool_cdr_std, 2),
+        escape(&fit),
+        escape(&r.tenor_rule),
+        escape(&r.weak_link_rule)
     );
 }
 

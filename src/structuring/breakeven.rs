@@ -224,7 +224,7 @@ impl BreakevenConfig {
 }
 
 /// One stress scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Stress {
     pub recovery_factor: f64,
     pub timing: Timing,
@@ -489,7 +489,7 @@ pub fn bisect_unit(tolerance: f64, mut passes: impl FnMut(f64) -> bool) -> f64 {
 }
 
 /// A break-even rate and how the search ended.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Bdr {
     /// The pool cumulative default rate reached in the passing run (defaulted principal /
     /// original pool balance): what the BDR means.
@@ -499,7 +499,7 @@ pub struct Bdr {
     pub note: BdrNote,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BdrNote {
     None,
@@ -524,7 +524,7 @@ impl BdrNote {
 }
 
 /// One BDR: a tranche under a stress, with or without the shortfall support.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BdrRow {
     pub tranche: String,
     pub stress: String,
@@ -541,7 +541,7 @@ pub struct BdrRow {
 }
 
 /// The lowest BDR of a tranche over the stress set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrancheMinimum {
     pub tranche: String,
     pub base_with_support: f64,
@@ -553,7 +553,7 @@ pub struct TrancheMinimum {
 }
 
 /// Everything `ipabs breakeven` reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BreakevenResult {
     /// Defaults fall on the first `periods` payment dates.
     pub periods: usize,

@@ -3,7 +3,7 @@
 //! default rate; an expected-loss grade from an idealized loss table; a large-obligor check.
 
 use crate::scenario::tape::shown;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::metrics::stats::percentile_sorted;
@@ -14,7 +14,7 @@ pub const DEFAULT_GRADES: &str = include_str!("../../data/rating-grades.csv");
 pub const DEFAULT_LOSS_TABLE: &str = include_str!("../../data/idealized-loss-table.csv");
 
 /// One rating grade, highest first in a table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grade {
     pub grade: String,
     /// Target default probability p_g(T) by horizon (None: judged by the multiplier method
@@ -35,7 +35,7 @@ impl Grade {
 /// A cumulative rate by horizon in years: linear between the tabulated years, flat outside
 /// them (a horizon under the first year uses the first year's figure). Both idealised tables
 /// (target default probabilities and expected losses) are read this way.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tenor {
     pub years: Vec<f64>,
     /// Fractions (the files hold percent).
@@ -200,7 +200,7 @@ pub fn parse_grades(text: &str, origin: &str) -> Result<Vec<Grade>, String> {
 }
 
 /// Idealized cumulative expected loss by rating and horizon (fractions, highest rating first).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LossTable {
     pub ratings: Vec<String>,
     pub loss: Vec<Tenor>,
@@ -274,7 +274,7 @@ impl LossTable {
 }
 
 /// How a grade's target default rate is derived from the pool CDR distribution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// The (1 − p_g) quantile of the simulated pool CDR.
@@ -327,7 +327,7 @@ pub const MAX_ZERO_MASS: f64 = 0.05;
 pub const MAX_KS_DISTANCE: f64 = 0.05;
 
 /// How well the moment-fitted lognormal describes the simulated CDR, and whether it is used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LognormalFit {
     pub mu: f64,
     pub sigma: f64,
@@ -524,7 +524,7 @@ pub fn vasicek_quantile(pd: f64, rho: f64, q: f64) -> f64 {
 }
 
 /// TDRs of one grade by every method, for one tranche.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TdrRow {
     pub grade: String,
     /// The target default probability p_g at the tranche's WAL.
@@ -605,7 +605,7 @@ pub fn tdr_table(dist: &CdrDistribution, grades: &[Grade], wal: f64) -> Vec<TdrR
 
 /// A grade awarded by one method: the highest grade with TDR ≤ BDR (and the large-obligor
 /// check passed), with the margin BDR − TDR.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Awarded {
     pub method: Method,
     pub grade: Option<String>,
@@ -623,7 +623,7 @@ pub struct Awarded {
 }
 
 /// A grade whose TDR interval reaches across the BDR.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Borderline {
     /// The grade at stake (gained or lost with more paths).
     pub grade: String,
@@ -729,7 +729,7 @@ fn borderline(
 }
 
 /// Everything `ipabs rate` reports for one tranche.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrancheRating {
     pub tranche: String,
     /// The horizon of the target default probabilities: the tranche's Monte Carlo mean WAL,
@@ -955,7 +955,7 @@ mod tests {
 }
 
 /// Everything `ipabs rate` reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RatingResult {
     pub paths: u64,
     pub seed: u64,
@@ -965,8 +965,8 @@ pub struct RatingResult {
     pub lognormal_fit: Option<LognormalFit>,
     /// Confidence level of the TDR intervals.
     pub interval_level: f64,
-    pub weak_link_rule: &'static str,
-    pub tenor_rule: &'static str,
+    pub weak_link_rule: String,
+    pub tenor_rule: String,
     pub tranches: Vec<TrancheRating>,
     pub grades: Vec<Grade>,
     pub loss_table: LossTable,
@@ -1041,7 +1041,7 @@ pub fn large_obligor_checks(
 
 /// The grade of the weakest promisor supporting a tranche, as agencies credit a guarantee
 /// ("weak link"): the supported grade is never above it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PromisorCap {
     pub support: String,
     pub annual_pd: f64,
@@ -1059,7 +1059,7 @@ pub struct PromisorCap {
 /// when its promisor defaults (with its PD and factor loading) and the CDR exceeds its
 /// standalone BDR. The grade is the highest whose p_g is at least that probability (and whose
 /// large-obligor test passes), capped at the promisor's grade.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JointGrade {
     pub failure_probability: f64,
     pub std_error: f64,
@@ -1286,8 +1286,8 @@ pub fn rate(
         pool_cdr_std: dist.variance.sqrt(),
         lognormal_fit: dist.lognormal_fit(),
         interval_level: 0.95,
-        weak_link_rule: WEAK_LINK_RULE,
-        tenor_rule: TENOR_RULE,
+        weak_link_rule: WEAK_LINK_RULE.to_string(),
+        tenor_rule: TENOR_RULE.to_string(),
         tranches,
         grades,
         loss_table,
