@@ -4,7 +4,14 @@
 //! a bounded number of labels, "nice" steps (1, 2, 2.5, 5 × 10ᵏ) in the unit the reader sees,
 //! thousands separators, and clean decades on log axes.
 
+use chrono::{Datelike, NaiveDate};
+
 use super::{AmountUnit, ValueKind};
+
+/// Position of a date on a dated axis: days since 1 January of year 1, so distances are days.
+pub(crate) fn day(d: NaiveDate) -> f64 {
+    f64::from(d.num_days_from_ce())
+}
 
 /// Maps data values onto [0, 1] along an axis.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -195,6 +202,11 @@ pub(crate) fn linear_ticks(
         }
         step = nice_step(step * 1.01);
     }
+    // A rate cannot pass 100 %: an axis of rates within [0, 100 %] stops at 100 % even when the
+    // step grid (or head room asked for by a chart) would round it up to 110 %.
+    if kind == ValueKind::Percent && b <= 100.0 + 1e-9 {
+        e = e.min(100.0);
+    }
     let decimals = decimals_for_step(step);
     let n = ((e - s) / step).round() as usize;
     let ticks = (0..=n)
@@ -340,6 +352,21 @@ mod tests {
         assert_eq!(t.last().unwrap().label, "30%");
         let (_, t) = linear_ticks(0.1, 0.7, 20, ValueKind::Number, AmountUnit::Yuan);
         assert!(t.iter().all(|t| t.label.len() <= 4), "{t:?}");
+    }
+
+    #[test]
+    fn rate_axes_end_at_100_percent_at_most() {
+        // 0–100 % with 8 ticks would step by 20 % to 120 %; 0–104 % by 25 % to 125 %.
+        for (hi, ticks) in [(1.0, 8), (0.97, 7), (1.0, 12), (0.999, 5)] {
+            let (s, t) = linear_ticks(0.0, hi, ticks, ValueKind::Percent, AmountUnit::Wan);
+            assert!(s.max <= 1.0 + 1e-12, "{hi}: axis to {}", s.max);
+            assert_eq!(t.last().unwrap().label, "100%", "{t:?}");
+        }
+        let (s, _) = log_ticks(1e-5, 1.0, 8, ValueKind::Percent, AmountUnit::Wan);
+        assert_eq!(s.max, 1.0);
+        // Rates beyond 100 % (a loss multiple, say) keep their range.
+        let (s, _) = linear_ticks(0.0, 1.3, 8, ValueKind::Percent, AmountUnit::Wan);
+        assert!(s.max >= 1.3);
     }
 
     #[test]

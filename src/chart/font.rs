@@ -4,7 +4,7 @@
 //! plotters text run is drawn with exactly one font, so one font covering Latin and GB2312 hanzi
 //! is compiled into the binary and registered with plotters' `ab_glyph` font table.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Once, OnceLock};
 
@@ -14,6 +14,7 @@ use plotters::prelude::{DrawingArea, DrawingBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontFamily, FontStyle, FontTransform, RGBColor, TextStyle};
 
+use super::svg_text::TextRun;
 use super::{ChartError, DrawResult};
 
 /// Subset of WenQuanYi Micro Hei (Apache-2.0): ASCII, Latin-1, GB2312 hanzi and CJK punctuation.
@@ -22,9 +23,9 @@ pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei-s
 
 /// Family name the font is registered under.
 ///
-/// SVG output does not embed glyphs: it writes this string as the `font-family` attribute, so it is
-/// a CSS family list that lets a viewer fall back to another CJK font. Bitmap output and all text
-/// measurement use the embedded font registered under this same name.
+/// Only plotters sees this name: bitmap output and all text measurement use the embedded font
+/// registered under it, and SVG output replaces plotters' `<text>` elements by the embedded
+/// font's glyph outlines ([`super::svg_text`]), so no viewer ever has to find the family.
 pub const FONT_FAMILY: &str = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif";
 
 static REGISTER: Once = Once::new();
@@ -69,47 +70,102 @@ pub(crate) fn style_vertical(size_px: f64, color: RGBColor) -> TextStyle<'static
     s.transform(FontTransform::Rotate270)
 }
 
+/// How [`draw_text`] hands text to the backend on this thread.
+enum TextMode {
+    /// Whole strings to plotters (no chart is being written).
+    Plotters,
+    /// Glyph by glyph (bitmap output).
+    PerGlyph,
+    /// Whole strings to plotters, each also recorded so the SVG's `<text>` elements can be
+    /// replaced by outlines afterwards ([`super::svg_text`]).
+    Record(Vec<TextRun>),
+}
+
 thread_local! {
-    static PER_GLYPH: Cell<bool> = const { Cell::new(false) };
+    static MODE: RefCell<TextMode> = const { RefCell::new(TextMode::Plotters) };
 }
 
-/// While alive, [`draw_text`] on this thread places glyphs one by one (bitmap output).
-pub(crate) struct PerGlyphText {
-    before: bool,
+/// While alive, [`draw_text`] on this thread works in the given mode; the previous mode comes back
+/// on drop.
+pub(crate) struct TextModeGuard {
+    before: Option<TextMode>,
 }
 
-impl PerGlyphText {
-    pub(crate) fn enable() -> Self {
+impl TextModeGuard {
+    /// Bitmap output: glyphs placed one by one.
+    pub(crate) fn per_glyph() -> Self {
+        Self::enter(TextMode::PerGlyph)
+    }
+
+    /// SVG output: runs recorded for [`TextModeGuard::take_runs`].
+    pub(crate) fn record() -> Self {
+        Self::enter(TextMode::Record(Vec::new()))
+    }
+
+    fn enter(mode: TextMode) -> Self {
         Self {
-            before: PER_GLYPH.replace(true),
+            before: Some(MODE.replace(mode)),
+        }
+    }
+
+    /// The runs recorded since [`TextModeGuard::record`], in drawing order.
+    pub(crate) fn take_runs(&self) -> Vec<TextRun> {
+        MODE.with_borrow_mut(|m| match m {
+            TextMode::Record(runs) => std::mem::take(runs),
+            _ => Vec::new(),
+        })
+    }
+}
+
+impl Drop for TextModeGuard {
+    fn drop(&mut self) {
+        if let Some(before) = self.before.take() {
+            MODE.set(before);
         }
     }
 }
 
-impl Drop for PerGlyphText {
-    fn drop(&mut self) {
-        PER_GLYPH.set(self.before);
-    }
-}
-
-fn glyph_font() -> &'static FontRef<'static> {
+/// The embedded font, parsed once.
+pub(crate) fn glyph_font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
     FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).expect("embedded font parses"))
 }
 
-/// Draws `text` like `DrawingArea::draw_text`, but in bitmap mode places each glyph itself.
+/// Draws `text` like `DrawingArea::draw_text`, in the way the current [`TextMode`] asks.
 ///
-/// plotters 0.3.7's ab_glyph rasteriser drops each glyph's left side bearing, so narrow glyphs
-/// such as "1" sit too far left and "1,100" reads as "1,1 00". Drawing glyph by glyph at
-/// `pen + bearing` gives even spacing. SVG output keeps whole strings (the viewer lays them out),
-/// and rotated text (only the y-axis title) is left to plotters.
+/// Bitmap: plotters 0.3.7's ab_glyph rasteriser drops each glyph's left side bearing, so narrow
+/// glyphs such as "1" sit too far left and "1,100" reads as "1,1 00"; drawing glyph by glyph at
+/// `pen + bearing` gives even spacing (rotated text, only the y-axis title, is left to plotters).
+/// SVG: the run is recorded and later drawn as outlines. Blank text draws nothing in any mode, so
+/// recorded runs and `<text>` elements stay in step.
 pub(crate) fn draw_text<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle<'_>,
     pos: (i32, i32),
 ) -> Result<(), ChartError> {
-    if !PER_GLYPH.get() || !matches!(style.font.get_transform(), FontTransform::None) {
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let rotated = !matches!(style.font.get_transform(), FontTransform::None);
+    let per_glyph = MODE.with_borrow_mut(|m| match m {
+        TextMode::Plotters => false,
+        TextMode::PerGlyph => !rotated,
+        TextMode::Record(runs) => {
+            let c = style.color.rgb;
+            runs.push(TextRun {
+                text: text.to_string(),
+                size: style.font.get_size() as f32,
+                color: c,
+                h: style.pos.h_pos,
+                v: style.pos.v_pos,
+                rotated,
+                pos,
+            });
+            false
+        }
+    });
+    if !per_glyph {
         return root.draw_text(text, style, pos).chart();
     }
     let size = style.font.get_size() as f32;

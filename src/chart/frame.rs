@@ -1,8 +1,8 @@
 //! Shared chart layout: title, plot area, grid, ticks, axis titles and legend.
 //!
 //! Every chart kind draws its data into the plot rectangle that [`draw_frame`] lays out, so all
-//! charts share margins, fonts and tick rules. Sizes scale with the image so a 800×500 preview
-//! and a 3200×2000 print look alike.
+//! charts share margins, fonts, tick rules, the title and the legend. Sizes scale with the image
+//! so a 800×500 preview and a 3200×2000 print look alike.
 
 use plotters::coord::Shift;
 use plotters::element::{PathElement, Rectangle};
@@ -10,10 +10,13 @@ use plotters::prelude::{DrawingArea, DrawingBackend};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::axis::{Scale, Tick, linear_ticks, log_ticks};
+use chrono::NaiveDate;
+
+use super::axis::{Scale, Tick, day, linear_ticks, log_ticks};
 use super::font::{draw_text, measure, style, style_vertical};
+use super::labels::BoxPx;
 use super::palette::{GRID, INK, INK_SOFT, heat_color};
-use super::{ChartError, ChartOptions, DrawResult, ValueKind};
+use super::{ChartError, ChartOptions, DrawResult, Titles, ValueKind};
 
 /// How one axis is scaled and labelled.
 pub(crate) enum AxisSpec {
@@ -27,13 +30,20 @@ pub(crate) enum AxisSpec {
     /// One slot per label at positions 0, 1, …; `pad` is the space before the first and after the
     /// last slot in slot widths (0.5 for bars, 0 for lines that should touch the edges).
     Categories { labels: Vec<String>, pad: f64 },
+    /// Time in days: x = [`day`] of a date. Ticks sit on the given dates (payment dates), thinned
+    /// so labels never touch; `pad_days` is added before the first and after the last date.
+    Dates {
+        dates: Vec<NaiveDate>,
+        pad_days: f64,
+    },
 }
 
 /// Sample drawn next to a legend label.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Swatch {
     Line(RGBColor),
-    Dashed(RGBColor),
+    /// Dashed line with `dash` pixels on, `dash` off (statistics get distinct dash lengths).
+    Dashed(RGBColor, i32),
     Fill(RGBColor),
     /// Translucent fill, as used by fan-chart bands.
     Band(RGBColor, f64),
@@ -72,6 +82,33 @@ pub(crate) struct FrameSpec<'a> {
     pub x: AxisSpec,
     pub y: AxisSpec,
     pub legend: Legend,
+    /// Pixels kept free between the title and the plot (rows of marker labels).
+    pub top_strip: i32,
+}
+
+impl<'a> FrameSpec<'a> {
+    /// A frame titled from `titles`; value axes of amounts get the display unit in their title.
+    pub fn new(
+        titles: &'a Titles,
+        x: AxisSpec,
+        y: AxisSpec,
+        legend: Legend,
+        opts: &ChartOptions,
+    ) -> Self {
+        let axis_title = |title: &str, axis: &AxisSpec| match axis {
+            AxisSpec::Value { kind, .. } => kind.axis_title(title, opts.unit),
+            _ => title.to_string(),
+        };
+        Self {
+            title: &titles.title,
+            x_title: axis_title(&titles.x, &x),
+            y_title: axis_title(&titles.y, &y),
+            x,
+            y,
+            legend,
+            top_strip: 0,
+        }
+    }
 }
 
 /// The laid-out plot area; maps data coordinates to pixels.
@@ -84,6 +121,10 @@ pub(crate) struct Frame {
     pub y: Scale,
     /// Base text size in pixels, for chart kinds that add their own text.
     pub font_px: f64,
+    /// Where the title is drawn.
+    pub title_box: BoxPx,
+    /// Where the x tick labels are drawn, left to right.
+    pub x_label_boxes: Vec<BoxPx>,
 }
 
 impl Frame {
@@ -146,26 +187,68 @@ pub(crate) fn base_font_px(opts: &ChartOptions) -> f64 {
     (opts.width.min(opts.height * 16 / 10) as f64 / 72.0).clamp(9.0, 32.0)
 }
 
-/// Every `step`-th category label, with `step` the smallest count that keeps labels `min_gap`
-/// apart when slots are `slot_px` wide and labels at most `label_px` wide.
-fn category_ticks(labels: &[String], slot_px: f64, label_px: f64, min_gap: f64) -> Vec<Tick> {
-    let need = ((label_px + min_gap) / slot_px.max(1e-9)).ceil().max(1.0) as usize;
-    // Steps that divide years, quarters and months evenly read better than e.g. every 7th date.
-    let step = [
-        1usize, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 50, 60, 100,
-    ]
-    .into_iter()
-    .find(|&s| s >= need)
-    .unwrap_or(need);
-    labels
+/// Steps that divide years, quarters and months evenly read better than e.g. every 7th date.
+const LABEL_STEPS: [usize; 18] = [
+    1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 50, 60, 100,
+];
+
+/// Every `step`-th label at pixel columns `centers`, with `step` the smallest of [`LABEL_STEPS`]
+/// (or larger) for which no two kept labels come closer than `min_gap`: the boxes are measured,
+/// so irregular spacing (a short first period) cannot make labels touch.
+fn thinned(labels: &[String], centers: &[f64], fpx: f64, min_gap: f64) -> Vec<usize> {
+    let widths: Vec<f64> = labels.iter().map(|l| measure(l, fpx).0 as f64).collect();
+    let fits = |step: usize| {
+        let kept: Vec<usize> = (0..labels.len()).step_by(step).collect();
+        kept.windows(2).all(|w| {
+            let (a, b) = (w[0], w[1]);
+            centers[a] + widths[a] / 2.0 + min_gap <= centers[b] - widths[b] / 2.0
+        })
+    };
+    let step = LABEL_STEPS
+        .into_iter()
+        .chain(101..)
+        .take_while(|&s| s <= labels.len().max(1))
+        .find(|&s| fits(s))
+        .unwrap_or(labels.len().max(1));
+    (0..labels.len()).step_by(step).collect()
+}
+
+/// Ticks at `values` labelled `labels`, thinned by [`thinned`] at their pixel positions.
+fn thinned_ticks(
+    labels: &[String],
+    values: &[f64],
+    scale: &Scale,
+    left: i32,
+    plot_w: f64,
+    fpx: f64,
+) -> Vec<Tick> {
+    let centers: Vec<f64> = values
         .iter()
-        .enumerate()
-        .step_by(step)
-        .map(|(i, l)| Tick {
-            value: i as f64,
-            label: l.clone(),
+        .map(|v| left as f64 + scale.frac(*v) * plot_w)
+        .collect();
+    thinned(labels, &centers, fpx, fpx)
+        .into_iter()
+        .map(|i| Tick {
+            value: values[i],
+            label: labels[i].clone(),
         })
         .collect()
+}
+
+/// From the first to the last date, widened by `pad_days` both sides (and to a week when there
+/// is a single date, so it sits in the middle of a visible range).
+fn date_scale(dates: &[NaiveDate], pad_days: f64) -> Scale {
+    let (lo, hi) = super::finite_range(dates.iter().map(|d| day(*d))).unwrap_or((0.0, 1.0));
+    let pad = if hi - lo < 1.0 {
+        pad_days.max(7.0)
+    } else {
+        pad_days
+    };
+    Scale {
+        min: lo - pad,
+        max: hi + pad,
+        log: false,
+    }
 }
 
 fn category_scale(n: usize, pad: f64) -> Scale {
@@ -226,20 +309,25 @@ fn legend_width(legend: &Legend, fpx: f64, opts: &ChartOptions) -> i32 {
     w.min(cap) + (fpx * 1.5) as i32
 }
 
-/// Clears the image and draws everything but the data; returns where the data goes.
-pub(crate) fn draw_frame<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    spec: &FrameSpec<'_>,
-    opts: &ChartOptions,
-) -> Result<Frame, ChartError> {
+/// A frame laid out but not drawn: the plot rectangle and every tick.
+pub(crate) struct Layout {
+    pub frame: Frame,
+    x_ticks: Vec<Tick>,
+    y_ticks: Vec<Tick>,
+    title: String,
+    title_px: f64,
+}
+
+/// Lays out title, axes, ticks and legend without drawing, so a chart kind can place its own
+/// labels (and ask for room) before anything is drawn.
+pub(crate) fn layout(spec: &FrameSpec<'_>, opts: &ChartOptions) -> Result<Layout, ChartError> {
     let (w, h) = (opts.width as i32, opts.height as i32);
     let fpx = base_font_px(opts);
     let title_px = fpx * 1.45;
     let margin = fpx.round() as i32;
-    root.fill(&WHITE).chart()?;
 
     let title_h = measure(spec.title, title_px).1.max(title_px as i32);
-    let top = margin + title_h + margin;
+    let top = margin + title_h + margin + spec.top_strip.max(0);
     let x_title_h = if spec.x_title.is_empty() {
         0
     } else {
@@ -264,7 +352,24 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
         AxisSpec::Categories { labels, pad } => {
             let scale = category_scale(labels.len(), *pad);
             let slot = plot_h / (scale.max - scale.min);
-            (scale, category_ticks(labels, slot, fpx, fpx * 0.4))
+            // Rows are one text line tall: keep every `need`-th so lines never touch.
+            let need = ((fpx * 1.4) / slot.max(1e-9)).ceil().max(1.0) as usize;
+            let step = LABEL_STEPS.into_iter().find(|&s| s >= need).unwrap_or(need);
+            let ticks = labels
+                .iter()
+                .enumerate()
+                .step_by(step)
+                .map(|(i, l)| Tick {
+                    value: i as f64,
+                    label: l.clone(),
+                })
+                .collect();
+            (scale, ticks)
+        }
+        AxisSpec::Dates { .. } => {
+            return Err(ChartError::InvalidData(
+                "dates are only supported on the x axis".into(),
+            ));
         }
     };
     let y_label_cap = (w as f64 * 0.25) as i32;
@@ -303,15 +408,35 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
         }
         AxisSpec::Categories { labels, pad } => {
             let scale = category_scale(labels.len(), *pad);
-            let slot = plot_w / (scale.max - scale.min);
             let cap = ((plot_w / 3.0) as i32).max(fpx as i32 * 4);
             let labels: Vec<String> = labels.iter().map(|l| fit_text(l, fpx, cap)).collect();
-            let widest = labels.iter().map(|l| measure(l, fpx).0).max().unwrap_or(0);
-            (scale, category_ticks(&labels, slot, widest as f64, fpx))
+            let values: Vec<f64> = (0..labels.len()).map(|i| i as f64).collect();
+            (
+                scale,
+                thinned_ticks(&labels, &values, &scale, left, plot_w, fpx),
+            )
+        }
+        AxisSpec::Dates { dates, pad_days } => {
+            let scale = date_scale(dates, *pad_days);
+            let labels: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+            let values: Vec<f64> = dates.iter().map(|d| day(*d)).collect();
+            (
+                scale,
+                thinned_ticks(&labels, &values, &scale, left, plot_w, fpx),
+            )
         }
     };
 
-    let frame = Frame {
+    let title = fit_text(spec.title, title_px, w - 2 * margin);
+    let (title_w, _) = measure(&title, title_px);
+    let title_x = ((left + right) / 2).clamp(title_w / 2 + margin, w / 2);
+    let title_box = BoxPx {
+        left: title_x - title_w / 2,
+        top: margin,
+        right: title_x + title_w - title_w / 2,
+        bottom: margin + title_h,
+    };
+    let mut frame = Frame {
         left,
         top,
         right,
@@ -319,7 +444,50 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
         x: x_scale,
         y: y_scale,
         font_px: fpx,
+        title_box,
+        x_label_boxes: Vec::new(),
     };
+    frame.x_label_boxes = x_ticks
+        .iter()
+        .map(|t| {
+            let (lw, lh) = measure(&t.label, fpx);
+            let x = frame.px(t.value);
+            BoxPx {
+                left: x - lw / 2,
+                top: bottom + tick_gap,
+                right: x + lw - lw / 2,
+                bottom: bottom + tick_gap + lh,
+            }
+        })
+        .collect();
+    Ok(Layout {
+        frame,
+        x_ticks,
+        y_ticks,
+        title,
+        title_px,
+    })
+}
+
+/// Clears the image and draws everything but the data; returns where the data goes.
+pub(crate) fn draw_frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &FrameSpec<'_>,
+    opts: &ChartOptions,
+) -> Result<Frame, ChartError> {
+    let Layout {
+        frame,
+        x_ticks,
+        y_ticks,
+        title,
+        title_px,
+    } = layout(spec, opts)?;
+    let (w, h) = (opts.width as i32, opts.height as i32);
+    let fpx = frame.font_px;
+    let margin = fpx.round() as i32;
+    let tick_gap = (fpx * 0.5) as i32;
+    let (left, top, right, bottom) = (frame.left, frame.top, frame.right, frame.bottom);
+    root.fill(&WHITE).chart()?;
 
     // Grid first so the data lies on top of it.
     let grid = GRID.stroke_width(1);
@@ -328,7 +496,7 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
         root.draw(&PathElement::new(vec![(left, y), (right, y)], grid))
             .chart()?;
     }
-    if matches!(spec.x, AxisSpec::Value { .. }) {
+    if matches!(spec.x, AxisSpec::Value { .. } | AxisSpec::Dates { .. }) {
         for t in &x_ticks {
             let x = frame.px(t.value);
             root.draw(&PathElement::new(vec![(x, top), (x, bottom)], grid))
@@ -359,10 +527,8 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
         draw_text(root, &t.label, &x_label, (x, bottom + tick_gap))?;
     }
 
-    let title_style = style(title_px, INK, HPos::Center, VPos::Top);
-    let title = fit_text(spec.title, title_px, w - 2 * margin);
-    let title_x = ((left + right) / 2).clamp(measure(&title, title_px).0 / 2 + margin, w / 2);
-    draw_text(root, &title, &title_style, (title_x, margin))?;
+    let title_style = style(title_px, INK, HPos::Left, VPos::Top);
+    draw_text(root, &title, &title_style, (frame.title_box.left, margin))?;
     if !spec.x_title.is_empty() {
         let s = style(fpx, INK, HPos::Center, VPos::Bottom);
         let t = fit_text(&spec.x_title, fpx, right - left);
@@ -414,15 +580,8 @@ fn draw_legend<DB: DrawingBackend>(
                             c.stroke_width(3),
                         ))
                         .chart()?,
-                    Swatch::Dashed(c) => {
-                        let seg = sw / 5;
-                        for k in [0, 2, 4] {
-                            root.draw(&PathElement::new(
-                                vec![(x0 + seg * k, cy), (x0 + seg * (k + 1), cy)],
-                                c.stroke_width(2),
-                            ))
-                            .chart()?;
-                        }
+                    Swatch::Dashed(c, dash) => {
+                        super::kinds::dashed(root, (x0, cy), (x0 + sw, cy), c, 2, dash)?;
                     }
                     Swatch::Fill(c) => root
                         .draw(&Rectangle::new(

@@ -1,27 +1,34 @@
 //! Charts as PNG and SVG files, from plain data.
 //!
-//! Each chart kind is a plain data struct ([`LineChart`], [`StackedArea`], [`StackedBars`],
-//! [`HistogramChart`], [`GroupedBars`], [`ExceedanceCurve`], [`FanChart`], [`Heatmap`]) and a
-//! function that writes it to `out_stem.png` and/or `out_stem.svg` and returns the paths
-//! written. Charts know nothing of deals or simulations: callers pass numbers and labels.
+//! Each chart kind is a plain data struct ([`StepChart`], [`StackedBars`], [`HistogramChart`],
+//! [`GroupedBars`], [`ExceedanceCurve`], [`FanChart`], [`Heatmap`]); [`draw`] writes one to
+//! `out_stem.png` and/or `out_stem.svg` and returns the paths written. Charts know nothing of
+//! deals or simulations: callers pass numbers, dates and labels.
 //!
 //! Conventions shared by every chart:
+//! - a quantity that belongs to a payment date (a payment, a balance after the date) is drawn as
+//!   a bar on that date or a step that holds until the next date, never interpolated between
+//!   dates; such charts have a dated x axis;
 //! - money amounts are passed in yuan and shown in [`ChartOptions::unit`] (万元 by default);
 //! - probabilities and rates are passed as fractions and shown as percentages
-//!   ([`ValueKind::Percent`]);
-//! - series colours come from one palette by index ([`palette::series_color`]); set
-//!   [`Series::color`] to a tranche's index to give it the same colour in every chart;
+//!   ([`ValueKind::Percent`]); a rate axis ends at 100 % at most;
+//! - a colour means one thing in every chart ([`palette`]): callers give each series the colour of
+//!   what it is (a tranche, the pool, a statistic);
+//! - labels never overlap: tick labels are thinned by their measured width, marker labels are
+//!   stacked in rows ([`labels`]);
 //! - titles and labels may mix Chinese and Latin text: an embedded font ([`font`]) covers both,
-//!   so no system font is needed;
+//!   so no system font is needed, and SVG files carry the glyph outlines they use
+//!   ([`svg_text`]), so they render the same on a machine without any CJK font;
 //! - the same input gives byte-identical SVG.
 
+mod axis;
 pub mod font;
 mod frame;
 mod kinds;
+mod labels;
 pub mod palette;
+mod svg_text;
 pub mod units;
-
-mod axis;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -33,16 +40,16 @@ use plotters::prelude::DrawingBackend;
 use plotters::prelude::{
     BitMapBackend, DrawingArea, DrawingAreaErrorKind, IntoDrawingArea, SVGBackend,
 };
+pub use plotters::style::RGBColor;
 
 pub use axis::{format_auto, format_number, format_value};
-pub use kinds::exceedance::{ExceedanceCurve, ExceedanceSeries, exceedance_curve};
-pub use kinds::fan::{FanChart, FanSeries, fan_chart};
-pub use kinds::grouped_bars::{GroupedBars, grouped_bars};
-pub use kinds::heatmap::{Heatmap, heatmap};
-pub use kinds::histogram::{HistogramChart, Marker, histogram};
-pub use kinds::line::{LineChart, line_chart};
-pub use kinds::stacked_area::{StackedArea, stacked_area};
-pub use kinds::stacked_bars::{StackedBars, stacked_bars};
+pub use kinds::exceedance::{ExceedanceCurve, ExceedanceSeries};
+pub use kinds::fan::{FanChart, FanSeries};
+pub use kinds::grouped_bars::GroupedBars;
+pub use kinds::heatmap::{Heatmap, color_domain, heatmap};
+pub use kinds::histogram::{HistogramChart, Marker, MarkerKind};
+pub use kinds::stacked_bars::StackedBars;
+pub use kinds::step::StepChart;
 pub use units::AmountUnit;
 
 /// Output file format.
@@ -50,7 +57,7 @@ pub use units::AmountUnit;
 pub enum ChartFormat {
     /// Raster image; text rendered with the embedded font.
     Png,
-    /// Vector image; text kept as text with a CSS font-family list (see [`font::FONT_FAMILY`]).
+    /// Vector image; text drawn as the embedded font's glyph outlines (see [`svg_text`]).
     Svg,
 }
 
@@ -131,16 +138,38 @@ impl ValueKind {
     }
 }
 
-/// A named sequence of values, one per x position or category.
+/// The titles every chart has.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Titles {
+    /// Chart title.
+    pub title: String,
+    /// X axis title, without unit (the display unit is added for amounts).
+    pub x: String,
+    /// Y axis title, without unit.
+    pub y: String,
+}
+
+impl Titles {
+    /// Chart title and axis titles.
+    pub fn new(title: impl Into<String>, x: impl Into<String>, y: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            x: x.into(),
+            y: y.into(),
+        }
+    }
+}
+
+/// A named sequence of values, one per x position, date or category.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Legend label.
     pub name: String,
     /// One value per x position; non-finite values (NaN) are gaps.
     pub values: Vec<f64>,
-    /// Palette index; `None` uses the series' position in the chart. Set it to the tranche index
-    /// to keep tranche colours the same across charts.
-    pub color: Option<usize>,
+    /// Colour of what the series is (see [`palette`]); `None` uses the tranche hues in the order
+    /// the series come.
+    pub color: Option<RGBColor>,
 }
 
 impl Series {
@@ -153,14 +182,15 @@ impl Series {
         }
     }
 
-    /// The same series with a fixed palette index.
-    pub fn with_color(mut self, palette_index: usize) -> Self {
-        self.color = Some(palette_index);
+    /// The same series in a fixed colour.
+    pub fn with_color(mut self, color: RGBColor) -> Self {
+        self.color = Some(color);
         self
     }
 
-    pub(crate) fn color_at(&self, position: usize) -> plotters::style::RGBColor {
-        palette::series_color(self.color.unwrap_or(position))
+    pub(crate) fn color_at(&self, position: usize) -> RGBColor {
+        self.color
+            .unwrap_or_else(|| palette::series_color(position))
     }
 }
 
@@ -208,8 +238,11 @@ impl<T, E: std::error::Error + Send + Sync> DrawResult<T> for Result<T, DrawingA
     }
 }
 
-/// A chart that can draw itself on any plotters backend.
-pub(crate) trait Render {
+/// A chart kind: checks its data and draws itself on any plotters backend. Every chart struct of
+/// this module implements it; write one with [`draw`].
+pub trait Render {
+    /// The chart title (also the SVG's `<title>`).
+    fn title(&self) -> &str;
     /// Checks the data before any file is created.
     fn validate(&self) -> Result<(), ChartError>;
     /// Draws the whole image.
@@ -228,8 +261,8 @@ fn with_ext(stem: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Draws `chart` once per requested format and returns the files written.
-pub(crate) fn write_chart<C: Render>(
+/// Draws `chart` once per requested format to `out_stem.<ext>` and returns the files written.
+pub fn draw<C: Render>(
     chart: &C,
     out_stem: &Path,
     opts: &ChartOptions,
@@ -259,18 +292,12 @@ pub(crate) fn write_chart<C: Render>(
         match format {
             ChartFormat::Png => {
                 let root = BitMapBackend::new(&path, size).into_drawing_area();
-                let _glyphs = font::PerGlyphText::enable();
+                let _glyphs = font::TextModeGuard::per_glyph();
                 chart.render(&root, opts)?;
                 root.present().chart()?;
             }
             ChartFormat::Svg => {
-                // Render to memory and write once, so IO errors surface as IO errors.
-                let mut svg = String::new();
-                {
-                    let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                    chart.render(&root, opts)?;
-                    root.present().chart()?;
-                }
+                let svg = render_svg(chart, opts)?;
                 std::fs::write(&path, svg).map_err(|source| ChartError::Io {
                     path: path.clone(),
                     source,
@@ -280,6 +307,19 @@ pub(crate) fn write_chart<C: Render>(
         written.push(path);
     }
     Ok(written)
+}
+
+/// The SVG markup of `chart`, its text as glyph outlines. Rendered to memory and written once, so
+/// IO errors surface as IO errors.
+fn render_svg<C: Render>(chart: &C, opts: &ChartOptions) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    let record = font::TextModeGuard::record();
+    {
+        let root = SVGBackend::with_string(&mut svg, (opts.width, opts.height)).into_drawing_area();
+        chart.render(&root, opts)?;
+        root.present().chart()?;
+    }
+    svg_text::outline_text(&svg, &record.take_runs(), chart.title())
 }
 
 /// Checks that every series has one value per x position.
@@ -303,6 +343,20 @@ pub(crate) fn check_series(n: usize, series: &[Series], what: &str) -> Result<()
     Ok(())
 }
 
+/// Checks that there are dates and that they increase strictly.
+pub(crate) fn check_dates(dates: &[chrono::NaiveDate], what: &str) -> Result<(), ChartError> {
+    if dates.is_empty() {
+        return Err(ChartError::InvalidData(format!("{what}: no dates")));
+    }
+    if let Some(w) = dates.windows(2).find(|w| w[1] <= w[0]) {
+        return Err(ChartError::InvalidData(format!(
+            "{what}: dates must increase ({} then {})",
+            w[0], w[1]
+        )));
+    }
+    Ok(())
+}
+
 /// Smallest and largest finite value, or `None` if there is none.
 pub(crate) fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values
@@ -319,16 +373,15 @@ pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::{decode_png, opts};
+    use super::test_support::{decode_png, monthly, opts};
     use super::*;
 
-    fn titled(title: &str) -> LineChart {
-        LineChart {
-            title: title.into(),
-            x_labels: vec!["1".into(), "2".into(), "3".into()],
+    fn titled(title: &str) -> StepChart {
+        StepChart {
+            titles: Titles::new(title, "", ""),
+            dates: monthly(3),
             series: vec![Series::new("优先A1", vec![3.0, 2.0, 1.0])],
             y_kind: ValueKind::Number,
-            ..LineChart::default()
         }
     }
 
@@ -339,7 +392,7 @@ mod tests {
             formats: vec![ChartFormat::Png],
             ..opts(800, 500)
         };
-        let paths = line_chart(&titled(title), &dir.path().join("t"), &o).unwrap();
+        let paths = draw(&titled(title), &dir.path().join("t"), &o).unwrap();
         let img = decode_png(&paths[0]);
         img.dark_pixels(200, 0, 600, 40)
     }
@@ -370,17 +423,37 @@ mod tests {
             formats: vec![ChartFormat::Svg],
             ..opts(400, 300)
         };
-        let paths = line_chart(&titled("x"), &dir.path().join("only"), &o).unwrap();
+        let paths = draw(&titled("x"), &dir.path().join("only"), &o).unwrap();
         assert_eq!(paths, [dir.path().join("only.svg")]);
+    }
+
+    #[test]
+    fn svg_carries_the_glyphs_it_uses_and_nothing_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = ChartOptions {
+            formats: vec![ChartFormat::Svg],
+            ..opts(800, 500)
+        };
+        let paths = draw(&titled("优先优先"), &dir.path().join("g"), &o).unwrap();
         let svg = std::fs::read_to_string(&paths[0]).unwrap();
-        assert!(svg.contains(font::FONT_FAMILY));
+        test_support::assert_well_formed(&svg);
+        assert!(!svg.contains("<text") && !svg.contains("font-family"));
+        // 优 and 先 are each defined once, though the title uses them twice.
+        let font = font::glyph_font();
+        use ab_glyph::Font;
+        for c in ['优', '先'] {
+            let id = format!("-{}\" d=", font.glyph_id(c).0);
+            assert_eq!(svg.matches(&id).count(), 1, "{c}");
+        }
+        // A subset of a 1.2 MB font: far below the size of the font itself.
+        assert!(svg.len() < 100_000, "{} bytes", svg.len());
     }
 
     #[test]
     fn bad_size_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let o = opts(0, 300);
-        let err = line_chart(&titled("x"), &dir.path().join("x"), &o).unwrap_err();
+        let err = draw(&titled("x"), &dir.path().join("x"), &o).unwrap_err();
         assert!(matches!(err, ChartError::InvalidSize { .. }), "{err}");
     }
 

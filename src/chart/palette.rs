@@ -1,34 +1,122 @@
-//! The one colour palette used by every chart.
+//! The one colour map used by every chart: a colour means one thing in every chart.
 //!
-//! Series colours come from a fixed, ordered list so that the same index always gets the same
-//! colour: a caller that plots tranche `i` with palette index `i` gets the same colour for that
-//! tranche in every chart, even when a chart shows only some tranches.
+//! Colours are assigned by what a series *is*, never by where it sits in a chart:
+//! - tranche `i` (deal order) is one hue in every chart: its principal and balance in the dark
+//!   shade, its interest in the light shade, its subordinate return and residual in a deeper shade,
+//!   its break-even marker in the dark shade ([`tranche_color`], [`tranche_interest_color`],
+//!   [`tranche_return_color`]);
+//! - the pool and its cash sources are greens and olives, support is gold, fees a warm grey
+//!   ([`Role`]): hues no tranche uses;
+//! - statistics (mean, percentiles) are neutral greys with distinct dash patterns
+//!   ([`statistic_color`]), so a reader never takes a percentile line for a tranche.
 
 use plotters::style::RGBColor;
 
-/// Tableau 10: distinct, print-friendly, and readable on white.
-pub const PALETTE: [RGBColor; 10] = [
-    RGBColor(0x4E, 0x79, 0xA7),
-    RGBColor(0xF2, 0x8E, 0x2B),
-    RGBColor(0xE1, 0x57, 0x59),
-    RGBColor(0x76, 0xB7, 0xB2),
-    RGBColor(0x59, 0xA1, 0x4F),
-    RGBColor(0xED, 0xC9, 0x48),
-    RGBColor(0xB0, 0x7A, 0xA1),
-    RGBColor(0xFF, 0x9D, 0xA7),
-    RGBColor(0x9C, 0x75, 0x5F),
-    RGBColor(0xBA, 0xB0, 0xAC),
+/// Tranche hues as (dark, light) pairs from Tableau 20, chosen to avoid the greens, olives and
+/// golds kept for the pool side. Deals with more than six tranches wrap around.
+const TRANCHE: [(RGBColor, RGBColor); 6] = [
+    (RGBColor(0x4E, 0x79, 0xA7), RGBColor(0xA0, 0xCB, 0xE8)),
+    (RGBColor(0xF2, 0x8E, 0x2B), RGBColor(0xFF, 0xBE, 0x7D)),
+    (RGBColor(0xE1, 0x57, 0x59), RGBColor(0xFF, 0x9D, 0x9A)),
+    (RGBColor(0xB0, 0x7A, 0xA1), RGBColor(0xD4, 0xA6, 0xC8)),
+    (RGBColor(0xD3, 0x72, 0x95), RGBColor(0xFA, 0xBF, 0xD2)),
+    (RGBColor(0x9D, 0x76, 0x60), RGBColor(0xD7, 0xB5, 0xA6)),
 ];
 
-/// Colour of series `index` (wraps around after 10).
-pub fn series_color(index: usize) -> RGBColor {
-    PALETTE[index % PALETTE.len()]
+/// Number of tranches with a colour of their own.
+pub const TRANCHE_COLOURS: usize = TRANCHE.len();
+
+/// Colour of tranche `index` in the deal's tranche order: its balance, principal and markers.
+pub fn tranche_color(index: usize) -> RGBColor {
+    TRANCHE[index % TRANCHE.len()].0
 }
 
-/// Colour of tranche `index` in the deal's tranche order; the same as [`series_color`], named so
-/// callers say what they mean.
-pub fn tranche_color(index: usize) -> RGBColor {
-    series_color(index)
+/// Light shade of the tranche's hue: its interest.
+pub fn tranche_interest_color(index: usize) -> RGBColor {
+    TRANCHE[index % TRANCHE.len()].1
+}
+
+/// Deep shade of the tranche's hue: subordinate return and residual paid to its holder.
+pub fn tranche_return_color(index: usize) -> RGBColor {
+    let RGBColor(r, g, b) = tranche_color(index);
+    // Two thirds of the dark shade: the same hue, clearly darker than principal.
+    let deep = |c: u8| (c as u16 * 2 / 3) as u8;
+    RGBColor(deep(r), deep(g), deep(b))
+}
+
+/// Series that are not tranches, each with a colour no tranche and no other role uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Performing pool balance.
+    PoolBalance,
+    /// Balance of all senior tranches together (not any one tranche, so not a tranche hue).
+    SeniorBalance,
+    /// Interest collected from the pool.
+    PoolInterest,
+    /// Scheduled principal collected from the pool.
+    PoolScheduledPrincipal,
+    /// Prepayments.
+    PoolPrepayment,
+    /// Recoveries on defaulted assets.
+    PoolRecovery,
+    /// Price of the assets sold at a clean-up call.
+    PoolCleanUpCall,
+    /// Support drawn (差额支付 shortfall support and similar).
+    SupportDrawn,
+    /// Fees and taxes.
+    Fees,
+    /// Bars of a distribution over simulated paths.
+    PathShare,
+}
+
+impl Role {
+    /// Every role, for tests and legends.
+    pub const ALL: [Role; 10] = [
+        Role::PoolBalance,
+        Role::SeniorBalance,
+        Role::PoolInterest,
+        Role::PoolScheduledPrincipal,
+        Role::PoolPrepayment,
+        Role::PoolRecovery,
+        Role::PoolCleanUpCall,
+        Role::SupportDrawn,
+        Role::Fees,
+        Role::PathShare,
+    ];
+
+    /// The role's colour.
+    pub fn color(self) -> RGBColor {
+        match self {
+            Role::PoolBalance => RGBColor(0x59, 0xA1, 0x4F),
+            Role::SeniorBalance => RGBColor(0x2B, 0x5C, 0x8A),
+            Role::PoolInterest => RGBColor(0x8C, 0xD1, 0x7D),
+            Role::PoolScheduledPrincipal => RGBColor(0x3F, 0x7F, 0x3A),
+            Role::PoolPrepayment => RGBColor(0x49, 0x98, 0x94),
+            Role::PoolRecovery => RGBColor(0xB6, 0x99, 0x2D),
+            Role::PoolCleanUpCall => RGBColor(0x86, 0xBC, 0xB6),
+            Role::SupportDrawn => RGBColor(0xF1, 0xCE, 0x63),
+            Role::Fees => RGBColor(0x79, 0x70, 0x6E),
+            Role::PathShare => RGBColor(0xB8, 0xD8, 0xB0),
+        }
+    }
+}
+
+/// Neutral greys for statistics lines, darkest first (mean, P50, P95, P99, …).
+const STATISTIC: [RGBColor; 4] = [
+    RGBColor(0x11, 0x11, 0x11),
+    RGBColor(0x55, 0x55, 0x55),
+    RGBColor(0x77, 0x77, 0x77),
+    RGBColor(0x99, 0x99, 0x99),
+];
+
+/// Colour of the `k`-th statistic of a chart (a grey; wraps after four).
+pub fn statistic_color(k: usize) -> RGBColor {
+    STATISTIC[k % STATISTIC.len()]
+}
+
+/// Colour of series `index` when a caller gives none: the tranche hues in order.
+pub fn series_color(index: usize) -> RGBColor {
+    tranche_color(index)
 }
 
 /// Text and axis colour.
@@ -37,8 +125,6 @@ pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub const INK_SOFT: RGBColor = RGBColor(0x44, 0x44, 0x44);
 /// Grid lines.
 pub const GRID: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
-/// Marker lines in histograms.
-pub const MARKER: RGBColor = RGBColor(0x33, 0x33, 0x33);
 /// Heat map cells without a value.
 pub const MISSING: RGBColor = RGBColor(0xCC, 0xCC, 0xCC);
 
@@ -84,11 +170,54 @@ pub fn text_on(bg: RGBColor) -> RGBColor {
 mod tests {
     use super::*;
 
+    fn is_grey(c: RGBColor) -> bool {
+        c.0 == c.1 && c.1 == c.2
+    }
+
     #[test]
-    fn colours_are_stable_and_wrap() {
-        assert_eq!(series_color(0), PALETTE[0]);
-        assert_eq!(series_color(12), PALETTE[2]);
-        assert_eq!(tranche_color(3), series_color(3));
+    fn every_meaning_has_its_own_colour() {
+        let mut all: Vec<(String, RGBColor)> = Vec::new();
+        for i in 0..TRANCHE_COLOURS {
+            all.push((format!("tranche {i}"), tranche_color(i)));
+            all.push((format!("tranche {i} interest"), tranche_interest_color(i)));
+            all.push((format!("tranche {i} return"), tranche_return_color(i)));
+        }
+        for r in Role::ALL {
+            all.push((format!("{r:?}"), r.color()));
+        }
+        for k in 0..STATISTIC.len() {
+            all.push((format!("statistic {k}"), statistic_color(k)));
+        }
+        for (i, (a, ca)) in all.iter().enumerate() {
+            for (b, cb) in &all[i + 1..] {
+                assert_ne!(ca, cb, "{a} and {b} share a colour");
+            }
+        }
+    }
+
+    #[test]
+    fn statistics_are_neutral_and_tranches_are_not() {
+        for k in 0..8 {
+            assert!(is_grey(statistic_color(k)));
+        }
+        for i in 0..TRANCHE_COLOURS {
+            for c in [
+                tranche_color(i),
+                tranche_interest_color(i),
+                tranche_return_color(i),
+            ] {
+                assert!(!is_grey(c), "tranche {i} has a grey shade");
+            }
+        }
+        for r in Role::ALL {
+            assert!(!is_grey(r.color()), "{r:?} is grey like a statistic");
+        }
+    }
+
+    #[test]
+    fn a_tranche_keeps_its_colour_and_default_series_follow_tranches() {
+        assert_eq!(tranche_color(2), tranche_color(2 + TRANCHE_COLOURS));
+        assert_eq!(series_color(3), tranche_color(3));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 
-use super::{ChartFormat, ChartOptions};
+use super::{ChartFormat, ChartOptions, Render, draw};
 
 /// Small images keep the tests fast; both formats.
 pub fn opts(width: u32, height: u32) -> ChartOptions {
@@ -76,8 +76,49 @@ pub fn decode_png(path: &Path) -> Image {
     }
 }
 
+/// `n` month-end-ish payment dates from 28 March 2026, for dated test charts.
+pub fn monthly(n: usize) -> Vec<chrono::NaiveDate> {
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 3, 28).unwrap();
+    (0..n)
+        .map(|i| first + chrono::Months::new(i as u32))
+        .collect()
+}
+
+/// Asserts `svg` is well-formed XML with one root element: every tag closed in order, every
+/// attribute quoted.
+pub fn assert_well_formed(svg: &str) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(svg);
+    let (mut depth, mut roots) = (0usize, 0usize);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                roots += usize::from(depth == 0);
+                depth += 1;
+                for a in e.attributes() {
+                    a.expect("well-formed attribute");
+                }
+            }
+            Ok(Event::Empty(e)) => {
+                roots += usize::from(depth == 0);
+                for a in e.attributes() {
+                    a.expect("well-formed attribute");
+                }
+            }
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!(
+                "SVG is not well-formed at {}: {e}",
+                reader.buffer_position()
+            ),
+        }
+    }
+    assert_eq!((depth, roots), (0, 1), "unclosed elements or several roots");
+}
+
 /// Checks the files a chart function returned: one PNG of the requested size that is not
-/// blank, and one SVG that looks like SVG and contains the title.
+/// blank, and one well-formed SVG that carries its glyphs (no `<text>`) and names the title.
 pub fn check_outputs(paths: &[PathBuf], opts: &ChartOptions, title: &str) -> Image {
     assert_eq!(paths.len(), 2, "{paths:?}");
     let png_path = paths
@@ -100,30 +141,47 @@ pub fn check_outputs(paths: &[PathBuf], opts: &ChartOptions, title: &str) -> Ima
     assert!(var > 200.0, "PNG looks blank: luma variance {var}");
     let svg = std::fs::read_to_string(svg_path).expect("svg is UTF-8");
     assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
-    assert!(svg.trim_end().ends_with("</svg>"));
-    assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+    assert_well_formed(&svg);
+    assert!(!svg.contains("<text"), "SVG text must be glyph outlines");
     assert!(
-        svg.contains(&xml_escape(title)),
+        !svg.contains("font-family"),
+        "SVG must not depend on a font"
+    );
+    assert!(svg.contains("<use href=\"#"), "no glyphs drawn");
+    assert!(
+        svg.contains(&format!("<title>{}</title>", xml_escape(title))),
         "SVG lacks title {title:?}"
     );
     img
 }
 
-/// Draws twice into separate directories and asserts the SVG bytes are identical.
-pub fn assert_svg_deterministic(draw: impl Fn(&Path, &ChartOptions) -> Vec<PathBuf>) {
-    let opts = ChartOptions {
-        formats: vec![ChartFormat::Svg],
-        ..opts(640, 400)
-    };
+/// Draws `chart` in both formats and checks the files ([`check_outputs`]), then draws the SVG
+/// twice more and asserts the bytes are identical.
+pub fn check_chart<C: Render>(chart: &C, opts: ChartOptions) -> Image {
     let dir = tempfile::tempdir().unwrap();
-    let a = draw(&dir.path().join("a"), &opts);
-    let b = draw(&dir.path().join("b"), &opts);
+    let stem = dir.path().join(chart_stem(chart.title()));
+    let paths = draw(chart, &stem, &opts).unwrap();
+    let img = check_outputs(&paths, &opts, chart.title());
+    let svg_only = ChartOptions {
+        formats: vec![ChartFormat::Svg],
+        ..opts
+    };
+    let a = draw(chart, &dir.path().join("a"), &svg_only).unwrap();
+    let b = draw(chart, &dir.path().join("b"), &svg_only).unwrap();
     let (a, b) = (std::fs::read(&a[0]).unwrap(), std::fs::read(&b[0]).unwrap());
     assert!(a == b, "SVG differs between runs");
+    img
+}
+
+/// A file name from a chart title (ASCII letters only), so kept test charts are easy to find.
+fn chart_stem(title: &str) -> String {
+    let s: String = title
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    s.trim_matches('_').to_string()
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    crate::chart::svg_text::xml_escape(s)
 }

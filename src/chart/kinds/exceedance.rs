@@ -1,15 +1,14 @@
 //! Exceedance curves: per series, P(X > x) against x, optionally with a log-scale probability
 //! axis to show the tail.
 
-use std::path::{Path, PathBuf};
-
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
+use plotters::style::RGBColor;
 
 use super::polyline;
 use crate::chart::frame::{AxisSpec, FrameSpec, Legend, Swatch, draw_frame};
 use crate::chart::palette::series_color;
-use crate::chart::{ChartError, ChartOptions, Render, ValueKind, finite_range, write_chart};
+use crate::chart::{ChartError, ChartOptions, Render, Titles, ValueKind, finite_range};
 
 /// One exceedance curve.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -18,8 +17,8 @@ pub struct ExceedanceSeries {
     pub name: String,
     /// `(x, P(X > x))` points in increasing x; probabilities as fractions.
     pub points: Vec<(f64, f64)>,
-    /// Palette index; `None` uses the series' position.
-    pub color: Option<usize>,
+    /// Colour of what the curve is; `None` uses the series' position.
+    pub color: Option<RGBColor>,
 }
 
 impl ExceedanceSeries {
@@ -36,12 +35,8 @@ impl ExceedanceSeries {
 /// Several exceedance curves on one chart.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExceedanceCurve {
-    /// Chart title.
-    pub title: String,
-    /// X axis title, without unit.
-    pub x_title: String,
-    /// Y axis title (the axis is a probability, shown in %).
-    pub y_title: String,
+    /// Chart and axis titles (the y axis is a probability, shown in %).
+    pub titles: Titles,
     /// The curves.
     pub series: Vec<ExceedanceSeries>,
     /// What the x values are.
@@ -51,6 +46,10 @@ pub struct ExceedanceCurve {
 }
 
 impl Render for ExceedanceCurve {
+    fn title(&self) -> &str {
+        &self.titles.title
+    }
+
     fn validate(&self) -> Result<(), ChartError> {
         if self.series.iter().all(|s| s.points.is_empty()) {
             return Err(ChartError::InvalidData(
@@ -75,31 +74,30 @@ impl Render for ExceedanceCurve {
                 finite_range(pts().map(|p| p.1)).map_or(1.0, |r| r.1.max(0.0)),
             )
         };
-        let color = |i: usize, s: &ExceedanceSeries| series_color(s.color.unwrap_or(i));
-        let spec = FrameSpec {
-            title: &self.title,
-            x_title: self.x_kind.axis_title(&self.x_title, opts.unit),
-            y_title: self.y_title.clone(),
-            x: AxisSpec::Value {
+        let color = |i: usize, s: &ExceedanceSeries| s.color.unwrap_or_else(|| series_color(i));
+        let spec = FrameSpec::new(
+            &self.titles,
+            AxisSpec::Value {
                 lo: xlo,
                 hi: xhi,
                 kind: self.x_kind,
                 log: false,
             },
-            y: AxisSpec::Value {
+            AxisSpec::Value {
                 lo: ylo,
                 hi: yhi,
                 kind: ValueKind::Percent,
                 log: self.log_y,
             },
-            legend: Legend::from_entries(
+            Legend::from_entries(
                 self.series
                     .iter()
                     .enumerate()
                     .map(|(i, s)| (s.name.clone(), Swatch::Line(color(i, s))))
                     .collect(),
             ),
-        };
+            opts,
+        );
         let frame = draw_frame(root, &spec, opts)?;
         let width = (frame.font_px / 7.0).round().max(2.0) as u32;
         for (i, s) in self.series.iter().enumerate() {
@@ -118,19 +116,10 @@ impl Render for ExceedanceCurve {
     }
 }
 
-/// Writes exceedance curves to `out_stem.png` / `out_stem.svg`; returns the files written.
-pub fn exceedance_curve(
-    spec: &ExceedanceCurve,
-    out_stem: &Path,
-    opts: &ChartOptions,
-) -> Result<Vec<PathBuf>, ChartError> {
-    write_chart(spec, out_stem, opts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::test_support::{assert_svg_deterministic, check_outputs, opts};
+    use crate::chart::test_support::{check_chart, opts};
 
     fn sample(log_y: bool) -> ExceedanceCurve {
         let curve = |scale: f64| -> Vec<(f64, f64)> {
@@ -142,14 +131,12 @@ mod tests {
                 .collect()
         };
         ExceedanceCurve {
-            title: "损失超越概率 Loss exceedance".into(),
-            x_title: "损失 Loss".into(),
-            y_title: "P(损失 > x)".into(),
+            titles: Titles::new("损失超越概率 Loss exceedance", "损失 Loss", "P(损失 > x)"),
             series: vec![
                 ExceedanceSeries::new("优先A1", curve(4.0e6)),
                 ExceedanceSeries::new("优先B", curve(1.5e7)),
                 ExceedanceSeries {
-                    color: Some(5),
+                    color: Some(crate::chart::palette::tranche_color(5)),
                     ..ExceedanceSeries::new("次级", curve(4.0e7))
                 },
             ],
@@ -160,18 +147,8 @@ mod tests {
 
     #[test]
     fn writes_png_and_svg_linear_and_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let o = opts(800, 500);
         for log in [false, true] {
-            let spec = sample(log);
-            let paths =
-                exceedance_curve(&spec, &dir.path().join(format!("exc-{log}")), &o).unwrap();
-            check_outputs(&paths, &o, &spec.title);
+            check_chart(&sample(log), opts(800, 500));
         }
-    }
-
-    #[test]
-    fn svg_is_deterministic() {
-        assert_svg_deterministic(|p, o| exceedance_curve(&sample(true), p, o).unwrap());
     }
 }

@@ -1,20 +1,33 @@
 //! Histogram of already-binned values, with labelled vertical markers (mean, percentiles,
 //! break-even points).
-
-use std::path::{Path, PathBuf};
+//!
+//! Marker labels sit in rows above the plot ([`stack_rows`]), each next to its line, on a white
+//! ground: they never overlap each other, the bars or the title, and a line never runs across a
+//! label's text.
 
 use plotters::coord::Shift;
 use plotters::element::Rectangle;
 use plotters::prelude::{DrawingArea, DrawingBackend};
-use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{Color, RGBColor, WHITE};
 
 use super::dashed;
 use crate::chart::axis::format_auto;
 use crate::chart::font::{draw_text, measure, style};
-use crate::chart::frame::{AxisSpec, FrameSpec, Legend, Swatch, draw_frame};
-use crate::chart::palette::series_color;
-use crate::chart::{ChartError, ChartOptions, DrawResult, Render, ValueKind, write_chart};
+use crate::chart::frame::{AxisSpec, Frame, FrameSpec, Legend, Swatch, draw_frame, layout};
+use crate::chart::labels::{BoxPx, RowLabel, stack_rows};
+use crate::chart::palette::{Role, statistic_color, tranche_color};
+use crate::chart::{ChartError, ChartOptions, DrawResult, Render, Titles, ValueKind};
+
+/// What a marker shows, which decides its colour and dash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerKind {
+    /// A statistic of the distribution (mean, a percentile): neutral grey, one dash length per
+    /// statistic in the order given.
+    Statistic,
+    /// A value that belongs to tranche `index` (its break-even rate): the tranche's colour.
+    Tranche(usize),
+}
 
 /// A labelled vertical line at `value` (x units).
 #[derive(Debug, Clone, PartialEq)]
@@ -23,14 +36,26 @@ pub struct Marker {
     pub label: String,
     /// Position on the x axis.
     pub value: f64,
+    /// What the marker is.
+    pub kind: MarkerKind,
 }
 
 impl Marker {
-    /// A marker at `value`.
-    pub fn new(label: impl Into<String>, value: f64) -> Self {
+    /// A statistic marker at `value`.
+    pub fn statistic(label: impl Into<String>, value: f64) -> Self {
         Self {
             label: label.into(),
             value,
+            kind: MarkerKind::Statistic,
+        }
+    }
+
+    /// A marker of tranche `index` at `value`.
+    pub fn tranche(label: impl Into<String>, value: f64, index: usize) -> Self {
+        Self {
+            label: label.into(),
+            value,
+            kind: MarkerKind::Tranche(index),
         }
     }
 }
@@ -41,12 +66,8 @@ impl Marker {
 /// makes SVG element order differ between runs).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HistogramChart {
-    /// Chart title.
-    pub title: String,
-    /// X axis title, without unit.
-    pub x_title: String,
-    /// Y axis title (e.g. "路径数 paths" or "频率 frequency").
-    pub y_title: String,
+    /// Chart and axis titles.
+    pub titles: Titles,
     /// Legend label for the bars.
     pub name: String,
     /// `counts.len() + 1` strictly increasing bin edges.
@@ -60,28 +81,149 @@ pub struct HistogramChart {
     pub y_kind: ValueKind,
     /// Vertical marker lines.
     pub markers: Vec<Marker>,
-    /// Palette index of the bars; `None` is 0.
-    pub color: Option<usize>,
+    /// Colour of the bars; `None` is [`Role::PathShare`].
+    pub color: Option<RGBColor>,
 }
 
-/// Palette indices for markers: the bars use their own colour, markers skip it.
-fn marker_color(bar: usize, i: usize) -> plotters::style::RGBColor {
-    const ORDER: [usize; 6] = [2, 1, 4, 6, 8, 3];
-    let mut k = 0;
-    let mut seen = 0;
-    loop {
-        let c = ORDER[k % ORDER.len()] + 10 * (k / ORDER.len());
-        if c % 10 != bar % 10 {
-            if seen == i {
-                return series_color(c);
+/// A marker ready to draw: colour, dash length (pixels), label text and label box.
+struct DrawnMarker {
+    value: f64,
+    color: RGBColor,
+    dash: i32,
+    text: String,
+    label: BoxPx,
+}
+
+impl HistogramChart {
+    /// Finite markers in x order with their colour, dash and label text.
+    fn styled_markers(&self, opts: &ChartOptions, fpx: f64) -> Vec<(f64, RGBColor, i32, String)> {
+        let mut stats = 0;
+        let mut out: Vec<(usize, f64, RGBColor, i32, String)> = Vec::new();
+        for (i, m) in self.markers.iter().enumerate() {
+            let (color, dash) = match m.kind {
+                MarkerKind::Statistic => {
+                    stats += 1;
+                    // Shorter dashes for later statistics, so greys also differ in pattern.
+                    let dash = (fpx * (0.9 - 0.2 * (stats - 1) as f64)).max(fpx * 0.2);
+                    (statistic_color(stats - 1), dash as i32)
+                }
+                MarkerKind::Tranche(t) => (tranche_color(t), (fpx * 0.6) as i32),
+            };
+            if m.value.is_finite() {
+                let text = format!(
+                    "{} {}",
+                    m.label,
+                    format_auto(m.value, self.x_kind, opts.unit)
+                );
+                out.push((i, m.value, color, dash.max(2), text));
             }
-            seen += 1;
         }
-        k += 1;
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        out.into_iter()
+            .map(|(_, v, c, d, t)| (v, c, d, t))
+            .collect()
+    }
+
+    fn frame_spec(&self, opts: &ChartOptions) -> FrameSpec<'_> {
+        let fpx = crate::chart::frame::base_font_px(opts);
+        let markers = self.styled_markers(opts, fpx);
+        let (mut lo, mut hi) = (self.bin_edges[0], *self.bin_edges.last().unwrap_or(&1.0));
+        for (v, ..) in &markers {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+        let top = self
+            .counts
+            .iter()
+            .copied()
+            .filter(|c| c.is_finite())
+            .fold(0.0, f64::max);
+        let bar = self.color.unwrap_or(Role::PathShare.color());
+        let mut legend = vec![(self.name.clone(), Swatch::Fill(bar))];
+        legend.extend(
+            markers
+                .iter()
+                .map(|(_, c, d, t)| (t.clone(), Swatch::Dashed(*c, *d))),
+        );
+        FrameSpec::new(
+            &self.titles,
+            AxisSpec::Value {
+                lo,
+                hi,
+                kind: self.x_kind,
+                log: false,
+            },
+            AxisSpec::Value {
+                lo: 0.0,
+                hi: if top > 0.0 { top } else { 1.0 },
+                kind: self.y_kind,
+                log: false,
+            },
+            Legend::from_entries(legend),
+            opts,
+        )
+    }
+
+    /// The frame (with a strip above the plot tall enough for the marker labels) and every
+    /// marker with its label box.
+    fn place_markers(
+        &self,
+        opts: &ChartOptions,
+    ) -> Result<(FrameSpec<'_>, Frame, Vec<DrawnMarker>), ChartError> {
+        let mut spec = self.frame_spec(opts);
+        let fpx = crate::chart::frame::base_font_px(opts);
+        let markers = self.styled_markers(opts, fpx);
+        let row_h = (fpx * 1.35).ceil() as i32;
+        let gap = (fpx * 0.6) as i32;
+        // The strip changes the plot height and so, slightly, the y tick labels and the plot's
+        // left edge: lay out again until the rows fit the strip they were placed for.
+        for _ in 0..4 {
+            let frame = layout(&spec, opts)?.frame;
+            let labels: Vec<RowLabel> = markers
+                .iter()
+                .map(|(v, _, _, t)| RowLabel {
+                    anchor: frame.px(*v),
+                    width: measure(t, fpx).0,
+                })
+                .collect();
+            let placed = stack_rows(&labels, frame.left, frame.right, gap);
+            let rows = placed.iter().map(|p| p.row + 1).max().unwrap_or(0) as i32;
+            let need = rows * row_h + gap / 2;
+            if need <= spec.top_strip {
+                let drawn = markers
+                    .iter()
+                    .zip(placed)
+                    .map(|((v, c, d, t), p)| {
+                        let bottom = frame.top - gap / 2 - p.row as i32 * row_h;
+                        DrawnMarker {
+                            value: *v,
+                            color: *c,
+                            dash: *d,
+                            text: t.clone(),
+                            label: BoxPx {
+                                left: p.left,
+                                right: p.right,
+                                top: bottom - fpx.ceil() as i32,
+                                bottom,
+                            },
+                        }
+                    })
+                    .collect();
+                return Ok((spec, frame, drawn));
+            }
+            spec.top_strip = need;
+        }
+        Err(ChartError::Draw(
+            "histogram: marker labels found no stable layout".into(),
+        ))
     }
 }
 
 impl Render for HistogramChart {
+    fn title(&self) -> &str {
+        &self.titles.title
+    }
+
     fn validate(&self) -> Result<(), ChartError> {
         let bad = |m: &str| Err(ChartError::InvalidData(format!("histogram: {m}")));
         if self.counts.is_empty() {
@@ -103,69 +245,9 @@ impl Render for HistogramChart {
         root: &DrawingArea<DB, Shift>,
         opts: &ChartOptions,
     ) -> Result<(), ChartError> {
-        let bar = self.color.unwrap_or(0);
-        let mut markers: Vec<(usize, &Marker)> = self
-            .markers
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.value.is_finite())
-            .collect();
-        markers.sort_by(|a, b| a.1.value.total_cmp(&b.1.value).then(a.0.cmp(&b.0)));
-        let texts: Vec<String> = markers
-            .iter()
-            .map(|(_, m)| {
-                format!(
-                    "{} {}",
-                    m.label,
-                    format_auto(m.value, self.x_kind, opts.unit)
-                )
-            })
-            .collect();
-
-        let (mut lo, mut hi) = (self.bin_edges[0], *self.bin_edges.last().unwrap_or(&1.0));
-        for (_, m) in &markers {
-            lo = lo.min(m.value);
-            hi = hi.max(m.value);
-        }
-        let top = self
-            .counts
-            .iter()
-            .copied()
-            .filter(|c| c.is_finite())
-            .fold(0.0, f64::max);
-        // Head room above the tallest bar for up to four rows of marker labels.
-        let rows = markers.len().min(4) as f64;
-        let top = if top > 0.0 {
-            top * (1.0 + 0.09 * rows)
-        } else {
-            1.0
-        };
-
-        let mut legend = vec![(self.name.clone(), Swatch::Fill(series_color(bar)))];
-        for (k, (i, m)) in markers.iter().enumerate() {
-            legend.push((texts[k].clone(), Swatch::Dashed(marker_color(bar, *i))));
-            let _ = m;
-        }
-        let spec = FrameSpec {
-            title: &self.title,
-            x_title: self.x_kind.axis_title(&self.x_title, opts.unit),
-            y_title: self.y_title.clone(),
-            x: AxisSpec::Value {
-                lo,
-                hi,
-                kind: self.x_kind,
-                log: false,
-            },
-            y: AxisSpec::Value {
-                lo: 0.0,
-                hi: top,
-                kind: self.y_kind,
-                log: false,
-            },
-            legend: Legend::from_entries(legend),
-        };
+        let (spec, _, markers) = self.place_markers(opts)?;
         let frame = draw_frame(root, &spec, opts)?;
-        let fill = series_color(bar).filled();
+        let fill = self.color.unwrap_or(Role::PathShare.color()).filled();
         for (i, &c) in self.counts.iter().enumerate() {
             if !c.is_finite() || c <= 0.0 {
                 continue;
@@ -179,126 +261,134 @@ impl Render for HistogramChart {
             ))
             .chart()?;
         }
-
         let fpx = frame.font_px;
-        let row_h = (fpx * 1.3) as i32;
-        let gap = (fpx * 0.8) as i32;
-        let mut row_end: Vec<i32> = Vec::new();
-        for (k, (i, m)) in markers.iter().enumerate() {
-            let color = marker_color(bar, *i);
+        for m in &markers {
             let x = frame.px(m.value);
             dashed(
                 root,
-                (x, frame.top),
                 (x, frame.bottom),
-                color,
+                (x, m.label.bottom),
+                m.color,
                 2,
-                (fpx * 0.5) as i32,
+                m.dash,
             )?;
-            let w = measure(&texts[k], fpx).0;
-            // Labels sit right of their line unless that runs off the plot.
-            let right_side = x + 4 + w <= frame.right;
-            let (l, r) = if right_side {
-                (x + 4, x + 4 + w)
-            } else {
-                (x - 4 - w, x - 4)
-            };
-            let row = row_end
-                .iter()
-                .position(|&end| end + gap <= l)
-                .unwrap_or_else(|| {
-                    if row_end.len() < 4 {
-                        row_end.push(i32::MIN);
-                        row_end.len() - 1
-                    } else {
-                        k % 4
-                    }
-                });
-            row_end[row] = r;
-            let y = frame.top + 4 + row_h * row as i32;
-            let h = if right_side { HPos::Left } else { HPos::Right };
-            let tx = if right_side { x + 4 } else { x - 4 };
-            draw_text(root, &texts[k], &style(fpx, color, h, VPos::Top), (tx, y))?;
+        }
+        // Labels last, each on a white ground, so no line runs across a label's text.
+        let pad = (fpx * 0.2) as i32;
+        for m in &markers {
+            let b = m.label;
+            root.draw(&Rectangle::new(
+                [(b.left - pad, b.top - pad), (b.right + pad, b.bottom + pad)],
+                WHITE.filled(),
+            ))
+            .chart()?;
+            let st = style(fpx, m.color, HPos::Left, VPos::Top);
+            draw_text(root, &m.text, &st, (b.left, b.top))?;
         }
         frame.finish(root)
     }
 }
 
-/// Writes a histogram to `out_stem.png` / `out_stem.svg`; returns the files written.
-pub fn histogram(
-    spec: &HistogramChart,
-    out_stem: &Path,
-    opts: &ChartOptions,
-) -> Result<Vec<PathBuf>, ChartError> {
-    write_chart(spec, out_stem, opts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::test_support::{assert_svg_deterministic, check_outputs, opts};
+    use crate::chart::test_support::{check_chart, opts};
 
-    fn sample() -> HistogramChart {
+    fn sample(markers: Vec<Marker>) -> HistogramChart {
         let n = 40;
-        let edges: Vec<f64> = (0..=n).map(|i| i as f64 * 2.5e6).collect();
+        let edges: Vec<f64> = (0..=n).map(|i| i as f64 * 0.0125).collect();
         let counts = (0..n)
             .map(|i| {
                 let z = (i as f64 - 14.0) / 6.0;
-                (1000.0 * (-z * z / 2.0).exp()).round()
+                0.05 * (-z * z / 2.0).exp()
             })
             .collect();
         HistogramChart {
-            title: "次级档收益分布 Equity payout distribution".into(),
-            x_title: "收益 Payout".into(),
-            y_title: "路径数 Paths".into(),
+            titles: Titles::new(
+                "资产池累计违约率分布 Pool cumulative default rate",
+                "累计违约率 Cumulative default rate",
+                "路径占比 Share of paths",
+            ),
             name: "模拟路径 simulated".into(),
             bin_edges: edges,
             counts,
-            x_kind: ValueKind::Amount,
-            y_kind: ValueKind::Number,
-            markers: vec![
-                Marker::new("均值 mean", 3.6e7),
-                Marker::new("P5", 1.1e7),
-                Marker::new("P95", 6.0e7),
-                Marker::new("盈亏平衡 break-even", 3.5e7),
-            ],
+            x_kind: ValueKind::Percent,
+            y_kind: ValueKind::Percent,
+            markers,
             color: None,
         }
     }
 
-    #[test]
-    fn writes_png_and_svg() {
-        let dir = tempfile::tempdir().unwrap();
-        let o = opts(800, 500);
-        let spec = sample();
-        let paths = histogram(&spec, &dir.path().join("hist"), &o).unwrap();
-        check_outputs(&paths, &o, &spec.title);
-        let svg = std::fs::read_to_string(&paths[1]).unwrap();
-        assert!(
-            svg.contains("盈亏平衡 break-even 3,500"),
-            "marker label missing"
-        );
+    /// The lease deal's markers: statistics, a sub break-even and three seniors at 100 %.
+    fn crowded() -> Vec<Marker> {
+        vec![
+            Marker::statistic("均值 mean", 0.0608),
+            Marker::statistic("P50", 0.0273),
+            Marker::statistic("P95", 0.232),
+            Marker::statistic("P99", 0.354),
+            Marker::tranche("A1 BDR", 1.0, 0),
+            Marker::tranche("A2 BDR", 1.0, 1),
+            Marker::tranche("A3 BDR", 1.0, 2),
+            Marker::tranche("Sub BDR", 0.44, 3),
+            Marker::tranche("盈亏平衡 break-even", 0.065, 3),
+        ]
     }
 
     #[test]
-    fn svg_is_deterministic() {
-        assert_svg_deterministic(|p, o| histogram(&sample(), p, o).unwrap());
+    fn writes_png_and_svg() {
+        check_chart(&sample(crowded()), opts(800, 500));
+    }
+
+    #[test]
+    fn marker_labels_never_overlap_anything() {
+        for (w, h) in [(1600, 1000), (800, 500), (640, 400)] {
+            let o = opts(w, h);
+            let chart = sample(crowded());
+            let (_, frame, markers) = chart.place_markers(&o).unwrap();
+            let boxes: Vec<BoxPx> = markers.iter().map(|m| m.label).collect();
+            for (i, a) in boxes.iter().enumerate() {
+                for b in &boxes[i + 1..] {
+                    assert!(!a.overlaps(b), "{w}x{h}: {a:?} overlaps {b:?}");
+                }
+                assert!(!a.overlaps(&frame.title_box), "{w}x{h}: label on the title");
+                assert!(a.bottom <= frame.top, "{w}x{h}: label inside the plot");
+                assert!(
+                    a.left >= frame.left && a.right <= frame.right,
+                    "{w}x{h}: {a:?}"
+                );
+            }
+            // Labels are measured text: their boxes must hold the text they print.
+            for m in &markers {
+                assert!(m.label.right - m.label.left >= measure(&m.text, frame.font_px).0);
+            }
+        }
+    }
+
+    #[test]
+    fn statistics_are_grey_and_break_evens_take_their_tranche_colour() {
+        let chart = sample(crowded());
+        let o = opts(1600, 1000);
+        let styled = chart.styled_markers(&o, 22.0);
+        for (_, color, _, text) in &styled {
+            let grey = color.0 == color.1 && color.1 == color.2;
+            if text.contains("BDR") || text.contains("break-even") {
+                let t = ["A1", "A2", "A3", "Sub"]
+                    .iter()
+                    .position(|n| text.starts_with(n))
+                    .unwrap_or(3);
+                assert_eq!(*color, tranche_color(t), "{text}");
+            } else {
+                assert!(grey, "{text} is a statistic but not grey");
+            }
+        }
     }
 
     #[test]
     fn bad_edges_are_rejected() {
-        let mut spec = sample();
+        let mut spec = sample(vec![]);
         spec.bin_edges.swap(3, 4);
-        let dir = tempfile::tempdir().unwrap();
-        assert!(histogram(&spec, &dir.path().join("x"), &opts(400, 300)).is_err());
+        assert!(spec.validate().is_err());
         spec.bin_edges.pop();
-        assert!(histogram(&spec, &dir.path().join("x"), &opts(400, 300)).is_err());
-    }
-
-    #[test]
-    fn marker_colours_skip_bar_colour() {
-        for i in 0..12 {
-            assert_ne!(marker_color(2, i), series_color(2));
-        }
+        assert!(spec.validate().is_err());
     }
 }

@@ -5,9 +5,8 @@ pub mod fan;
 pub mod grouped_bars;
 pub mod heatmap;
 pub mod histogram;
-pub mod line;
-pub mod stacked_area;
 pub mod stacked_bars;
+pub mod step;
 
 use plotters::coord::Shift;
 use plotters::element::{Circle, PathElement};
@@ -16,6 +15,32 @@ use plotters::style::{Color, RGBColor};
 
 use super::frame::Frame;
 use super::{ChartError, DrawResult};
+
+#[cfg(test)]
+mod tests {
+    use super::steps;
+
+    #[test]
+    fn steps_hold_each_value_until_the_next_date() {
+        let x = [0.0, 31.0, 59.0, 90.0];
+        let y = [100.0, 100.0, 40.0, 0.0];
+        let s = steps(&x, &y);
+        assert_eq!(
+            s,
+            [
+                (0.0, 100.0),
+                (31.0, 100.0),
+                (31.0, 100.0),
+                (59.0, 100.0),
+                (59.0, 40.0),
+                (90.0, 40.0),
+                (90.0, 0.0)
+            ]
+        );
+        // No slanted segment: every segment is horizontal or vertical.
+        assert!(s.windows(2).all(|w| w[0].0 == w[1].0 || w[0].1 == w[1].1));
+    }
+}
 
 /// Draws `points` as a line, broken at non-finite coordinates; isolated points become dots so a
 /// one-period series is still visible.
@@ -53,7 +78,34 @@ pub(crate) fn polyline<DB: DrawingBackend>(
     flush(&mut run)
 }
 
-/// Draws a dashed vertical or slanted segment from `a` to `b` (pixels).
+/// The corners of a step line through `(x[i], y[i])`: each value holds from its x until the next
+/// x, where the line goes straight up or down to the next value. Never a slanted segment, so a
+/// value that belongs to a date is not spread over the time before or after it.
+pub(crate) fn steps(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(2 * x.len());
+    for i in 0..x.len().min(y.len()) {
+        if i > 0 {
+            out.push((x[i], y[i - 1]));
+        }
+        out.push((x[i], y[i]));
+    }
+    out
+}
+
+/// Draws a step line (see [`steps`]), broken where a value is not finite.
+pub(crate) fn step_line<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    x: &[f64],
+    y: &[f64],
+    color: RGBColor,
+    width: u32,
+) -> Result<(), ChartError> {
+    // A corner next to a NaN value is not finite either, so the line breaks there.
+    polyline(root, frame, steps(x, y), color, width)
+}
+
+/// Draws a dashed segment from `a` to `b` (pixels), `dash` pixels on and `dash` off.
 pub(crate) fn dashed<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     a: (i32, i32),

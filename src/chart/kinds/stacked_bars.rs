@@ -1,52 +1,93 @@
-//! Stacked bar chart: categories on x, named series stacked in each bar (e.g. cash paid per
-//! period by recipient). Negative values stack downward from zero.
+//! Stacked bar chart over payment dates: named series stacked in one bar per date (e.g. cash paid
+//! per date by recipient, collections per date by source). Negative values stack downward from
+//! zero. Each bar covers its own date only, so a single bullet payment is one bar, not a ramp.
 
-use std::path::{Path, PathBuf};
-
+use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::element::Rectangle;
 use plotters::prelude::{DrawingArea, DrawingBackend};
-use plotters::style::Color;
+use plotters::style::{Color, RGBColor};
 
-use crate::chart::frame::{AxisSpec, FrameSpec, Legend, Swatch, draw_frame};
+use crate::chart::axis::day;
+use crate::chart::frame::{AxisSpec, Frame, FrameSpec, Legend, Swatch, draw_frame};
+use crate::chart::labels::BoxPx;
 use crate::chart::{
-    ChartError, ChartOptions, DrawResult, Render, Series, ValueKind, check_series, write_chart,
+    ChartError, ChartOptions, DrawResult, Render, Series, Titles, ValueKind, check_dates,
+    check_series,
 };
 
-/// One stacked bar per category, first series at the bottom.
+/// Share of the shortest gap between two dates that a bar is wide: bars never touch, so each
+/// reads as one date.
+const BAR_SHARE: f64 = 0.7;
+/// Gap assumed around a lone date (days), so a single bar is not as wide as the axis.
+const LONE_DATE_GAP: f64 = 30.0;
+
+/// One stacked bar per date, first series at the bottom.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackedBars {
-    /// Chart title.
-    pub title: String,
-    /// X axis title.
-    pub x_title: String,
-    /// Y axis title, without unit.
-    pub y_title: String,
-    /// One label per bar.
-    pub categories: Vec<String>,
-    /// Series, one value per category; NaN counts as 0.
+    /// Chart and axis titles.
+    pub titles: Titles,
+    /// Increasing dates, one bar each.
+    pub dates: Vec<NaiveDate>,
+    /// Series, one value per date; NaN counts as 0.
     pub series: Vec<Series>,
     /// What the y values are.
     pub y_kind: ValueKind,
 }
 
-impl Render for StackedBars {
-    fn validate(&self) -> Result<(), ChartError> {
-        check_series(self.categories.len(), &self.series, "stacked bars")
+/// Shortest gap between consecutive dates, in days ([`LONE_DATE_GAP`] for a single date).
+fn shortest_gap(dates: &[NaiveDate]) -> f64 {
+    let gap = dates
+        .windows(2)
+        .map(|w| day(w[1]) - day(w[0]))
+        .fold(f64::INFINITY, f64::min);
+    if gap.is_finite() {
+        gap.max(1.0)
+    } else {
+        LONE_DATE_GAP
+    }
+}
+
+impl StackedBars {
+    /// Bottom and top of every stacked segment with its colour: `(date index, box, colour)`.
+    pub(crate) fn segments(&self, frame: &Frame) -> Vec<(usize, BoxPx, RGBColor)> {
+        let half_days = shortest_gap(&self.dates) * BAR_SHARE / 2.0;
+        let mut out = Vec::new();
+        for (c, d) in self.dates.iter().enumerate() {
+            let (x0, x1) = (frame.px(day(*d) - half_days), frame.px(day(*d) + half_days));
+            let (mut pos, mut neg) = (0.0, 0.0);
+            for (i, s) in self.series.iter().enumerate() {
+                let v = s.values[c];
+                if !v.is_finite() || v == 0.0 {
+                    continue;
+                }
+                // Positive and negative parts stack separately so a negative item never hides a
+                // positive one.
+                let (a, b) = if v > 0.0 {
+                    pos += v;
+                    (pos - v, pos)
+                } else {
+                    neg += v;
+                    (neg - v, neg)
+                };
+                let (ya, yb) = (frame.py(a), frame.py(b));
+                let bx = BoxPx {
+                    left: x0,
+                    right: x1.max(x0 + 1),
+                    top: ya.min(yb),
+                    bottom: ya.max(yb),
+                };
+                out.push((c, bx, s.color_at(i)));
+            }
+        }
+        out
     }
 
-    fn render<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        opts: &ChartOptions,
-    ) -> Result<(), ChartError> {
-        let n = self.categories.len();
-        // Positive and negative parts stack separately so a negative item never hides a positive one.
+    fn frame_spec(&self, opts: &ChartOptions) -> FrameSpec<'_> {
         let (mut lo, mut hi) = (0.0f64, 0.0f64);
-        for c in 0..n {
+        for c in 0..self.dates.len() {
             let (mut pos, mut neg) = (0.0, 0.0);
-            for s in &self.series {
-                let v = s.values[c];
+            for v in self.series.iter().map(|s| s.values[c]) {
                 if v.is_finite() {
                     if v >= 0.0 {
                         pos += v;
@@ -58,6 +99,7 @@ impl Render for StackedBars {
             hi = hi.max(pos);
             lo = lo.min(neg);
         }
+        // Legend top-to-bottom matches the stack as seen on the chart.
         let legend = self
             .series
             .iter()
@@ -65,83 +107,71 @@ impl Render for StackedBars {
             .rev()
             .map(|(i, s)| (s.name.clone(), Swatch::Fill(s.color_at(i))))
             .collect();
-        let spec = FrameSpec {
-            title: &self.title,
-            x_title: self.x_title.clone(),
-            y_title: self.y_kind.axis_title(&self.y_title, opts.unit),
-            x: AxisSpec::Categories {
-                labels: self.categories.clone(),
-                pad: 0.5,
+        FrameSpec::new(
+            &self.titles,
+            AxisSpec::Dates {
+                dates: self.dates.clone(),
+                pad_days: shortest_gap(&self.dates) / 2.0,
             },
-            y: AxisSpec::Value {
+            AxisSpec::Value {
                 lo,
                 hi,
                 kind: self.y_kind,
                 log: false,
             },
-            legend: Legend::from_entries(legend),
-        };
-        let frame = draw_frame(root, &spec, opts)?;
-        let half = (frame.x_unit_px() * 0.36).max(0.5);
-        for c in 0..n {
-            let xc = frame.px(c as f64) as f64;
-            let (x0, x1) = ((xc - half).round() as i32, (xc + half).round() as i32);
-            let (mut pos, mut neg) = (0.0, 0.0);
-            for (i, s) in self.series.iter().enumerate() {
-                let v = s.values[c];
-                if !v.is_finite() || v == 0.0 {
-                    continue;
-                }
-                let (a, b) = if v > 0.0 {
-                    pos += v;
-                    (pos - v, pos)
-                } else {
-                    neg += v;
-                    (neg - v, neg)
-                };
-                root.draw(&Rectangle::new(
-                    [(x0, frame.py(a)), (x1.max(x0 + 1), frame.py(b))],
-                    s.color_at(i).filled(),
-                ))
-                .chart()?;
-            }
+            Legend::from_entries(legend),
+            opts,
+        )
+    }
+}
+
+impl Render for StackedBars {
+    fn title(&self) -> &str {
+        &self.titles.title
+    }
+
+    fn validate(&self) -> Result<(), ChartError> {
+        check_dates(&self.dates, "stacked bars")?;
+        check_series(self.dates.len(), &self.series, "stacked bars")
+    }
+
+    fn render<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        opts: &ChartOptions,
+    ) -> Result<(), ChartError> {
+        let frame = draw_frame(root, &self.frame_spec(opts), opts)?;
+        for (_, b, color) in self.segments(&frame) {
+            root.draw(&Rectangle::new(
+                [(b.left, b.top), (b.right, b.bottom)],
+                color.filled(),
+            ))
+            .chart()?;
         }
         frame.finish(root)
     }
 }
 
-/// Writes a stacked bar chart to `out_stem.png` / `out_stem.svg`; returns the files written.
-pub fn stacked_bars(
-    spec: &StackedBars,
-    out_stem: &Path,
-    opts: &ChartOptions,
-) -> Result<Vec<PathBuf>, ChartError> {
-    write_chart(spec, out_stem, opts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::test_support::{assert_svg_deterministic, check_outputs, opts};
+    use crate::chart::frame::layout;
+    use crate::chart::test_support::{check_chart, monthly, opts};
 
     fn sample() -> StackedBars {
         let n = 20;
         StackedBars {
-            title: "各期现金分配 Cash paid by recipient".into(),
-            x_title: "支付日 Payment date".into(),
-            y_title: "金额 Amount".into(),
-            categories: (0..n)
-                .map(|i| format!("2026Q{}-{}", i % 4 + 1, i))
-                .collect(),
+            titles: Titles::new(
+                "各期现金分配 Cash paid by recipient",
+                "支付日 Payment date",
+                "金额 Amount",
+            ),
+            dates: monthly(n),
             series: vec![
                 Series::new("税费 Fees", vec![2.0e5; n]),
                 Series::new(
                     "优先A1 利息",
                     (0..n).map(|i| 3.0e6 - 1.0e5 * i as f64).collect(),
-                ),
-                Series::new(
-                    "优先A1 本金",
-                    (0..n).map(|i| 1.0e7 + 2.0e5 * i as f64).collect(),
                 ),
                 Series::new(
                     "次级 Sub",
@@ -156,15 +186,46 @@ mod tests {
 
     #[test]
     fn writes_png_and_svg() {
-        let dir = tempfile::tempdir().unwrap();
-        let o = opts(800, 500);
-        let spec = sample();
-        let paths = stacked_bars(&spec, &dir.path().join("bars"), &o).unwrap();
-        check_outputs(&paths, &o, &spec.title);
+        check_chart(&sample(), opts(800, 500));
     }
 
     #[test]
-    fn svg_is_deterministic() {
-        assert_svg_deterministic(|p, o| stacked_bars(&sample(), p, o).unwrap());
+    fn a_bullet_payment_occupies_its_date_only() {
+        // Quarterly dates with everything paid on the fifth: one bar, strictly between the
+        // neighbouring dates, with nothing drawn on any other date.
+        let dates: Vec<NaiveDate> = monthly(24).into_iter().step_by(3).collect();
+        let mut bullet = vec![0.0; dates.len()];
+        bullet[4] = 2.0e8;
+        let chart = StackedBars {
+            dates: dates.clone(),
+            series: vec![Series::new("本金 principal", bullet)],
+            ..sample()
+        };
+        let o = opts(1600, 1000);
+        let frame = layout(&chart.frame_spec(&o), &o).unwrap().frame;
+        let segs = chart.segments(&frame);
+        assert_eq!(segs.len(), 1, "{segs:?}");
+        let (date, b, _) = segs[0];
+        assert_eq!(date, 4);
+        assert!(b.left > frame.px(day(dates[3])) && b.right < frame.px(day(dates[5])));
+        assert!(b.left < frame.px(day(dates[4])) && frame.px(day(dates[4])) < b.right);
+    }
+
+    #[test]
+    fn irregular_dates_keep_bars_apart() {
+        let mut dates = monthly(6);
+        dates[0] = dates[1] - chrono::Days::new(9);
+        let chart = StackedBars {
+            dates,
+            series: vec![Series::new("x", vec![1.0; 6])],
+            ..sample()
+        };
+        let o = opts(1600, 1000);
+        let frame = layout(&chart.frame_spec(&o), &o).unwrap().frame;
+        let segs = chart.segments(&frame);
+        assert!(
+            segs.windows(2).all(|w| w[0].1.right < w[1].1.left),
+            "{segs:?}"
+        );
     }
 }

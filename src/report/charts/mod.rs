@@ -6,13 +6,15 @@
 
 pub mod inputs;
 
+use chrono::{Datelike, Months, NaiveDate};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+use crate::chart::palette::{Role, tranche_color, tranche_interest_color, tranche_return_color};
 use crate::chart::{
     self, AmountUnit, ChartError, ChartFormat, ChartOptions, ExceedanceCurve, ExceedanceSeries,
-    FanChart, FanSeries, GroupedBars, HistogramChart, LineChart, Marker, Series, StackedArea,
-    StackedBars, ValueKind,
+    FanChart, FanSeries, GroupedBars, HistogramChart, Marker, Series, StackedBars, StepChart,
+    Titles, ValueKind,
 };
 pub use inputs::{InputError, RunFiles};
 
@@ -94,26 +96,26 @@ pub struct ChartFile {
     pub files: Vec<PathBuf>,
 }
 
-enum Spec {
-    Line(LineChart),
-    Area(StackedArea),
+/// The data of one chart of a run, in [`CHARTS`] order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartSpec {
+    Steps(StepChart),
     Bars(StackedBars),
-    Hist(HistogramChart),
+    Histogram(HistogramChart),
     Grouped(GroupedBars),
-    Exceed(ExceedanceCurve),
+    Exceedance(ExceedanceCurve),
     Fan(FanChart),
 }
 
-impl Spec {
+impl ChartSpec {
     fn draw(&self, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBuf>, ChartError> {
         match self {
-            Spec::Line(c) => chart::line_chart(c, stem, opts),
-            Spec::Area(c) => chart::stacked_area(c, stem, opts),
-            Spec::Bars(c) => chart::stacked_bars(c, stem, opts),
-            Spec::Hist(c) => chart::histogram(c, stem, opts),
-            Spec::Grouped(c) => chart::grouped_bars(c, stem, opts),
-            Spec::Exceed(c) => chart::exceedance_curve(c, stem, opts),
-            Spec::Fan(c) => chart::fan_chart(c, stem, opts),
+            ChartSpec::Steps(c) => chart::draw(c, stem, opts),
+            ChartSpec::Bars(c) => chart::draw(c, stem, opts),
+            ChartSpec::Histogram(c) => chart::draw(c, stem, opts),
+            ChartSpec::Grouped(c) => chart::draw(c, stem, opts),
+            ChartSpec::Exceedance(c) => chart::draw(c, stem, opts),
+            ChartSpec::Fan(c) => chart::draw(c, stem, opts),
         }
     }
 }
@@ -129,7 +131,7 @@ pub fn render_all(
         path: out_dir.to_path_buf(),
         source,
     })?;
-    let specs = build_specs(run, settings);
+    let specs = chart_specs(run, settings)?;
     let tasks: Vec<(usize, ChartFormat)> = (0..specs.len())
         .flat_map(|i| settings.formats.iter().map(move |f| (i, *f)))
         .collect();
@@ -159,18 +161,55 @@ pub fn render_all(
         .collect())
 }
 
-fn build_specs(run: &RunFiles, settings: &ChartSettings) -> Vec<Spec> {
+/// Every chart of a run as data, in [`CHARTS`] order.
+pub fn chart_specs(run: &RunFiles, settings: &ChartSettings) -> Result<Vec<ChartSpec>, ChartError> {
     let (exceedance, histogram) =
         rayon::join(|| loss_exceedance(run), || pool_default_distribution(run));
-    vec![
-        Spec::Line(tranche_balances(run)),
-        Spec::Area(collections(run)),
-        Spec::Bars(payments(run)),
-        Spec::Hist(histogram),
-        Spec::Grouped(tranche_loss(run, settings.log_loss)),
-        Spec::Exceed(exceedance),
-        Spec::Fan(balance_fan(run)),
-    ]
+    Ok(vec![
+        ChartSpec::Steps(tranche_balances(run)?),
+        ChartSpec::Bars(collections(run)?),
+        ChartSpec::Bars(payments(run)?),
+        ChartSpec::Histogram(histogram),
+        ChartSpec::Grouped(tranche_loss(run, settings.log_loss)),
+        ChartSpec::Exceedance(exceedance),
+        ChartSpec::Fan(balance_fan(run)?),
+    ])
+}
+
+/// A date as written in the run's files (ISO 8601).
+fn parse_date(text: &str) -> Result<NaiveDate, ChartError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|e| ChartError::InvalidData(format!("date {text:?}: {e}")))
+}
+
+/// The base case's payment dates, one per period.
+fn payment_dates(run: &RunFiles) -> Result<Vec<NaiveDate>, ChartError> {
+    run.dates().iter().map(|d| parse_date(d)).collect()
+}
+
+/// Payment dates of periods `1..=periods`: the base case's dates, continued past the base case's
+/// last date at the interval of its last period (the Monte Carlo fans run to the legal final
+/// date, the base case only until the deal is paid off).
+fn dates_for_periods(run: &RunFiles, periods: usize) -> Result<Vec<NaiveDate>, ChartError> {
+    let mut dates = payment_dates(run)?;
+    let closing = parse_date(&run.summary.closing_date)?;
+    let (before, last) = match dates.as_slice() {
+        [.., a, b] => (*a, *b),
+        [b] => (closing, *b),
+        [] => return Err(ChartError::InvalidData("no payment dates".into())),
+    };
+    let months = (last.year() - before.year()) * 12 + last.month() as i32 - before.month() as i32;
+    let step = Months::new(months.max(1) as u32);
+    let mut k = 1;
+    while dates.len() < periods {
+        let next = last
+            .checked_add_months(Months::new(step.as_u32() * k))
+            .ok_or_else(|| ChartError::InvalidData("payment dates past year 262143".into()))?;
+        dates.push(next);
+        k += 1;
+    }
+    dates.truncate(periods.max(1));
+    Ok(dates)
 }
 
 fn title(stem: &str) -> String {
@@ -211,11 +250,12 @@ fn drop_empty(series: Vec<Series>) -> Vec<Series> {
     }
 }
 
-/// Tranche balances on the closing date and after each payment date, one line per tranche.
-fn tranche_balances(run: &RunFiles) -> LineChart {
-    let dates = run.dates();
-    let mut x_labels = vec![run.summary.closing_date.clone()];
-    x_labels.extend(dates.iter().cloned());
+/// Tranche balances from the closing date, stepping down on each payment date; one step line per
+/// tranche.
+fn tranche_balances(run: &RunFiles) -> Result<StepChart, ChartError> {
+    let payment = payment_dates(run)?;
+    let mut dates = vec![parse_date(&run.summary.closing_date)?];
+    dates.extend(payment.iter().copied());
     let series = run
         .summary
         .tranches
@@ -227,27 +267,29 @@ fn tranche_balances(run: &RunFiles) -> LineChart {
                     .iter()
                     .filter(|r| r.tranche == t.tranche)
                     .collect::<Vec<_>>(),
-                dates.len(),
+                payment.len(),
                 |r| r.period,
                 |r| r.closing_balance,
             );
             let mut values = vec![t.original_balance];
             values.extend(closing);
-            Series::new(t.tranche.clone(), values).with_color(i)
+            Series::new(t.tranche.clone(), values).with_color(tranche_color(i))
         })
         .collect();
-    LineChart {
-        title: title("tranche_balances"),
-        x_title: "支付日 Payment date".into(),
-        y_title: "余额 Balance".into(),
-        x_labels,
+    Ok(StepChart {
+        titles: Titles::new(
+            title("tranche_balances"),
+            "支付日 Payment date",
+            "余额 Balance",
+        ),
+        dates,
         series,
         y_kind: ValueKind::Amount,
-    }
+    })
 }
 
-/// Pool collections per payment date by source, plus support drawn.
-fn collections(run: &RunFiles) -> StackedArea {
+/// Pool collections per payment date by source, plus support drawn: one bar per date.
+fn collections(run: &RunFiles) -> Result<StackedBars, ChartError> {
     let n = run.pool.len();
     let col = |f: fn(&inputs::PoolRow) -> f64| per_period(&run.pool, n, |r| r.period, f);
     let support = per_period(
@@ -259,79 +301,91 @@ fn collections(run: &RunFiles) -> StackedArea {
         |a| a.period,
         |a| a.movement,
     );
+    let source = |name: &str, values: Vec<f64>, role: Role| {
+        Series::new(name, values).with_color(role.color())
+    };
     let series = vec![
-        Series::new("利息 interest", col(|r| r.interest)).with_color(0),
-        Series::new(
+        source("利息 interest", col(|r| r.interest), Role::PoolInterest),
+        source(
             "计划本金 scheduled principal",
             col(|r| r.scheduled_principal),
-        )
-        .with_color(1),
-        Series::new("提前还款 prepayment", col(|r| r.prepayment)).with_color(2),
-        Series::new("违约回收 recovery", col(|r| r.recovery)).with_color(3),
-        Series::new("清仓回购 clean-up call", col(|r| r.sold_at_clean_up_call)).with_color(4),
-        Series::new("差额支付 support drawn", support).with_color(5),
+            Role::PoolScheduledPrincipal,
+        ),
+        source(
+            "提前还款 prepayment",
+            col(|r| r.prepayment),
+            Role::PoolPrepayment,
+        ),
+        source("违约回收 recovery", col(|r| r.recovery), Role::PoolRecovery),
+        source(
+            "清仓回购 clean-up call",
+            col(|r| r.sold_at_clean_up_call),
+            Role::PoolCleanUpCall,
+        ),
+        source("差额支付 support drawn", support, Role::SupportDrawn),
     ];
-    StackedArea {
-        title: title("collections"),
-        x_title: "支付日 Payment date".into(),
-        y_title: "回收款 Collections".into(),
-        x_labels: run.dates(),
+    Ok(StackedBars {
+        titles: Titles::new(
+            title("collections"),
+            "支付日 Payment date",
+            "回收款 Collections",
+        ),
+        dates: payment_dates(run)?,
         series: drop_empty(series),
         y_kind: ValueKind::Amount,
-    }
+    })
 }
 
-/// Cash paid per payment date: fees and taxes, each tranche's interest and principal, the
-/// subordinate's return and residual.
-fn payments(run: &RunFiles) -> StackedBars {
+/// Cash paid per payment date: fees and taxes, then per tranche its interest, principal and
+/// subordinate return with residual, each in a shade of the tranche's colour.
+fn payments(run: &RunFiles) -> Result<StackedBars, ChartError> {
     let n = run.pool.len();
-    let k = run.summary.tranches.len();
     let mut series = vec![
         Series::new(
             "税费 fees & taxes",
             per_period(&run.fees, n, |r| r.period, |r| r.paid),
         )
-        .with_color(2 * k),
+        .with_color(Role::Fees.color()),
     ];
-    let mut sub = vec![0.0; n];
     for (i, t) in run.summary.tranches.iter().enumerate() {
         let mine: Vec<&inputs::TrancheRow> = run
             .tranches
             .iter()
             .filter(|r| r.tranche == t.tranche)
             .collect();
+        let paid = |f: fn(&&inputs::TrancheRow) -> f64| per_period(&mine, n, |r| r.period, f);
         series.push(
             Series::new(
                 format!("{} 利息 interest", t.tranche),
-                per_period(&mine, n, |r| r.period, |r| r.interest_paid),
+                paid(|r| r.interest_paid),
             )
-            .with_color(k + i),
+            .with_color(tranche_interest_color(i)),
         );
         series.push(
             Series::new(
                 format!("{} 本金 principal", t.tranche),
-                per_period(&mine, n, |r| r.period, |r| r.principal_paid),
+                paid(|r| r.principal_paid),
             )
-            .with_color(i),
+            .with_color(tranche_color(i)),
         );
-        for (s, v) in sub.iter_mut().zip(per_period(
-            &mine,
-            n,
-            |r| r.period,
-            |r| r.subordinate_return + r.residual,
-        )) {
-            *s += v;
-        }
+        series.push(
+            Series::new(
+                format!("{} 次级收益 return + residual", t.tranche),
+                paid(|r| r.subordinate_return + r.residual),
+            )
+            .with_color(tranche_return_color(i)),
+        );
     }
-    series.push(Series::new("次级收益 sub return + residual", sub).with_color(2 * k + 1));
-    StackedBars {
-        title: title("payments"),
-        x_title: "支付日 Payment date".into(),
-        y_title: "分配金额 Cash paid".into(),
-        categories: run.dates(),
+    Ok(StackedBars {
+        titles: Titles::new(
+            title("payments"),
+            "支付日 Payment date",
+            "分配金额 Cash paid",
+        ),
+        dates: payment_dates(run)?,
         series: drop_empty(series),
         y_kind: ValueKind::Amount,
-    }
+    })
 }
 
 /// Bins of the pool cumulative default rate histogram.
@@ -357,8 +411,9 @@ fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
     for (_, b) in &shown_breakeven {
         hi = hi.max(*b);
     }
-    // A round upper edge a little above the largest value shown.
-    let hi = ((hi * 1.02).max(0.01) * 100.0).ceil() / 100.0;
+    // A round upper edge a little above the largest value shown, and never past 100 %: no path
+    // defaults more than the whole pool.
+    let hi = (((hi * 1.02).max(0.01) * 100.0).ceil() / 100.0).min(1.0);
     let width = hi / CDR_BINS as f64;
     let mut counts = vec![0u64; CDR_BINS];
     let mut beyond = 0u64;
@@ -374,20 +429,23 @@ fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
     }
     let total = values.len().max(1) as f64;
     let mut markers = vec![
-        Marker::new("均值 mean", d.mean),
-        Marker::new("P50", d.p50),
-        Marker::new("P95", d.p95),
-        Marker::new("P99", d.p99),
+        Marker::statistic("均值 mean", d.mean),
+        Marker::statistic("P50", d.p50),
+        Marker::statistic("P95", d.p95),
+        Marker::statistic("P99", d.p99),
     ];
-    markers.extend(
-        shown_breakeven
-            .iter()
-            .map(|(t, b)| Marker::new(format!("{t} BDR"), *b)),
-    );
+    let names = run.tranche_names();
+    // A break-even rate is the tranche's: drawn in the tranche's colour, found by name.
+    markers.extend(shown_breakeven.iter().filter_map(|(t, b)| {
+        let index = names.iter().position(|n| n == t)?;
+        Some(Marker::tranche(format!("{t} BDR"), *b, index))
+    }));
     HistogramChart {
-        title: title("pool_default_distribution"),
-        x_title: "累计违约率 Cumulative default rate".into(),
-        y_title: "路径占比 Share of paths".into(),
+        titles: Titles::new(
+            title("pool_default_distribution"),
+            "累计违约率 Cumulative default rate",
+            "路径占比 Share of paths",
+        ),
         name: if beyond > 0 {
             format!(
                 "{} 条路径 paths ({} beyond axis)",
@@ -405,7 +463,7 @@ fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
         x_kind: ValueKind::Percent,
         y_kind: ValueKind::Percent,
         markers,
-        color: Some(9),
+        color: Some(Role::PathShare.color()),
     }
 }
 
@@ -426,19 +484,21 @@ fn tranche_loss(run: &RunFiles, log: Option<bool>) -> GroupedBars {
             } else {
                 t.tranche.clone()
             };
-            Series::new(name, values).with_color(i)
+            Series::new(name, values).with_color(tranche_color(i))
         })
         .collect();
     let positive = chart_range(series.iter().flat_map(|s| s.values.iter().copied()));
     let log_y = log.unwrap_or(matches!(positive, Some((lo, hi)) if hi / lo > 100.0));
     GroupedBars {
-        title: title("tranche_loss"),
-        x_title: String::new(),
-        y_title: if log_y {
-            "概率/损失率 (对数) Rate, log scale".into()
-        } else {
-            "概率/损失率 Rate".into()
-        },
+        titles: Titles::new(
+            title("tranche_loss"),
+            "",
+            if log_y {
+                "概率/损失率 (对数) Rate, log scale"
+            } else {
+                "概率/损失率 Rate"
+            },
+        ),
         categories: vec![
             "预期损失 Expected loss".into(),
             "损失概率 Probability of loss".into(),
@@ -512,31 +572,33 @@ fn loss_exceedance(run: &RunFiles) -> ExceedanceCurve {
                 name
             },
             points,
-            color: Some(i),
+            color: Some(tranche_color(i)),
         })
         .collect::<Vec<_>>();
     let any_positive = series.iter().any(|s| s.points.iter().any(|p| p.1 > 0.0));
     ExceedanceCurve {
-        title: title("loss_exceedance"),
-        x_title: "损失率 Loss rate x".into(),
-        y_title: "超过 x 的概率 P(loss > x)".into(),
+        titles: Titles::new(
+            title("loss_exceedance"),
+            "损失率 Loss rate x",
+            "超过 x 的概率 P(loss > x)",
+        ),
         series,
         x_kind: ValueKind::Percent,
         log_y: any_positive,
     }
 }
 
-/// Fans of the performing pool balance and the senior balance per payment period.
-fn balance_fan(run: &RunFiles) -> FanChart {
-    let fan = |rows: &[inputs::FanRow]| -> FanSeries {
+/// Fans of the performing pool balance and the senior balance after each payment date.
+fn balance_fan(run: &RunFiles) -> Result<FanChart, ChartError> {
+    let fan = |rows: &[inputs::FanRow], name: &str, role: Role| -> FanSeries {
         FanSeries {
-            name: String::new(),
+            name: name.into(),
             p5: rows.iter().map(|r| r.p5).collect(),
             p25: rows.iter().map(|r| r.p25).collect(),
             median: rows.iter().map(|r| r.p50).collect(),
             p75: rows.iter().map(|r| r.p75).collect(),
             p95: rows.iter().map(|r| r.p95).collect(),
-            color: None,
+            color: Some(role.color()),
         }
     };
     // Periods after every path has ended add nothing: stop after the last non-zero one.
@@ -547,23 +609,41 @@ fn balance_fan(run: &RunFiles) -> FanChart {
         .len()
         .min(run.senior_fan.len())
         .min((live(&run.pool_fan).max(live(&run.senior_fan)) + 1).max(1));
-    let mut pool = fan(&run.pool_fan[..n]);
-    pool.name = "资产池余额 pool balance".into();
-    pool.color = Some(4);
-    let mut senior = fan(&run.senior_fan[..n]);
-    senior.name = "优先级余额 senior balance".into();
-    senior.color = Some(0);
-    FanChart {
-        title: title("balance_fan"),
-        x_title: "支付期 Payment period".into(),
-        y_title: "余额 Balance".into(),
-        x_labels: run.pool_fan[..n]
+    // Fan row k is the balance after period k's payment date.
+    let all_dates = dates_for_periods(
+        run,
+        run.pool_fan[..n]
             .iter()
-            .map(|r| r.period.to_string())
-            .collect(),
-        series: vec![pool, senior],
+            .map(|r| r.period)
+            .max()
+            .unwrap_or(1),
+    )?;
+    let dates = run.pool_fan[..n]
+        .iter()
+        .map(|r| {
+            r.period
+                .checked_sub(1)
+                .and_then(|p| all_dates.get(p).copied())
+                .ok_or_else(|| ChartError::InvalidData(format!("fan period {}", r.period)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(FanChart {
+        titles: Titles::new(title("balance_fan"), "支付日 Payment date", "余额 Balance"),
+        dates,
+        series: vec![
+            fan(
+                &run.pool_fan[..n],
+                "资产池余额 pool balance",
+                Role::PoolBalance,
+            ),
+            fan(
+                &run.senior_fan[..n],
+                "优先级余额 senior balance",
+                Role::SeniorBalance,
+            ),
+        ],
         y_kind: ValueKind::Amount,
-    }
+    })
 }
 
 #[cfg(test)]
