@@ -2,9 +2,10 @@
 //! results.xlsx from the files it saved; `ipabs chart` redraws them in place; bad folders fail
 //! with exit code 2 naming the file.
 
+mod support;
+
 use assert_cmd::cargo::cargo_bin_cmd;
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tempfile::TempDir;
@@ -55,23 +56,8 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// (width, height, luma variance) of a PNG.
 fn png_stats(path: &Path) -> (u32, u32, f64) {
-    let bytes = std::fs::read(path).unwrap();
-    let decoder = png::Decoder::new(BufReader::new(Cursor::new(bytes)));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let step = match info.color_type {
-        png::ColorType::Rgb => 3,
-        png::ColorType::Rgba => 4,
-        other => panic!("unexpected colour type {other:?}"),
-    };
-    let lumas: Vec<f64> = buf[..info.buffer_size()]
-        .chunks_exact(step)
-        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
-        .collect();
-    let mean = lumas.iter().sum::<f64>() / lumas.len() as f64;
-    let var = lumas.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / lumas.len() as f64;
-    (info.width, info.height, var)
+    let img = support::decode_png(path);
+    (img.width, img.height, img.luma_variance())
 }
 
 fn xml_escape(s: &str) -> String {
@@ -307,53 +293,22 @@ fn run_without_charts_writes_none() {
     assert!(!out.join("results.xlsx").exists());
 }
 
-/// Headless Chromium, where installed (`.ci/run` installs Debian's `chromium`).
-fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-}
-
 #[test]
 fn report_renders_in_a_headless_browser() {
-    let Some(browser) = chromium() else {
-        // A developer machine without Chromium: CI installs it and runs this check.
-        eprintln!("chromium not installed: screenshot check of report.html not run");
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install chromium (see .ci/run)"
-        );
+    let Some(browser) = support::chromium() else {
+        support::chromium_absent("screenshot check of report.html");
         return;
     };
     let report = run_dir().join("report.html");
-    let profile = tempfile::tempdir().unwrap();
-    let shot = profile.path().join("report.png");
-    // The flags keep Chromium off the (closed) network and out of the sandbox it cannot have
-    // as root in CI.
-    let status = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1240,1754",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            profile.path().join("profile").display()
-        ))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", report.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "chromium failed on {}", report.display());
+    let tmp = tempfile::tempdir().unwrap();
+    let shot = tmp.path().join("report.png");
+    support::screenshot(
+        &browser,
+        &format!("file://{}", report.display()),
+        (1240, 1754),
+        &shot,
+        &[],
+    );
     let (w, h, var) = png_stats(&shot);
     assert_eq!((w, h), (1240, 1754));
     // A blank or error page is nearly uniform; the report has tables and text.

@@ -655,3 +655,70 @@ fn draw_legend<DB: DrawingBackend>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::test_support::{monthly, opts};
+
+    fn dated_layout(dates: Vec<NaiveDate>, width: u32) -> Layout {
+        let titles = Titles::new("标题 title", "支付日 Payment date", "余额");
+        let spec = FrameSpec::new(
+            &titles,
+            AxisSpec::Dates {
+                dates,
+                pad_days: 0.0,
+            },
+            AxisSpec::Value {
+                lo: 0.0,
+                hi: 1.0,
+                kind: ValueKind::Number,
+                log: false,
+            },
+            Legend::None,
+            &opts(width, 600),
+        );
+        layout(&spec, &opts(width, 600)).unwrap()
+    }
+
+    #[test]
+    fn date_axis_labels_are_payment_dates_that_never_touch() {
+        // A short first period (9 days), then 60 monthly dates: thinned to a regular subset.
+        let mut dates = monthly(61);
+        dates[0] = dates[1] - chrono::Days::new(9);
+        for width in [1600, 800] {
+            let lay = dated_layout(dates.clone(), width);
+            let labels: Vec<&str> = lay.x_ticks.iter().map(|t| t.label.as_str()).collect();
+            assert!(labels.len() >= 4, "{width}: {labels:?}");
+            assert_eq!(labels[0], "2026-03-19", "the first date is labelled");
+            for t in &lay.x_ticks {
+                let d: NaiveDate = t.label.parse().expect("label is an ISO date");
+                assert!(dates.contains(&d), "{d} is not a payment date");
+                assert_eq!(t.value, day(d), "tick sits on its date");
+            }
+            let boxes = &lay.frame.x_label_boxes;
+            for w in boxes.windows(2) {
+                assert!(
+                    w[0].right < w[1].left,
+                    "{width}: {:?} touches {:?}",
+                    w[0],
+                    w[1]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dates_are_placed_by_time_not_by_index() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let frame = dated_layout(vec![d(1, 1), d(1, 11), d(4, 11)], 1600).frame;
+        let (a, b, c) = (
+            frame.px(day(d(1, 1))),
+            frame.px(day(d(1, 11))),
+            frame.px(day(d(4, 11))),
+        );
+        // 10 days, then 90 days: the second gap is nine times the first.
+        let ratio = (c - b) as f64 / (b - a) as f64;
+        assert!((ratio - 9.0).abs() < 0.2, "{ratio}");
+    }
+}
