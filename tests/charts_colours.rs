@@ -71,13 +71,8 @@ fn a_tranche_has_one_colour_in_every_chart() {
                 *seen.entry(first).or_default() += 1;
             }
         } else {
-            for i in 0..names.len() {
-                assert_ne!(
-                    *colour,
-                    tranche_color(i),
-                    "{name} has {}'s colour",
-                    names[i]
-                );
+            for (i, n) in names.iter().enumerate() {
+                assert_ne!(*colour, tranche_color(i), "{name} has {n}'s colour");
             }
         }
     }

@@ -38,6 +38,28 @@ pub(crate) enum AxisSpec {
     },
 }
 
+impl AxisSpec {
+    /// A dated axis from the first to the last date, with no padding (steps start and end there).
+    pub fn dates(dates: &[NaiveDate]) -> Self {
+        Self::Dates {
+            dates: dates.to_vec(),
+            pad_days: 0.0,
+        }
+    }
+
+    /// A linear axis over `range` widened to include zero: balances and rates read against
+    /// zero, so only negative data move the floor. `None` (no finite data) is 0 to 1.
+    pub fn from_zero(range: Option<(f64, f64)>, kind: ValueKind) -> Self {
+        let (lo, hi) = range.unwrap_or((0.0, 1.0));
+        Self::Value {
+            lo: lo.min(0.0),
+            hi: hi.max(0.0),
+            kind,
+            log: false,
+        }
+    }
+}
+
 /// Sample drawn next to a legend label.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Swatch {
@@ -690,7 +712,11 @@ mod tests {
             let lay = dated_layout(dates.clone(), width);
             let labels: Vec<&str> = lay.x_ticks.iter().map(|t| t.label.as_str()).collect();
             assert!(labels.len() >= 4, "{width}: {labels:?}");
-            assert_eq!(labels[0], "2026-03-19", "the first date is labelled");
+            assert_eq!(
+                labels[0],
+                dates[0].to_string(),
+                "the first date is labelled"
+            );
             for t in &lay.x_ticks {
                 let d: NaiveDate = t.label.parse().expect("label is an ISO date");
                 assert!(dates.contains(&d), "{d} is not a payment date");

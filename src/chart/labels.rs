@@ -75,9 +75,9 @@ pub(crate) fn stack_rows(labels: &[RowLabel], x_min: i32, x_max: i32, gap: i32) 
                 .all(|(_, p)| p.row >= row || !(p.left..=p.right).contains(&anchor))
         };
         let above_covered = |row: usize| {
-            others.iter().all(|(j, p)| {
-                p.row < row || p.row == row || !(left..=right).contains(&labels[*j].anchor)
-            })
+            others
+                .iter()
+                .all(|(j, p)| p.row <= row || !(left..=right).contains(&labels[*j].anchor))
         };
         let top = others.iter().map(|(_, p)| p.row + 1).max().unwrap_or(0);
         let row = (0..=top)

@@ -125,7 +125,7 @@ impl Render for FanChart {
             .series
             .iter()
             .flat_map(|s| s.columns().into_iter().flat_map(|c| c.iter().copied()));
-        let (lo, hi) = finite_range(all).unwrap_or((0.0, 1.0));
+        let range = finite_range(all);
         let color = |i: usize, s: &FanSeries| s.color.unwrap_or_else(|| series_color(i));
         let mut legend = Vec::new();
         for (i, s) in self.series.iter().enumerate() {
@@ -139,16 +139,8 @@ impl Render for FanChart {
         }
         let spec = FrameSpec::new(
             &self.titles,
-            AxisSpec::Dates {
-                dates: self.dates.clone(),
-                pad_days: 0.0,
-            },
-            AxisSpec::Value {
-                lo: lo.min(0.0),
-                hi: hi.max(0.0),
-                kind: self.y_kind,
-                log: false,
-            },
+            AxisSpec::dates(&self.dates),
+            AxisSpec::from_zero(range, self.y_kind),
             Legend::from_entries(legend),
             opts,
         );

@@ -16,32 +16,6 @@ use plotters::style::{Color, RGBColor};
 use super::frame::Frame;
 use super::{ChartError, DrawResult};
 
-#[cfg(test)]
-mod tests {
-    use super::steps;
-
-    #[test]
-    fn steps_hold_each_value_until_the_next_date() {
-        let x = [0.0, 31.0, 59.0, 90.0];
-        let y = [100.0, 100.0, 40.0, 0.0];
-        let s = steps(&x, &y);
-        assert_eq!(
-            s,
-            [
-                (0.0, 100.0),
-                (31.0, 100.0),
-                (31.0, 100.0),
-                (59.0, 100.0),
-                (59.0, 40.0),
-                (90.0, 40.0),
-                (90.0, 0.0)
-            ]
-        );
-        // No slanted segment: every segment is horizontal or vertical.
-        assert!(s.windows(2).all(|w| w[0].0 == w[1].0 || w[0].1 == w[1].1));
-    }
-}
-
 /// Draws `points` as a line, broken at non-finite coordinates; isolated points become dots so a
 /// one-period series is still visible.
 pub(crate) fn polyline<DB: DrawingBackend>(
@@ -132,4 +106,30 @@ pub(crate) fn dashed<DB: DrawingBackend>(
         .chart()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::steps;
+
+    #[test]
+    fn steps_hold_each_value_until_the_next_date() {
+        let x = [0.0, 31.0, 59.0, 90.0];
+        let y = [100.0, 100.0, 40.0, 0.0];
+        let s = steps(&x, &y);
+        assert_eq!(
+            s,
+            [
+                (0.0, 100.0),
+                (31.0, 100.0),
+                (31.0, 100.0),
+                (59.0, 100.0),
+                (59.0, 40.0),
+                (90.0, 40.0),
+                (90.0, 0.0)
+            ]
+        );
+        // No slanted segment: every segment is horizontal or vertical.
+        assert!(s.windows(2).all(|w| w[0].0 == w[1].0 || w[0].1 == w[1].1));
+    }
 }

@@ -41,21 +41,11 @@ impl Render for StepChart {
         root: &DrawingArea<DB, Shift>,
         opts: &ChartOptions,
     ) -> Result<(), ChartError> {
-        let (lo, hi) = finite_range(self.series.iter().flat_map(|s| s.values.iter().copied()))
-            .unwrap_or((0.0, 1.0));
-        // Balances and rates read against zero; only negative data moves the floor.
+        let range = finite_range(self.series.iter().flat_map(|s| s.values.iter().copied()));
         let spec = FrameSpec::new(
             &self.titles,
-            AxisSpec::Dates {
-                dates: self.dates.clone(),
-                pad_days: 0.0,
-            },
-            AxisSpec::Value {
-                lo: lo.min(0.0),
-                hi: hi.max(0.0),
-                kind: self.y_kind,
-                log: false,
-            },
+            AxisSpec::dates(&self.dates),
+            AxisSpec::from_zero(range, self.y_kind),
             Legend::from_entries(
                 self.series
                     .iter()
