@@ -2,10 +2,9 @@
 //! it: a bounded number of pages, none but the last more than half empty, the deal name and page
 //! number in every footer.
 
-mod common;
+mod support;
 
 use assert_cmd::cargo::cargo_bin_cmd;
-use common::browser;
 use std::path::Path;
 
 /// The reference report at 2,000 paths prints on at most this many A4 pages.
@@ -13,11 +12,11 @@ const MAX_PAGES: usize = 12;
 
 #[test]
 fn the_reference_report_prints_on_a4_without_half_empty_pages() {
-    let Some(chrome) = browser::chromium() else {
-        return browser::missing("chromium");
+    let Some(chrome) = support::chromium() else {
+        return support::chromium_absent("the A4 print check");
     };
-    let Some((pdftoppm, pdfinfo)) = browser::poppler() else {
-        return browser::missing("poppler-utils (pdftoppm, pdfinfo)");
+    let Some((pdftoppm, pdfinfo)) = support::poppler() else {
+        return support::poppler_absent("the A4 print check");
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
@@ -30,15 +29,15 @@ fn the_reference_report_prints_on_a4_without_half_empty_pages() {
         .assert()
         .success();
     let pdf = dir.path().join("report.pdf");
-    browser::print_to_pdf(&chrome, dir.path(), &out.join("report.html"), &pdf);
-    let count = browser::page_count(&pdfinfo, &pdf);
+    support::print_to_pdf(&chrome, &out.join("report.html"), &pdf);
+    let count = support::page_count(&pdfinfo, &pdf);
     assert!(
         (2..=MAX_PAGES).contains(&count),
         "{count} pages (expected 2..={MAX_PAGES})"
     );
     let shots = dir.path().join("pages");
     std::fs::create_dir(&shots).unwrap();
-    let pages = browser::pages(&pdftoppm, &pdf, &shots, 40);
+    let pages = support::pdf_pages(&pdftoppm, &pdf, &shots, 40);
     assert_eq!(pages.len(), count);
     for (k, page) in pages.iter().enumerate() {
         // A4 portrait.
@@ -49,7 +48,7 @@ fn the_reference_report_prints_on_a4_without_half_empty_pages() {
             k + 1
         );
         // The footer (deal name, page number) sits in the bottom margin.
-        let footer = page.inked_rows(0.0).expect("a page with ink").1;
+        let footer = support::inked_rows(page, 0.0).expect("a page with ink").1;
         assert!(
             footer > 0.95,
             "page {}: no footer (last ink at {footer:.2})",
@@ -59,8 +58,7 @@ fn the_reference_report_prints_on_a4_without_half_empty_pages() {
             continue;
         }
         // Content above the footer margin reaches past the middle of the page.
-        let (_, last) = page
-            .inked_rows(0.06)
+        let (_, last) = support::inked_rows(page, 0.06)
             .unwrap_or_else(|| panic!("page {} is blank above its footer", k + 1));
         assert!(
             last > 0.5,

@@ -8,7 +8,6 @@
 
 #![allow(dead_code)]
 
-pub mod browser;
 pub mod conservation;
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};

@@ -1,4 +1,5 @@
-//! Helpers shared by the chart tests: headless Chromium and PNG decoding.
+//! Helpers shared by the chart and report tests: headless Chromium (screenshots, printing to
+//! PDF), poppler (page count, pages as pixels) and PNG decoding.
 // Each test binary uses only some of these.
 #![allow(dead_code)]
 
@@ -24,11 +25,9 @@ pub fn chromium_absent(what: &str) {
     );
 }
 
-/// Screenshot of `url` in a `size` window into `out`, with `env` added to Chromium's environment.
-pub fn screenshot(browser: &Path, url: &str, size: (u32, u32), out: &Path, env: &[(&str, &OsStr)]) {
-    let profile = tempfile::tempdir().unwrap();
-    // The flags keep Chromium off the (closed) network and out of the sandbox it cannot have
-    // as root in CI.
+/// Headless Chromium with the flags that keep it off the (closed) network and out of the
+/// sandbox it cannot have as root in CI, with its profile in `profile`.
+pub fn browser(browser: &Path, profile: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(browser);
     cmd.args([
         "--headless",
@@ -41,17 +40,129 @@ pub fn screenshot(browser: &Path, url: &str, size: (u32, u32), out: &Path, env: 
         "--disable-sync",
         "--hide-scrollbars",
     ])
-    .arg(format!("--window-size={},{}", size.0, size.1))
-    .arg(format!("--user-data-dir={}", profile.path().display()))
-    .arg(format!("--screenshot={}", out.display()))
-    .arg(url)
+    .arg(format!("--user-data-dir={}", profile.display()))
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null());
+    cmd
+}
+
+/// Screenshot of `url` in a `size` window into `out`, with `env` added to Chromium's environment.
+pub fn screenshot(
+    browser_path: &Path,
+    url: &str,
+    size: (u32, u32),
+    out: &Path,
+    env: &[(&str, &OsStr)],
+) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut cmd = browser(browser_path, profile.path());
+    cmd.arg(format!("--window-size={},{}", size.0, size.1))
+        .arg(format!("--screenshot={}", out.display()))
+        .arg(url);
     for (k, v) in env {
         cmd.env(k, v);
     }
     let status = cmd.status().unwrap();
     assert!(status.success(), "chromium failed on {url}");
+}
+
+/// Prints `page` (an HTML file) to `pdf` as the browser's print dialog would, without the
+/// browser's own header and footer (the page's @page rules draw its footer).
+pub fn print_to_pdf(browser_path: &Path, page: &Path, pdf: &Path) {
+    let profile = tempfile::tempdir().unwrap();
+    let status = browser(browser_path, profile.path())
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "chromium could not print {}",
+        page.display()
+    );
+}
+
+/// `pdftoppm` and `pdfinfo` (poppler-utils, which `.ci/run` installs), where installed.
+pub fn poppler() -> Option<(PathBuf, PathBuf)> {
+    let find = |name: &str| {
+        ["/usr/bin", "/usr/local/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(name))
+            .find(|p| p.is_file())
+    };
+    Some((find("pdftoppm")?, find("pdfinfo")?))
+}
+
+/// Says that poppler is missing; fails under CI, which must install it.
+pub fn poppler_absent(what: &str) {
+    eprintln!("poppler-utils not installed: {what} not run");
+    assert!(
+        std::env::var("CI").is_err(),
+        "CI must install poppler-utils (see .ci/run)"
+    );
+}
+
+/// Number of pages of a PDF (pdfinfo).
+pub fn page_count(pdfinfo: &Path, pdf: &Path) -> usize {
+    let out = std::process::Command::new(pdfinfo)
+        .arg(pdf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("pdfinfo gave no page count: {text}"))
+}
+
+/// Every page of `pdf` at `dpi`, rendered by pdftoppm into `dir` and decoded.
+pub fn pdf_pages(pdftoppm: &Path, pdf: &Path, dir: &Path, dpi: u32) -> Vec<Rgb> {
+    let stem = dir.join("page");
+    let status = std::process::Command::new(pdftoppm)
+        .args(["-png", "-r", &dpi.to_string()])
+        .arg(pdf)
+        .arg(&stem)
+        .status()
+        .unwrap();
+    assert!(status.success(), "pdftoppm failed on {}", pdf.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("page-"))
+        })
+        .collect();
+    // page-1.png … page-10.png: order by the number, not the text.
+    files.sort_by_key(|p| {
+        p.file_stem()
+            .and_then(|s| {
+                s.to_string_lossy()
+                    .rsplit('-')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .unwrap_or(0)
+    });
+    files.iter().map(|f| decode_png(f)).collect()
+}
+
+/// Rows from the top holding anything darker than near-white, as shares of the height: the
+/// (first, last) inked row, or None for a blank page. Rows within `ignore_bottom` (a share of
+/// the height, e.g. the footer margin) are not looked at.
+pub fn inked_rows(page: &Rgb, ignore_bottom: f64) -> Option<(f64, f64)> {
+    let (w, h) = (page.width as usize, page.height as usize);
+    let limit = ((1.0 - ignore_bottom) * h as f64) as usize;
+    let inked = |y: usize| {
+        page.pixels[y * w..(y + 1) * w]
+            .iter()
+            .any(|p| p.iter().map(|c| u32::from(*c)).sum::<u32>() < 600)
+    };
+    let first = (0..limit).find(|y| inked(*y))?;
+    let last = (0..limit).rev().find(|y| inked(*y))?;
+    Some((first as f64 / h as f64, last as f64 / h as f64))
 }
 
 /// A decoded PNG as 8-bit RGB.
