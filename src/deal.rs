@@ -2,7 +2,7 @@
 //! (what we believe about defaults, prepayments and recoveries).
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::credit::CreditModel;
 use crate::dates::Frequency;
@@ -32,7 +32,7 @@ pub struct Deal {
 
 /// Deterministic assumptions (the base case and `ipabs cashflow`). Per-period vectors repeat
 /// their last value.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assumptions {
     /// Annual constant default rate on the performing balance.
     pub cdr: Vec<f64>,
@@ -48,7 +48,7 @@ pub struct Assumptions {
     pub support_default_period: Vec<Option<usize>>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct ObligorDefault {
     pub obligor: usize,
     pub period: usize,

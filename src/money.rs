@@ -143,6 +143,37 @@ pub fn serialize_fen<S: serde::Serializer>(
     serializer.collect_str(&format_args!("{:.2}", value.round_money()))
 }
 
+/// Reads back what [`serialize_fen`] wrote: a string holding an amount in yuan with at most two
+/// decimals (`"1234.50"`, `"-0.01"`). A number, or more decimals than the fen, is refused: the
+/// file was not written by ipabs.
+pub fn deserialize_fen<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Decimal, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+    parse_fen(&text).map_err(serde::de::Error::custom)
+}
+
+/// Parses an amount written to the fen (see [`deserialize_fen`]).
+pub fn parse_fen(text: &str) -> Result<Decimal, String> {
+    let value: Decimal = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected an amount in yuan such as \"1234.50\", found {text:?}"))?;
+    if value.scale() > 2 {
+        return Err(format!(
+            "expected an amount to the fen (two decimals), found {text:?}"
+        ));
+    }
+    Ok(value)
+}
+
+/// `#[serde(with = "crate::money::fen")]`: an amount written by [`serialize_fen`] and read back
+/// by [`deserialize_fen`], so one field declaration serves the writer and the reader.
+pub mod fen {
+    pub use super::deserialize_fen as deserialize;
+    pub use super::serialize_fen as serialize;
+}
+
 /// Splits `amount` over `dues` pro rata without paying any share more than its due and without
 /// creating or losing a fen: shares are rounded down, then left-over fen go one at a time to the
 /// earliest shares still below their due.

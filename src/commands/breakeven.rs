@@ -4,9 +4,11 @@ use std::time::Instant;
 
 use super::{AppError, open_output};
 use crate::cli::{BreakevenArgs, default_out_suffixed};
-use crate::report::RunMetadata;
+use crate::report::structuring::{BDR_DEFINITION, BreakevenDocument, sorted_json};
+use crate::report::{ReportError, RunMetadata};
 use crate::structuring::breakeven::{BreakevenResult, breakeven};
 use crate::structuring::{self, pct, tranche_index};
+use std::borrow::Cow;
 
 pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     let loaded = structuring::load(&args.scenario)?;
@@ -42,7 +44,7 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     crate::cancel::check()?;
     let elapsed = started.elapsed().as_secs_f64();
     out.csv("breakeven.csv", &result.rows)?;
-    out.json("breakeven.json", &document(deal, &meta, elapsed, &result))?;
+    out.json("breakeven.json", &document(deal, &meta, elapsed, &result)?)?;
     let written = out.commit()?;
     let mut text = format!(
         "{} — break-even default rates, {} stresses, defaults over the first {} payment dates ({:.2} s)\n",
@@ -56,19 +58,19 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     Ok(text)
 }
 
-/// The content of `breakeven.json` (also written by `ipabs run`).
+/// The content of `breakeven.json` (also written by `ipabs run`), keys sorted as always.
 pub fn document(
     deal: &crate::deal::Deal,
     meta: &RunMetadata,
     elapsed: f64,
     result: &BreakevenResult,
-) -> serde_json::Value {
-    serde_json::json!({
-        "deal": deal.name,
-        "metadata": meta,
-        "definition": "BDR = largest cumulative default rate (defaulted principal / original pool balance) at which the tranche receives all interest when due and all principal by the last payment date",
-        "elapsed_seconds": elapsed,
-        "result": result,
+) -> Result<serde_json::Value, ReportError> {
+    sorted_json(&BreakevenDocument {
+        deal: Cow::Borrowed(&deal.name),
+        metadata: Cow::Borrowed(meta),
+        definition: Cow::Borrowed(BDR_DEFINITION),
+        elapsed_seconds: elapsed,
+        result: Cow::Borrowed(result),
     })
 }
 

@@ -7,13 +7,15 @@ use super::sweep::progress_bar;
 use super::{AppError, open_output};
 use crate::cli::{RateArgs, default_out_suffixed};
 use crate::montecarlo::McOptions;
-use crate::report::RunMetadata;
+use crate::report::structuring::{RatingDocument, sorted_json};
+use crate::report::{ReportError, RunMetadata};
 use crate::structuring::config::StructuringConfig;
 use crate::structuring::rating::{
     DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, INTERVAL_Z, LossTable, Method, RatingResult,
     parse_grades, rate,
 };
 use crate::structuring::{self, pct};
+use std::borrow::Cow;
 
 /// Reads a table given on the command line.
 fn flag_text(path: &Path, what: &str) -> Result<(String, String), AppError> {
@@ -123,7 +125,7 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
-    out.json("rating.json", &document(deal, &meta, elapsed, &result))?;
+    out.json("rating.json", &document(deal, &meta, elapsed, &result)?)?;
     let written = out.commit()?;
     let mut text = format!(
         "{} — implied ratings ({} paths, seed {}, {:.2} s)\n",
@@ -161,18 +163,18 @@ pub fn borderline_paths(r: &RatingResult) -> Option<u64> {
         .max()
 }
 
-/// The content of `rating.json` (also written by `ipabs run`).
+/// The content of `rating.json` (also written by `ipabs run`), keys sorted as always.
 pub fn document(
     deal: &crate::deal::Deal,
     meta: &RunMetadata,
     elapsed: f64,
     result: &RatingResult,
-) -> serde_json::Value {
-    serde_json::json!({
-        "deal": deal.name,
-        "metadata": meta,
-        "elapsed_seconds": elapsed,
-        "result": result,
+) -> Result<serde_json::Value, ReportError> {
+    sorted_json(&RatingDocument {
+        deal: Cow::Borrowed(&deal.name),
+        metadata: Cow::Borrowed(meta),
+        elapsed_seconds: elapsed,
+        result: Cow::Borrowed(result),
     })
 }
 

@@ -96,11 +96,11 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     out.csv("breakeven.csv", &breakeven.rows)?;
     out.json(
         "breakeven.json",
-        &super::breakeven::document(deal, &meta, 0.0, &breakeven),
+        &super::breakeven::document(deal, &meta, 0.0, &breakeven)?,
     )?;
     out.json(
         "rating.json",
-        &super::rate::document(deal, &meta, 0.0, &rating),
+        &super::rate::document(deal, &meta, 0.0, &rating)?,
     )?;
     // The report's sensitivity table: EL and P(default) against the default multiplier and the
     // correlation, on this run's seed.

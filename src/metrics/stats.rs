@@ -1,6 +1,6 @@
 //! Summary statistics over Monte Carlo paths.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Percentiles every distribution reports.
 pub const PERCENTILES: [f64; 5] = [5.0, 50.0, 95.0, 99.0, 99.9];
@@ -75,7 +75,7 @@ pub fn percentile_select(values: &mut [f64], p: f64) -> f64 {
 }
 
 /// Mean, standard deviation and the standard percentiles of a sample.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Distribution {
     pub mean: f64,
     pub std: f64,

@@ -14,7 +14,7 @@ pub mod stream;
 pub mod summary;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::credit::{CreditSampler, NO_DEFAULT};
 use crate::dates::years_between;
@@ -43,11 +43,11 @@ pub struct McOptions {
 }
 
 /// Everything a run produced besides the per-path rows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct McResults {
     pub paths: u64,
     pub seed: u64,
-    pub generator: &'static str,
+    pub generator: std::borrow::Cow<'static, str>,
     pub threads: usize,
     pub columns: Vec<String>,
     /// How every yield (`tranches[..].yield_at_par`, the paths' yield column) is quoted.
@@ -162,7 +162,7 @@ pub fn simulate(
     Ok(McResults {
         paths: options.paths,
         seed: options.seed,
-        generator: stream::GENERATOR,
+        generator: stream::GENERATOR.into(),
         threads,
         columns: setup.columns.clone(),
         yield_convention: YieldConvention::of(deal.frequency),

@@ -9,7 +9,7 @@ use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS};
 use crate::metrics::stats::{Distribution, Welford, percentile_select};
 
 /// Monte Carlo measures of one tranche.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrancheStats {
     pub tranche: String,
     pub original_balance: f64,
@@ -46,7 +46,7 @@ pub struct TrancheStats {
 }
 
 /// Pool measures over paths.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PoolStats {
     pub cumulative_default_rate: Distribution,
     pub loss_rate: Distribution,

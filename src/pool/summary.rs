@@ -1,7 +1,7 @@
 //! The pool summary an analyst checks before anything else (`ipabs validate`).
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::{Pool, asset_payments};
@@ -10,15 +10,15 @@ use crate::money::Amount;
 use chrono::NaiveDate;
 
 /// Balance-weighted statistics of the pool at the cut-off.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PoolSummary {
     pub assets: usize,
     pub obligors: usize,
     pub ip_items: u32,
     /// yuan, exact.
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub balance: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub appraised_value: Decimal,
     /// Weighted average coupon (annual rate), weights = balance.
     pub wac: f64,

@@ -1,39 +1,55 @@
 //! Files of a deterministic run: pool, tranche, fee, account and ledger CSVs, the deal in
 //! words (deal.json), the pool's stratification and summary.json.
 
-use serde::Serialize;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use super::{OutputDir, ReportError, RunMetadata};
 use crate::deal::{Assumptions, Deal};
+use crate::metrics::YieldConvention;
 use crate::pool::PoolSummary;
 use crate::results::CashflowRun;
 use crate::results::cashflow::{FiredTrigger, TrancheMetrics};
 
-/// `summary.json` of `ipabs cashflow`. Amounts are strings to keep them exact.
-#[derive(Debug, Serialize)]
+/// `summary.json` of `ipabs cashflow` and `ipabs run`. Amounts are strings to keep them exact.
+///
+/// One type for the writer and the reader: the run writes a view borrowing its results
+/// (`Cow::Borrowed`), `chart` and `compare` read an owned one (`CashflowSummary<'static>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CashflowSummary<'a> {
-    pub metadata: &'a RunMetadata,
-    pub deal: &'a str,
-    pub currency: &'a str,
-    pub closing_date: chrono::NaiveDate,
-    pub legal_final_date: chrono::NaiveDate,
-    pub assumptions: &'a Assumptions,
-    pub pool: &'a PoolSummary,
+    pub metadata: Cow<'a, RunMetadata>,
+    pub deal: Cow<'a, str>,
+    pub currency: Cow<'a, str>,
+    pub closing_date: NaiveDate,
+    pub legal_final_date: NaiveDate,
+    pub assumptions: Cow<'a, Assumptions>,
+    pub pool: Cow<'a, PoolSummary>,
     pub periods_run: usize,
-    pub tranches: &'a [TrancheMetrics],
+    pub tranches: Cow<'a, [TrancheMetrics]>,
     /// How `tranches[..].yield_at_par` is quoted.
-    pub yield_convention: &'a crate::metrics::YieldConvention,
-    pub triggers_fired: &'a [FiredTrigger],
+    pub yield_convention: Cow<'a, YieldConvention>,
+    pub triggers_fired: Cow<'a, [FiredTrigger]>,
     pub support_drawn: Vec<SupportDrawn>,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
-    pub pool_balance_at_end: rust_decimal::Decimal,
+    /// Pool principal still outstanding or awaiting recovery after the last payment date.
+    #[serde(with = "crate::money::fen")]
+    pub pool_balance_at_end: Decimal,
 }
 
-#[derive(Debug, Serialize)]
+/// Support drawn over the whole run, per support (差额支付承诺 and the like).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SupportDrawn {
     pub support: String,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
-    pub drawn: rust_decimal::Decimal,
+    #[serde(with = "crate::money::fen")]
+    pub drawn: Decimal,
+}
+
+impl CashflowSummary<'_> {
+    /// Tranche names in the deal's order.
+    pub fn tranche_names(&self) -> Vec<String> {
+        self.tranches.iter().map(|t| t.tranche.clone()).collect()
+    }
 }
 
 /// Writes every file of a deterministic run into `out`.
@@ -55,17 +71,17 @@ pub fn write(
     )?;
     let pool = PoolSummary::of(&deal.pool, deal.closing);
     let summary = CashflowSummary {
-        metadata: meta,
-        deal: &deal.name,
-        currency: &deal.currency,
+        metadata: Cow::Borrowed(meta),
+        deal: Cow::Borrowed(&deal.name),
+        currency: Cow::Borrowed(&deal.currency),
         closing_date: deal.closing,
         legal_final_date: deal.legal_final,
-        assumptions: &deal.assumptions,
-        pool: &pool,
+        assumptions: Cow::Borrowed(&deal.assumptions),
+        pool: Cow::Borrowed(&pool),
         periods_run: run.periods_run,
-        tranches: &run.metrics,
-        yield_convention: &run.yield_convention,
-        triggers_fired: &run.triggers,
+        tranches: Cow::Borrowed(&run.metrics),
+        yield_convention: Cow::Borrowed(&run.yield_convention),
+        triggers_fired: Cow::Borrowed(&run.triggers),
         support_drawn: run
             .support_drawn
             .iter()

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::charts::{ChartFile, RunFiles};
 use crate::chart::{AmountUnit, format_number};
+use crate::money::Amount;
 
 /// `text` as a CSS string literal that is also safe inside an HTML `<style>` element: quotes,
 /// backslashes, line breaks and `<` written as CSS escapes.
@@ -296,6 +297,12 @@ fn chart_markup(chart: &ChartFile) -> std::io::Result<String> {
 /// Builds report.html from a run's saved files and its drawn charts (read from `charts`' files).
 pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io::Result<String> {
     let s = &run.summary;
+    let Some(mc_files) = &run.mc else {
+        return Err(std::io::Error::other(
+            "report.html needs the Monte Carlo files of `ipabs run`",
+        ));
+    };
+    let mc_results = &mc_files.summary.results;
     let mut html = String::with_capacity(1 << 20);
     let _ = write!(
         html,
@@ -318,16 +325,16 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     // Deal summary.
     html.push_str("<h2>交易概要 Deal summary</h2>\n");
     let mut deal = vec![
-        ("交易名称 Deal".to_string(), s.deal.clone()),
-        ("币种 Currency".into(), s.currency.clone()),
-        ("设立日 Closing date".into(), s.closing_date.clone()),
+        ("交易名称 Deal".to_string(), s.deal.to_string()),
+        ("币种 Currency".into(), s.currency.to_string()),
+        ("设立日 Closing date".into(), s.closing_date.to_string()),
         (
             "法定到期日 Legal final date".into(),
-            s.legal_final_date.clone(),
+            s.legal_final_date.to_string(),
         ),
         (
             "证券总额 Total issued (yuan)".into(),
-            amount(s.tranches.iter().map(|t| t.original_balance).sum()),
+            amount(s.tranches.iter().map(|t| t.original_balance.to_f64()).sum()),
         ),
         (
             "支付期数 Payment dates run".into(),
@@ -335,7 +342,8 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         ),
     ];
     if extras.deal.is_none() {
-        for (k, v) in ordered(&s.assumptions) {
+        let assumptions = as_map(&*s.assumptions);
+        for (k, v) in ordered(&assumptions) {
             deal.push((format!("基准假设 {}", label(k)), json_text(k, v)));
         }
     }
@@ -354,19 +362,20 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     for d in &s.support_drawn {
         deal.push((
             format!("差额支付 Support drawn: {}", d.support),
-            amount(d.drawn),
+            amount(d.drawn.to_f64()),
         ));
     }
     kv_table(&mut html, &deal);
     if let Some(d) = &extras.deal {
         super::sections::structure(&mut html, d);
         super::sections::priority_of_payments(&mut html, d);
-        super::sections::assumptions(&mut html, d, run.mc.paths, run.mc.seed);
+        super::sections::assumptions(&mut html, d, mc_results.paths, mc_results.seed);
     }
 
     // Pool summary.
     html.push_str("<h2>资产池概要 Pool summary</h2>\n");
-    let pool: Vec<(String, String)> = ordered(&s.pool)
+    let pool_summary = as_map(&*s.pool);
+    let pool: Vec<(String, String)> = ordered(&pool_summary)
         .into_iter()
         .map(|(k, v)| (label(k), json_text(k, v)))
         .collect();
@@ -392,12 +401,13 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         let _ = write!(html, "<th class=\"num\">{}</th>", escape(&h));
     }
     html.push_str("</tr>\n");
-    for t in &s.tranches {
-        let mc = run.mc_tranches.iter().find(|m| m.tranche == t.tranche);
-        let grade = run.ratings.get(&t.tranche).map_or("-", String::as_str);
+    let implied_grades = run.implied_grades();
+    for t in s.tranches.iter() {
+        let mc = mc_files.tranches.iter().find(|m| m.tranche == t.tranche);
+        let grade = implied_grades.get(&t.tranche).map_or("-", String::as_str);
         let cells = [
-            format_number(unit.scale(t.original_balance), 2),
-            pct(t.coupon, 2),
+            format_number(unit.scale(t.original_balance.to_f64()), 2),
+            pct(t.coupon.to_f64(), 2),
             num(t.wal_years, 2),
             opt_pct(t.yield_at_par, 3),
             pct(t.loss_rate, 2),
@@ -423,12 +433,7 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
-    let yield_note = s
-        .yield_convention
-        .as_ref()
-        .map_or("IRR at par".to_string(), |c| {
-            format!("IRR at par, {}", c.label)
-        });
+    let yield_note = format!("IRR at par, {}", s.yield_convention.label);
     let _ = writeln!(
         html,
         "<p class=\"sub\">WAL, yield ({}) and base loss from the deterministic base case; \
@@ -439,12 +444,15 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     );
 
     // Monte Carlo.
-    let p = &run.mc.pool;
+    let p = &mc_results.pool;
     html.push_str("<h2>蒙特卡洛 Monte Carlo</h2>\n");
     kv_table(
         &mut html,
         &[
-            ("路径数 Paths".into(), format_number(run.mc.paths as f64, 0)),
+            (
+                "路径数 Paths".into(),
+                format_number(mc_results.paths as f64, 0),
+            ),
             (
                 "累计违约率 Pool cumulative default rate: mean / P50 / P95 / P99".into(),
                 [
@@ -510,9 +518,12 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         &[
             ("情景文件 Scenario file".into(), m.scenario_file.clone()),
             ("情景文件 SHA-256".into(), m.scenario_sha256.clone()),
-            ("随机种子 Seed".into(), run.mc.seed.to_string()),
-            ("路径数 Paths".into(), run.mc.paths.to_string()),
-            ("随机数生成器 Generator".into(), run.mc.generator.clone()),
+            ("随机种子 Seed".into(), mc_results.seed.to_string()),
+            ("路径数 Paths".into(), mc_results.paths.to_string()),
+            (
+                "随机数生成器 Generator".into(),
+                mc_results.generator.to_string(),
+            ),
             ("程序版本 Version".into(), format!("ipabs {}", m.version)),
             (
                 "报告生成 Report drawn by".into(),
@@ -526,6 +537,14 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
          Amounts in yuan unless stated.</footer>\n</body>\n</html>\n",
     );
     Ok(html)
+}
+
+/// A saved summary's fields as key/value pairs, in the order [`ordered`] gives them.
+fn as_map(value: &impl serde::Serialize) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// Writes report.html for `run` to `path`.

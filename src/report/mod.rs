@@ -9,11 +9,13 @@ pub mod html;
 pub mod montecarlo;
 pub mod outdir;
 pub mod sections;
+pub mod structuring;
 pub mod table;
 pub mod xlsx;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 pub use outdir::{OutputDir, Request};
@@ -94,13 +96,13 @@ impl OutputDir {
 }
 
 /// Identifies a run: program version, scenario file and its SHA-256.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunMetadata {
-    pub program: &'static str,
-    pub version: &'static str,
+    pub program: Cow<'static, str>,
+    pub version: Cow<'static, str>,
     pub scenario_file: String,
     pub scenario_sha256: String,
-    pub rounding: &'static str,
+    pub rounding: Cow<'static, str>,
 }
 
 impl RunMetadata {
@@ -108,11 +110,13 @@ impl RunMetadata {
     pub fn new(scenario: &Path, text: &str) -> Self {
         let digest = Sha256::digest(text.as_bytes());
         RunMetadata {
-            program: "ipabs",
-            version: env!("CARGO_PKG_VERSION"),
+            program: "ipabs".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             scenario_file: scenario.display().to_string(),
             scenario_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
-            rounding: "amounts in yuan, exact decimals rounded half-up (away from zero) to the fen (0.01)",
+            rounding:
+                "amounts in yuan, exact decimals rounded half-up (away from zero) to the fen (0.01)"
+                    .into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Files of a Monte Carlo run: mc-summary.json, tidy CSVs and the compact per-path file.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -84,13 +85,17 @@ impl PathsWriter {
     }
 }
 
-#[derive(Serialize)]
-struct McSummaryFile<'a> {
-    metadata: &'a RunMetadata,
-    deal: &'a str,
-    elapsed_seconds: f64,
+/// `mc-summary.json`: the run's identity and every Monte Carlo statistic ([`McResults`]).
+///
+/// One type for the writer (borrowing the results) and the readers (`McSummaryFile<'static>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct McSummaryFile<'a> {
+    pub metadata: Cow<'a, RunMetadata>,
+    pub deal: Cow<'a, str>,
+    /// Wall-clock seconds of the simulation (differs between otherwise identical runs).
+    pub elapsed_seconds: f64,
     #[serde(flatten)]
-    results: &'a McResults,
+    pub results: Cow<'a, McResults>,
 }
 
 /// One row of `mc_tranches.csv` (written here, read back by the charts, the report and the
@@ -154,19 +159,22 @@ pub fn tranche_rows(results: &McResults) -> Vec<McTrancheRow> {
         .collect()
 }
 
-#[derive(Serialize)]
-struct DistributionRow<'a> {
-    measure: &'a str,
-    mean: f64,
-    std: f64,
-    p5: f64,
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    p99_9: f64,
+/// One row of `mc_distributions.csv`: a loss or default rate's distribution over paths
+/// (fractions of the original balance).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistributionRow {
+    /// `pool_cumulative_default_rate`, `pool_loss_rate` or `<tranche>_loss_rate`.
+    pub measure: String,
+    pub mean: f64,
+    pub std: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p99_9: f64,
 }
 
-fn distribution_row<'a>(measure: &'a str, d: &Distribution) -> DistributionRow<'a> {
+fn distribution_row(measure: String, d: &Distribution) -> DistributionRow {
     DistributionRow {
         measure,
         mean: d.mean,
@@ -179,10 +187,44 @@ fn distribution_row<'a>(measure: &'a str, d: &Distribution) -> DistributionRow<'
     }
 }
 
-#[derive(Serialize)]
-struct CountRow {
-    defaulted_obligors: usize,
-    share_of_paths: f64,
+/// One row of `mc_defaulted_obligors.csv`: the share of paths with exactly this many obligors
+/// in default by the path's last payment date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountRow {
+    pub defaulted_obligors: usize,
+    pub share_of_paths: f64,
+}
+
+/// The rows of `mc_distributions.csv`: the pool's CDR and loss rate, then each tranche's loss.
+pub fn distribution_rows(results: &McResults) -> Vec<DistributionRow> {
+    let mut rows = vec![
+        distribution_row(
+            "pool_cumulative_default_rate".into(),
+            &results.pool.cumulative_default_rate,
+        ),
+        distribution_row("pool_loss_rate".into(), &results.pool.loss_rate),
+    ];
+    for t in &results.tranches {
+        rows.push(distribution_row(
+            format!("{}_loss_rate", t.tranche),
+            &t.loss_rate,
+        ));
+    }
+    rows
+}
+
+/// The rows of `mc_defaulted_obligors.csv`.
+pub fn count_rows(results: &McResults) -> Vec<CountRow> {
+    results
+        .pool
+        .defaulted_obligors_histogram
+        .iter()
+        .enumerate()
+        .map(|(k, s)| CountRow {
+            defaulted_obligors: k,
+            share_of_paths: *s,
+        })
+        .collect()
 }
 
 /// Writes the summary files of a Monte Carlo run.
@@ -196,41 +238,16 @@ pub fn write(
     out.json(
         "mc-summary.json",
         &McSummaryFile {
-            metadata: meta,
-            deal,
+            metadata: Cow::Borrowed(meta),
+            deal: Cow::Borrowed(deal),
             elapsed_seconds: elapsed,
-            results,
+            results: Cow::Borrowed(results),
         },
     )?;
     out.csv("mc_tranches.csv", &tranche_rows(results))?;
     out.csv(TRANCHE_BY_DATE_FILE, &results.tranche_by_date)?;
-    let mut dists = vec![
-        distribution_row(
-            "pool_cumulative_default_rate",
-            &results.pool.cumulative_default_rate,
-        ),
-        distribution_row("pool_loss_rate", &results.pool.loss_rate),
-    ];
-    let names: Vec<String> = results
-        .tranches
-        .iter()
-        .map(|t| format!("{}_loss_rate", t.tranche))
-        .collect();
-    for (t, name) in results.tranches.iter().zip(&names) {
-        dists.push(distribution_row(name, &t.loss_rate));
-    }
-    out.csv("mc_distributions.csv", &dists)?;
-    let counts: Vec<CountRow> = results
-        .pool
-        .defaulted_obligors_histogram
-        .iter()
-        .enumerate()
-        .map(|(k, s)| CountRow {
-            defaulted_obligors: k,
-            share_of_paths: *s,
-        })
-        .collect();
-    out.csv("mc_defaulted_obligors.csv", &counts)?;
+    out.csv("mc_distributions.csv", &distribution_rows(results))?;
+    out.csv("mc_defaulted_obligors.csv", &count_rows(results))?;
     out.csv("mc_pool_balance_fan.csv", &results.pool_balance_fan)?;
     out.csv("mc_senior_balance_fan.csv", &results.senior_balance_fan)
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::charts::RunFiles;
 use super::charts::inputs::InputError;
+use crate::money::Amount;
 
 /// Sheet names, in workbook order.
 pub const SHEETS: [&str; 5] = [
@@ -242,18 +243,17 @@ fn metrics_table(run: &RunFiles) -> Result<(Vec<String>, Vec<Vec<Cell>>), InputE
         .map(|t| {
             let mut row = vec![
                 Cell::Text(t.tranche.clone()),
-                Cell::Amount(t.original_balance),
-                Cell::Rate(t.coupon),
-                Cell::Amount(t.total_interest),
-                Cell::Amount(t.total_principal),
-                Cell::Amount(t.principal_loss),
+                Cell::Amount(t.original_balance.to_f64()),
+                Cell::Rate(t.coupon.to_f64()),
+                Cell::Amount(t.total_interest.to_f64()),
+                Cell::Amount(t.total_principal.to_f64()),
+                Cell::Amount(t.principal_loss.to_f64()),
                 Cell::Rate(t.loss_rate),
                 Cell::Number(t.wal_years),
                 t.yield_at_par.map_or(Cell::Empty, Cell::Rate),
                 Cell::Number(t.modified_duration),
                 t.final_payment_date
-                    .as_deref()
-                    .map_or(Cell::Empty, |d| cell(d, Kind::Date)),
+                    .map_or(Cell::Empty, |d| cell(&d.to_string(), Kind::Date)),
             ];
             let mc = tranche_col.and_then(|c| {
                 mc_rows
@@ -270,36 +270,29 @@ fn metrics_table(run: &RunFiles) -> Result<(Vec<String>, Vec<Vec<Cell>>), InputE
     Ok((header, rows))
 }
 
-fn metadata_table(run: &RunFiles) -> (Vec<String>, Vec<Vec<Cell>>) {
+fn metadata_table(run: &RunFiles) -> Result<(Vec<String>, Vec<Vec<Cell>>), InputError> {
     let m = &run.summary.metadata;
+    let mc = run
+        .mc
+        .as_ref()
+        .map(|m| &m.summary.results)
+        .ok_or_else(|| InputError::new(&run.dir.join("mc-summary.json"), "file not found"))?;
     let text = |k: &str, v: String| vec![Cell::Text(k.into()), Cell::Text(v)];
-    (
+    Ok((
         vec!["item".into(), "value".into()],
         vec![
-            text("deal", run.summary.deal.clone()),
+            text("deal", run.summary.deal.to_string()),
             text("scenario_file", m.scenario_file.clone()),
             text("scenario_sha256", m.scenario_sha256.clone()),
-            vec![
-                Cell::Text("seed".into()),
-                Cell::Text(run.mc.seed.to_string()),
-            ],
-            vec![
-                Cell::Text("paths".into()),
-                Cell::Integer(run.mc.paths as f64),
-            ],
-            text("generator", run.mc.generator.clone()),
+            vec![Cell::Text("seed".into()), Cell::Text(mc.seed.to_string())],
+            vec![Cell::Text("paths".into()), Cell::Integer(mc.paths as f64)],
+            text("generator", mc.generator.to_string()),
             text("version", format!("ipabs {}", m.version)),
-            text("currency", run.summary.currency.clone()),
+            text("currency", run.summary.currency.to_string()),
             text("amounts", "yuan".into()),
-            text(
-                "yields",
-                run.summary
-                    .yield_convention
-                    .as_ref()
-                    .map_or("IRR at par".into(), |c| c.label.clone()),
-            ),
+            text("yields", run.summary.yield_convention.label.clone()),
         ],
-    )
+    ))
 }
 
 /// Writes results.xlsx for the run in `run.dir` to `path`.
@@ -309,7 +302,7 @@ pub fn write(run: &RunFiles, path: &Path) -> Result<(), XlsxWriteError> {
         csv_table(&run.dir.join("tranche_cashflows.csv"), false)?,
         csv_table(&run.dir.join("mc_distributions.csv"), true)?,
         metrics_table(run)?,
-        metadata_table(run),
+        metadata_table(run)?,
     ];
     let xerr = |source| XlsxWriteError::Xlsx {
         path: path.display().to_string(),

@@ -3,7 +3,8 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::dates::years_between;
 use crate::deal::Deal;
@@ -15,130 +16,132 @@ use crate::waterfall::spec::Effective;
 use crate::waterfall::{DealState, Entry, Party, Reason};
 
 /// Pool cash flows for one period, yuan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolRow {
     pub period: usize,
     pub date: NaiveDate,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub opening_balance: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub defaulted: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub interest: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub scheduled_principal: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub prepayment: Decimal,
     /// Performing balance bought back under a clean-up call (at par).
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub sold_at_clean_up_call: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub recovery: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub realized_loss: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub closing_balance: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub pending_recovery_exposure: Decimal,
     /// Defaulted balance charged off to the principal deficiency this period.
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub charged_off: Decimal,
     /// Cumulative defaulted principal / original pool balance.
     pub cumulative_default_rate: f64,
 }
 
 /// One tranche on one payment date, yuan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrancheRow {
     pub period: usize,
     pub date: NaiveDate,
     pub tranche: String,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub opening_balance: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub interest_due: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub interest_paid: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub interest_shortfall: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub principal_paid: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub subordinate_return: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub residual: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub write_down: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub closing_balance: Decimal,
     /// Principal deficiency (本金亏损) standing against the class after the date: the part of
     /// its balance the collateral and principal cash no longer back (junior classes first).
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub principal_deficiency: Decimal,
 }
 
 /// A fee or tax on one payment date, yuan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeeRow {
     pub period: usize,
     pub date: NaiveDate,
     pub fee: String,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub accrued: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub paid: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub arrears: Decimal,
 }
 
 /// Balances held after a payment date: reserve accounts, the plan account (or the revenue and
 /// principal accounts when a step list keeps them apart), support drawn.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountRow {
     pub period: usize,
     pub date: NaiveDate,
     pub account: String,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub movement: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub closing_balance: Decimal,
 }
 
 /// One ledger line with names resolved.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LedgerRow {
     pub period: usize,
     pub date: NaiveDate,
-    pub direction: &'static str,
-    pub reason: &'static str,
+    /// `in`, `out` or `transfer` (the name of the reason's direction).
+    pub direction: Cow<'static, str>,
+    /// The typed reason's name ([`Reason::name`]).
+    pub reason: Cow<'static, str>,
     pub party: String,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub amount: Decimal,
 }
 
 /// Measures of one tranche over the whole run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrancheMetrics {
     pub tranche: String,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub original_balance: Decimal,
     /// Annual coupon rate (not an amount).
     pub coupon: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub total_interest: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub total_principal: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub total_subordinate_return: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub total_residual: Decimal,
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub total_write_down: Decimal,
     /// Interest still unpaid after the last payment date.
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub unpaid_interest: Decimal,
     /// Principal not repaid (written down or outstanding at the end): original − principal paid.
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub principal_loss: Decimal,
     pub loss_rate: f64,
     pub wal_years: f64,
@@ -153,7 +156,7 @@ pub struct TrancheMetrics {
 
 /// A trigger that fired: the payment date whose determination date found it breached, and
 /// the payment date its consequence first applies to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FiredTrigger {
     pub trigger: String,
     pub period: usize,
@@ -178,11 +181,11 @@ pub struct CashflowRun {
     pub yield_convention: metrics::YieldConvention,
     pub support_drawn: Vec<(String, Decimal)>,
     /// Pool principal still outstanding or awaiting recovery after the last payment date.
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub pool_balance_at_end: Decimal,
     /// Recovery cash that falls due after the deal's last payment date and is never received
     /// (recovery lags reaching past the end).
-    #[serde(serialize_with = "crate::money::serialize_fen")]
+    #[serde(with = "crate::money::fen")]
     pub recovery_after_last_date: Decimal,
 }
 
@@ -366,8 +369,8 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
         .map(|e| LedgerRow {
             period: e.period + 1,
             date: deal.period_ends[e.period],
-            direction: e.reason.direction().name(),
-            reason: e.reason.name(),
+            direction: e.reason.direction().name().into(),
+            reason: e.reason.name().into(),
             party: rec.party_name(e.party),
             amount: e.amount,
         })

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 fn sum_where(run: &CashflowRun, period: usize, pred: impl Fn(&str, &str) -> bool) -> Decimal {
     run.ledger
         .iter()
-        .filter(|l| l.period == period && pred(l.direction, l.reason))
+        .filter(|l| l.period == period && pred(&l.direction, &l.reason))
         .map(|l| l.amount)
         .sum()
 }

@@ -1,14 +1,22 @@
-//! Reading a run's saved files back for charts, report.html and results.xlsx.
+//! Reading a run's saved files back for charts, report.html, results.xlsx and `compare`.
 //!
-//! Everything here reads files of an output folder; nothing re-runs the deal. A missing or
+//! Everything here reads files of an output folder; nothing re-runs the deal. Each file is read
+//! into the very type that wrote it ([`crate::results::cashflow`], [`CashflowSummary`],
+//! [`McSummaryFile`], ...), so a column renamed in the writer is renamed here too. A missing or
 //! unreadable file gives an [`InputError`] naming it.
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::report::montecarlo::{PATHS_DESCRIPTOR, PATHS_FILE, PathsDescriptor};
+use crate::pool::Stratification;
+use crate::report::cashflow::CashflowSummary;
+use crate::report::montecarlo::{
+    CountRow, DistributionRow, McSummaryFile, PATHS_DESCRIPTOR, PATHS_FILE, PathsDescriptor,
+};
+use crate::report::outdir::read_marker;
+use crate::report::structuring::{BreakevenDocument, RatingDocument};
+pub use crate::results::cashflow::{AccountRow, FeeRow, LedgerRow, PoolRow, TrancheRow};
 
 /// A saved file that is missing or cannot be parsed.
 #[derive(Debug, thiserror::Error)]
@@ -19,136 +27,12 @@ pub struct InputError {
 }
 
 impl InputError {
-    fn new(path: &Path, message: impl ToString) -> Self {
+    pub(crate) fn new(path: &Path, message: impl ToString) -> Self {
         InputError {
             path: path.to_path_buf(),
             message: message.to_string(),
         }
     }
-}
-
-/// Accepts a number or a string holding one (summary.json writes amounts as strings).
-fn num<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum N {
-        F(f64),
-        S(String),
-    }
-    match N::deserialize(d)? {
-        N::F(f) => Ok(f),
-        N::S(s) => s.trim().parse().map_err(serde::de::Error::custom),
-    }
-}
-
-/// `summary.json`: run metadata.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Metadata {
-    pub version: String,
-    pub scenario_file: String,
-    pub scenario_sha256: String,
-}
-
-/// `summary.json`: one tranche's base-case measures.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TrancheSummary {
-    pub tranche: String,
-    #[serde(deserialize_with = "num")]
-    pub original_balance: f64,
-    #[serde(deserialize_with = "num")]
-    pub coupon: f64,
-    #[serde(deserialize_with = "num")]
-    pub total_interest: f64,
-    #[serde(deserialize_with = "num")]
-    pub total_principal: f64,
-    #[serde(deserialize_with = "num")]
-    pub principal_loss: f64,
-    pub loss_rate: f64,
-    pub wal_years: f64,
-    pub yield_at_par: Option<f64>,
-    pub modified_duration: f64,
-    pub final_payment_date: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct FiredTrigger {
-    pub trigger: String,
-    pub period: usize,
-    pub date: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SupportDrawn {
-    pub support: String,
-    #[serde(deserialize_with = "num")]
-    pub drawn: f64,
-}
-
-/// `summary.json` of the base case.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Summary {
-    pub metadata: Metadata,
-    pub deal: String,
-    pub currency: String,
-    pub closing_date: String,
-    pub legal_final_date: String,
-    /// Assumptions as written (kept generic: shown as key/value pairs).
-    pub assumptions: serde_json::Map<String, serde_json::Value>,
-    /// Pool summary as written.
-    pub pool: serde_json::Map<String, serde_json::Value>,
-    pub periods_run: usize,
-    pub tranches: Vec<TrancheSummary>,
-    /// How `tranches[..].yield_at_par` is quoted (absent in folders of earlier versions).
-    #[serde(default)]
-    pub yield_convention: Option<crate::metrics::YieldConvention>,
-    #[serde(default)]
-    pub triggers_fired: Vec<FiredTrigger>,
-    #[serde(default)]
-    pub support_drawn: Vec<SupportDrawn>,
-}
-
-/// One row of `pool_cashflows.csv`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PoolRow {
-    pub period: usize,
-    pub date: String,
-    pub opening_balance: f64,
-    pub interest: f64,
-    pub scheduled_principal: f64,
-    pub prepayment: f64,
-    pub sold_at_clean_up_call: f64,
-    pub recovery: f64,
-    pub closing_balance: f64,
-}
-
-/// One row of `tranche_cashflows.csv`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TrancheRow {
-    pub period: usize,
-    pub date: String,
-    pub tranche: String,
-    pub opening_balance: f64,
-    pub interest_paid: f64,
-    pub principal_paid: f64,
-    pub subordinate_return: f64,
-    pub residual: f64,
-    pub closing_balance: f64,
-}
-
-/// One row of `fees.csv`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct FeeRow {
-    pub period: usize,
-    pub fee: String,
-    pub paid: f64,
-}
-
-/// One row of `accounts.csv`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AccountRow {
-    pub period: usize,
-    pub account: String,
-    pub movement: f64,
 }
 
 /// One row of `mc_tranches.csv`, as the Monte Carlo writes it.
@@ -168,66 +52,56 @@ pub struct PathColumns {
     pub tranche_loss: Vec<Vec<f32>>,
 }
 
-/// `mc-summary.json`: the fields the report shows.
-#[derive(Debug, Clone, Deserialize)]
-pub struct McSummary {
-    pub paths: u64,
-    pub seed: u64,
-    #[serde(default)]
-    pub generator: String,
-    #[serde(default)]
-    pub elapsed_seconds: f64,
-    pub pool: McPool,
+/// The Monte Carlo files of an `ipabs run` folder.
+#[derive(Debug, Clone)]
+pub struct McFiles {
+    pub summary: McSummaryFile<'static>,
+    pub tranches: Vec<McTranche>,
+    pub distributions: Vec<DistributionRow>,
+    pub defaulted_obligors: Vec<CountRow>,
+    pub pool_fan: Vec<FanRow>,
+    pub senior_fan: Vec<FanRow>,
+    pub paths: PathColumns,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct McPool {
-    pub cumulative_default_rate: Dist,
-    pub loss_rate: Dist,
-    #[serde(default)]
-    pub support_drawn_probability: f64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Dist {
-    pub mean: f64,
-    pub p5: f64,
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    #[serde(default)]
-    pub p99_9: Option<f64>,
-}
-
-/// Everything a run saved that charts and reports use.
+/// Everything a run saved that charts, reports and `compare` use: the deterministic files of
+/// `ipabs cashflow` and `ipabs run`, and the Monte Carlo and structuring files of `ipabs run`
+/// when the folder has them.
 #[derive(Debug, Clone)]
 pub struct RunFiles {
     pub dir: PathBuf,
-    pub summary: Summary,
+    pub summary: CashflowSummary<'static>,
     pub pool: Vec<PoolRow>,
     pub tranches: Vec<TrancheRow>,
     pub fees: Vec<FeeRow>,
     pub accounts: Vec<AccountRow>,
-    pub mc: McSummary,
-    pub mc_tranches: Vec<McTranche>,
-    pub pool_fan: Vec<FanRow>,
-    pub senior_fan: Vec<FanRow>,
-    pub paths: PathColumns,
-    /// Per-tranche break-even cumulative default rates from `breakeven.json`, when present.
-    pub breakeven: Vec<(String, f64)>,
-    /// Per-tranche implied grades from `rating.json`, when present.
-    pub ratings: BTreeMap<String, String>,
+    pub ledger: Vec<LedgerRow>,
+    /// `stratification.json`, when present.
+    pub stratification: Option<Stratification>,
+    /// The Monte Carlo files, when the folder has `mc-summary.json` (an `ipabs run` folder).
+    pub mc: Option<McFiles>,
+    /// `breakeven.json`, when present.
+    pub breakeven: Option<BreakevenDocument<'static>>,
+    /// `rating.json`, when present.
+    pub rating: Option<RatingDocument<'static>>,
 }
 
-/// Files every chart run needs (besides the optional breakeven.json and rating.json).
-pub const REQUIRED: [&str; 11] = [
+/// Files of the base case, in every `ipabs run` and `ipabs cashflow` folder.
+pub const BASE_CASE_FILES: [&str; 6] = [
     "summary.json",
     "pool_cashflows.csv",
     "tranche_cashflows.csv",
     "fees.csv",
     "accounts.csv",
+    "ledger.csv",
+];
+
+/// Files of the Monte Carlo, in every `ipabs run` folder (read when `mc-summary.json` is there).
+pub const MONTE_CARLO_FILES: [&str; 8] = [
     "mc-summary.json",
     "mc_tranches.csv",
+    "mc_distributions.csv",
+    "mc_defaulted_obligors.csv",
     "mc_pool_balance_fan.csv",
     "mc_senior_balance_fan.csv",
     PATHS_DESCRIPTOR,
@@ -240,7 +114,7 @@ fn read_text(path: &Path) -> Result<String, InputError> {
         if e.kind() == std::io::ErrorKind::NotFound {
             InputError::new(
                 path,
-                "file not found (is this an `ipabs run` output folder?)",
+                "file not found (is this an `ipabs run` or `ipabs cashflow` output folder?)",
             )
         } else {
             InputError::new(path, e)
@@ -275,15 +149,20 @@ pub fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, InputError> 
 }
 
 impl RunFiles {
-    /// Reads every file the charts and reports need from an output folder.
+    /// Reads the files of an `ipabs run` or `ipabs cashflow` output folder; the Monte Carlo,
+    /// break-even, rating and stratification files are read when present.
     pub fn load(dir: &Path) -> Result<Self, InputError> {
         if !dir.is_dir() {
             return Err(InputError::new(dir, "not a folder"));
         }
-        let summary: Summary = read_json(&dir.join("summary.json"))?;
-        let names: Vec<String> = summary.tranches.iter().map(|t| t.tranche.clone()).collect();
+        let summary_path = dir.join("summary.json");
+        if !summary_path.exists() {
+            return Err(not_a_run_folder(dir));
+        }
+        let summary: CashflowSummary<'static> = read_json(&summary_path)?;
+        let names = summary.tranche_names();
         if names.is_empty() {
-            return Err(InputError::new(&dir.join("summary.json"), "no tranches"));
+            return Err(InputError::new(&summary_path, "no tranches"));
         }
         let pool: Vec<PoolRow> = read_csv(&dir.join("pool_cashflows.csv"))?;
         if pool.is_empty() {
@@ -296,44 +175,114 @@ impl RunFiles {
                 format!("tranche {:?} is not in summary.json", t.tranche),
             ));
         }
-        let fees = read_csv(&dir.join("fees.csv"))?;
-        let accounts = read_csv(&dir.join("accounts.csv"))?;
-        let mc: McSummary = read_json(&dir.join("mc-summary.json"))?;
-        let mc_tranches: Vec<McTranche> = read_csv(&dir.join("mc_tranches.csv"))?;
-        let pool_fan: Vec<FanRow> = read_csv(&dir.join("mc_pool_balance_fan.csv"))?;
-        let senior_fan: Vec<FanRow> = read_csv(&dir.join("mc_senior_balance_fan.csv"))?;
-        let paths = read_path_columns(dir, &names)?;
-        let breakeven = read_breakeven(&dir.join("breakeven.json"))?;
-        let ratings = read_ratings(&dir.join("rating.json"))?;
+        let mc = if dir.join("mc-summary.json").exists() {
+            Some(McFiles::load(dir, &names)?)
+        } else {
+            None
+        };
         Ok(RunFiles {
             dir: dir.to_path_buf(),
+            fees: read_csv(&dir.join("fees.csv"))?,
+            accounts: read_csv(&dir.join("accounts.csv"))?,
+            ledger: read_csv(&dir.join("ledger.csv"))?,
+            stratification: read_optional_json(&dir.join("stratification.json"))?,
+            breakeven: read_optional_json(&dir.join("breakeven.json"))?,
+            rating: read_optional_json(&dir.join("rating.json"))?,
             summary,
             pool,
             tranches,
-            fees,
-            accounts,
             mc,
-            mc_tranches,
-            pool_fan,
-            senior_fan,
-            paths,
-            breakeven,
-            ratings,
         })
     }
 
     /// Tranche names in the deal's order.
     pub fn tranche_names(&self) -> Vec<String> {
-        self.summary
-            .tranches
-            .iter()
-            .map(|t| t.tranche.clone())
-            .collect()
+        self.summary.tranche_names()
     }
 
-    /// Payment dates, one per period (from pool_cashflows.csv).
+    /// Payment dates, one per period (from pool_cashflows.csv), as `YYYY-MM-DD`.
     pub fn dates(&self) -> Vec<String> {
-        self.pool.iter().map(|r| r.date.clone()).collect()
+        self.pool.iter().map(|r| r.date.to_string()).collect()
+    }
+
+    /// Each tranche's lowest break-even cumulative default rate with the support
+    /// (`breakeven.json`'s `result.minimum`); empty without the file.
+    pub fn break_even_rates(&self) -> Vec<(String, f64)> {
+        self.breakeven.as_ref().map_or_else(Vec::new, |b| {
+            b.result
+                .minimum
+                .iter()
+                .map(|m| (m.tranche.clone(), m.min_with_support))
+                .collect()
+        })
+    }
+
+    /// Each tranche's implied grade by TDR method (`rating.json`), as
+    /// "AAA (empirical) · AA+ (lognormal) · AAA (multiplier)"; empty without the file.
+    pub fn implied_grades(&self) -> BTreeMap<String, String> {
+        let Some(rating) = &self.rating else {
+            return BTreeMap::new();
+        };
+        rating
+            .result
+            .tranches
+            .iter()
+            .map(|t| {
+                let grades: Vec<String> = t
+                    .implied
+                    .iter()
+                    .map(|g| {
+                        format!(
+                            "{} ({})",
+                            g.grade.as_deref().unwrap_or("below scale"),
+                            g.method.name()
+                        )
+                    })
+                    .collect();
+                (t.tranche.clone(), grades.join(" · "))
+            })
+            .collect()
+    }
+}
+
+impl McFiles {
+    fn load(dir: &Path, names: &[String]) -> Result<Self, InputError> {
+        Ok(McFiles {
+            summary: read_json(&dir.join("mc-summary.json"))?,
+            tranches: read_csv(&dir.join("mc_tranches.csv"))?,
+            distributions: read_csv(&dir.join("mc_distributions.csv"))?,
+            defaulted_obligors: read_csv(&dir.join("mc_defaulted_obligors.csv"))?,
+            pool_fan: read_csv(&dir.join("mc_pool_balance_fan.csv"))?,
+            senior_fan: read_csv(&dir.join("mc_senior_balance_fan.csv"))?,
+            paths: read_path_columns(dir, names)?,
+        })
+    }
+}
+
+/// The error for a folder without `summary.json`: which command wrote it, if ipabs did.
+fn not_a_run_folder(dir: &Path) -> InputError {
+    let path = dir.join("summary.json");
+    match read_marker(dir) {
+        Some(m) if m.command != "run" && m.command != "cashflow" => InputError::new(
+            &path,
+            format!(
+                "file not found: this folder was written by `ipabs {}`, which saves no cash flows; give the output folder of `ipabs run` or `ipabs cashflow`",
+                m.command
+            ),
+        ),
+        Some(_) => InputError::new(&path, "file not found (the folder is incomplete)"),
+        None => InputError::new(
+            &path,
+            "file not found: this is not the output folder of `ipabs run` or `ipabs cashflow`",
+        ),
+    }
+}
+
+fn read_optional_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, InputError> {
+    if path.exists() {
+        read_json(path).map(Some)
+    } else {
+        Ok(None)
     }
 }
 
@@ -394,105 +343,42 @@ pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns,
     })
 }
 
-/// `breakeven.json` (written by `ipabs run` and `ipabs breakeven`), if present: each tranche's
-/// lowest break-even cumulative default rate with the support, `result.minimum[]`.
-pub fn read_breakeven(path: &Path) -> Result<Vec<(String, f64)>, InputError> {
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let v: serde_json::Value = read_json(path)?;
-    let rows = v["result"]["minimum"]
-        .as_array()
-        .ok_or_else(|| InputError::new(path, "no `result.minimum` list of break-even rates"))?;
-    rows.iter()
-        .map(
-            |row| match (row["tranche"].as_str(), row["min_with_support"].as_f64()) {
-                (Some(t), Some(bdr)) => Ok((t.to_string(), bdr)),
-                _ => Err(InputError::new(
-                    path,
-                    "a `result.minimum` entry lacks `tranche` or `min_with_support`",
-                )),
-            },
-        )
-        .collect()
-}
-
-/// `rating.json` (written by `ipabs run` and `ipabs rate`), if present: each tranche's implied
-/// grade by TDR method, as "AAA (empirical) · AA+ (lognormal) · AAA (multiplier)".
-pub fn read_ratings(path: &Path) -> Result<BTreeMap<String, String>, InputError> {
-    if !path.exists() {
-        return Ok(BTreeMap::new());
-    }
-    let v: serde_json::Value = read_json(path)?;
-    let rows = v["result"]["tranches"]
-        .as_array()
-        .ok_or_else(|| InputError::new(path, "no `result.tranches` list"))?;
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let (Some(tranche), Some(implied)) = (row["tranche"].as_str(), row["implied"].as_array())
-        else {
-            return Err(InputError::new(
-                path,
-                "a `result.tranches` entry lacks `tranche` or `implied`",
-            ));
-        };
-        let grades: Vec<String> = implied
-            .iter()
-            .map(|g| {
-                format!(
-                    "{} ({})",
-                    g["grade"].as_str().unwrap_or("below scale"),
-                    g["method"].as_str().unwrap_or("?")
-                )
-            })
-            .collect();
-        out.insert(tranche.to_string(), grades.join(" · "));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn breakeven_file_as_written_by_the_commands() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("breakeven.json");
-        assert!(read_breakeven(&p).unwrap().is_empty());
-        std::fs::write(
-            &p,
-            r#"{"result":{"minimum":[{"tranche":"A1","min_with_support":0.4},{"tranche":"A2","min_with_support":0.2}]}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            read_breakeven(&p).unwrap(),
-            vec![("A1".to_string(), 0.4), ("A2".to_string(), 0.2)]
-        );
-        std::fs::write(&p, "not json").unwrap();
-        let err = read_breakeven(&p).unwrap_err().to_string();
-        assert!(err.contains("breakeven.json"), "{err}");
-    }
-
-    #[test]
-    fn rating_file_as_written_by_the_commands() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("rating.json");
-        std::fs::write(
-            &p,
-            r#"{"result":{"tranches":[{"tranche":"A1","implied":[{"method":"empirical","grade":"AAA"},{"method":"lognormal","grade":null}]}]}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            read_ratings(&p).unwrap()["A1"],
-            "AAA (empirical) · below scale (lognormal)"
-        );
-    }
-
-    #[test]
     fn missing_folder_files_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let err = RunFiles::load(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("summary.json"), "{err}");
+        assert!(
+            err.contains("summary.json") && err.contains("not the output folder"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_folder_of_another_command_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(crate::report::outdir::MARKER),
+            r#"{"program":"ipabs","version":"0","command":"breakeven","scenario_sha256":"","created_unix":0}"#,
+        )
+        .unwrap();
+        let err = RunFiles::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("`ipabs breakeven`"), "{err}");
+    }
+
+    #[test]
+    fn an_amount_with_more_than_two_decimals_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fees.csv");
+        std::fs::write(
+            &p,
+            "period,date,fee,accrued,paid,arrears\n1,2024-03-31,trustee,1.005,1.00,0.00\n",
+        )
+        .unwrap();
+        let err = read_csv::<FeeRow>(&p).unwrap_err().to_string();
+        assert!(err.contains("fees.csv") && err.contains("fen"), "{err}");
     }
 }

@@ -8,6 +8,7 @@ pub mod inputs;
 
 use chrono::{Datelike, Months, NaiveDate};
 use rayon::prelude::*;
+use crate::money::Amount;
 use std::path::{Path, PathBuf};
 
 use crate::chart::palette::{Role, tranche_color, tranche_interest_color, tranche_return_color};
@@ -16,7 +17,7 @@ use crate::chart::{
     FanChart, FanSeries, GroupedBars, HistogramChart, Marker, Series, StackedBars, StepChart,
     Titles, ValueKind,
 };
-pub use inputs::{InputError, RunFiles};
+pub use inputs::{InputError, McFiles, RunFiles};
 
 /// Sub-folder of an output folder holding the charts.
 pub const CHARTS_DIR: &str = "charts";
@@ -132,8 +133,9 @@ pub fn render_all(
         source,
     })?;
     let specs = chart_specs(run, settings)?;
-    let tasks: Vec<(usize, ChartFormat)> = (0..specs.len())
-        .flat_map(|i| settings.formats.iter().map(move |f| (i, *f)))
+    let tasks: Vec<(usize, ChartFormat)> = specs
+        .iter()
+        .flat_map(|(i, _)| settings.formats.iter().map(move |f| (*i, *f)))
         .collect();
     let written: Vec<Vec<PathBuf>> = tasks
         .par_iter()
@@ -142,12 +144,18 @@ pub fn render_all(
                 return Err(ChartError::Interrupted);
             }
             let stem = out_dir.join(CHARTS[i].0);
-            specs[i].draw(&stem, &settings.options(vec![format]))
+            let spec = &specs
+                .iter()
+                .find(|(j, _)| *j == i)
+                .expect("a task per spec")
+                .1;
+            spec.draw(&stem, &settings.options(vec![format]))
         })
         .collect::<Result<_, _>>()?;
     Ok(CHARTS
         .iter()
         .enumerate()
+        .filter(|(i, _)| specs.iter().any(|(j, _)| j == i))
         .map(|(i, (stem, title))| ChartFile {
             stem,
             title: title.to_string(),
@@ -161,19 +169,30 @@ pub fn render_all(
         .collect())
 }
 
-/// Every chart of a run as data, in [`CHARTS`] order.
-pub fn chart_specs(run: &RunFiles, settings: &ChartSettings) -> Result<Vec<ChartSpec>, ChartError> {
-    let (exceedance, histogram) =
-        rayon::join(|| loss_exceedance(run), || pool_default_distribution(run));
-    Ok(vec![
-        ChartSpec::Steps(tranche_balances(run)?),
-        ChartSpec::Bars(collections(run)?),
-        ChartSpec::Bars(payments(run)?),
-        ChartSpec::Histogram(histogram),
-        ChartSpec::Grouped(tranche_loss(run, settings.log_loss)),
-        ChartSpec::Exceedance(exceedance),
-        ChartSpec::Fan(balance_fan(run)?),
-    ])
+/// The charts the folder's files allow as data, each with its index in [`CHARTS`]: the
+/// deterministic ones always, the Monte Carlo ones when the folder has a Monte Carlo.
+pub fn chart_specs(
+    run: &RunFiles,
+    settings: &ChartSettings,
+) -> Result<Vec<(usize, ChartSpec)>, ChartError> {
+    let mut specs = vec![
+        (0, ChartSpec::Steps(tranche_balances(run)?)),
+        (1, ChartSpec::Bars(collections(run)?)),
+        (2, ChartSpec::Bars(payments(run)?)),
+    ];
+    if let Some(mc) = &run.mc {
+        let (exceedance, histogram) = rayon::join(
+            || loss_exceedance(run, mc),
+            || pool_default_distribution(run, mc),
+        );
+        specs.extend([
+            (3, ChartSpec::Histogram(histogram)),
+            (4, ChartSpec::Grouped(tranche_loss(run, mc, settings.log_loss))),
+            (5, ChartSpec::Exceedance(exceedance)),
+            (6, ChartSpec::Fan(balance_fan(run, mc)?)),
+        ]);
+    }
+    Ok(specs)
 }
 
 /// A date as written in the run's files (ISO 8601).
@@ -192,7 +211,7 @@ fn payment_dates(run: &RunFiles) -> Result<Vec<NaiveDate>, ChartError> {
 /// date, the base case only until the deal is paid off).
 fn dates_for_periods(run: &RunFiles, periods: usize) -> Result<Vec<NaiveDate>, ChartError> {
     let mut dates = payment_dates(run)?;
-    let closing = parse_date(&run.summary.closing_date)?;
+    let closing = run.summary.closing_date;
     let (before, last) = match dates.as_slice() {
         [.., a, b] => (*a, *b),
         [b] => (closing, *b),
@@ -254,7 +273,7 @@ fn drop_empty(series: Vec<Series>) -> Vec<Series> {
 /// tranche.
 fn tranche_balances(run: &RunFiles) -> Result<StepChart, ChartError> {
     let payment = payment_dates(run)?;
-    let mut dates = vec![parse_date(&run.summary.closing_date)?];
+    let mut dates = vec![run.summary.closing_date];
     dates.extend(payment.iter().copied());
     let series = run
         .summary
@@ -269,9 +288,9 @@ fn tranche_balances(run: &RunFiles) -> Result<StepChart, ChartError> {
                     .collect::<Vec<_>>(),
                 payment.len(),
                 |r| r.period,
-                |r| r.closing_balance,
+                |r| r.closing_balance.to_f64(),
             );
-            let mut values = vec![t.original_balance];
+            let mut values = vec![t.original_balance.to_f64()];
             values.extend(closing);
             Series::new(t.tranche.clone(), values).with_color(tranche_color(i))
         })
@@ -299,27 +318,27 @@ fn collections(run: &RunFiles) -> Result<StackedBars, ChartError> {
             .collect::<Vec<_>>(),
         n,
         |a| a.period,
-        |a| a.movement,
+        |a| a.movement.to_f64(),
     );
     let source = |name: &str, values: Vec<f64>, role: Role| {
         Series::new(name, values).with_color(role.color())
     };
     let series = vec![
-        source("利息 interest", col(|r| r.interest), Role::PoolInterest),
+        source("利息 interest", col(|r| r.interest.to_f64()), Role::PoolInterest),
         source(
             "计划本金 scheduled principal",
-            col(|r| r.scheduled_principal),
+            col(|r| r.scheduled_principal.to_f64()),
             Role::PoolScheduledPrincipal,
         ),
         source(
             "提前还款 prepayment",
-            col(|r| r.prepayment),
+            col(|r| r.prepayment.to_f64()),
             Role::PoolPrepayment,
         ),
-        source("违约回收 recovery", col(|r| r.recovery), Role::PoolRecovery),
+        source("违约回收 recovery", col(|r| r.recovery.to_f64()), Role::PoolRecovery),
         source(
             "清仓回购 clean-up call",
-            col(|r| r.sold_at_clean_up_call),
+            col(|r| r.sold_at_clean_up_call.to_f64()),
             Role::PoolCleanUpCall,
         ),
         source("差额支付 support drawn", support, Role::SupportDrawn),
@@ -343,7 +362,7 @@ fn payments(run: &RunFiles) -> Result<StackedBars, ChartError> {
     let mut series = vec![
         Series::new(
             "税费 fees & taxes",
-            per_period(&run.fees, n, |r| r.period, |r| r.paid),
+            per_period(&run.fees, n, |r| r.period, |r| r.paid.to_f64()),
         )
         .with_color(Role::Fees.color()),
     ];
@@ -357,21 +376,21 @@ fn payments(run: &RunFiles) -> Result<StackedBars, ChartError> {
         series.push(
             Series::new(
                 format!("{} 利息 interest", t.tranche),
-                paid(|r| r.interest_paid),
+                paid(|r| r.interest_paid.to_f64()),
             )
             .with_color(tranche_interest_color(i)),
         );
         series.push(
             Series::new(
                 format!("{} 本金 principal", t.tranche),
-                paid(|r| r.principal_paid),
+                paid(|r| r.principal_paid.to_f64()),
             )
             .with_color(tranche_color(i)),
         );
         series.push(
             Series::new(
                 format!("{} 次级收益 return + residual", t.tranche),
-                paid(|r| r.subordinate_return + r.residual),
+                paid(|r| (r.subordinate_return + r.residual).to_f64()),
             )
             .with_color(tranche_return_color(i)),
         );
@@ -393,18 +412,18 @@ const CDR_BINS: usize = 60;
 
 /// Histogram of the pool cumulative default rate over paths, with mean, percentile and
 /// break-even markers.
-fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
-    let values = &run.paths.pool_cdr;
-    let d = &run.mc.pool.cumulative_default_rate;
+fn pool_default_distribution(run: &RunFiles, mc: &McFiles) -> HistogramChart {
+    let values = &mc.paths.pool_cdr;
+    let d = &mc.summary.results.pool.cumulative_default_rate;
     let max = values
         .iter()
         .filter(|v| v.is_finite())
         .fold(0.0f64, |m, v| m.max(f64::from(*v)));
     // The axis stops a little past the 99.9th percentile so the body of the distribution is
     // readable; the few paths beyond it are counted in the legend.
-    let mut hi = d.p99_9.map_or(max, |p| (p * 1.15).min(max));
-    let shown_breakeven: Vec<&(String, f64)> = run
-        .breakeven
+    let mut hi = (d.p99_9 * 1.15).min(max);
+    let break_even = run.break_even_rates();
+    let shown_breakeven: Vec<&(String, f64)> = break_even
         .iter()
         .filter(|(_, b)| b.is_finite() && *b >= 0.0 && *b <= 1.0)
         .collect();
@@ -449,13 +468,13 @@ fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
         name: if beyond > 0 {
             format!(
                 "{} 条路径 paths ({} beyond axis)",
-                chart::format_number(run.paths.rows as f64, 0),
+                chart::format_number(mc.paths.rows as f64, 0),
                 chart::format_number(beyond as f64, 0)
             )
         } else {
             format!(
                 "{} 条路径 paths",
-                chart::format_number(run.paths.rows as f64, 0)
+                chart::format_number(mc.paths.rows as f64, 0)
             )
         },
         bin_edges: (0..=CDR_BINS).map(|k| k as f64 * width).collect(),
@@ -468,14 +487,14 @@ fn pool_default_distribution(run: &RunFiles) -> HistogramChart {
 }
 
 /// Expected loss and probability of loss per tranche as grouped bars.
-fn tranche_loss(run: &RunFiles, log: Option<bool>) -> GroupedBars {
+fn tranche_loss(run: &RunFiles, mc_files: &McFiles, log: Option<bool>) -> GroupedBars {
     let series: Vec<Series> = run
         .summary
         .tranches
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let mc = run.mc_tranches.iter().find(|m| m.tranche == t.tranche);
+            let mc = mc_files.tranches.iter().find(|m| m.tranche == t.tranche);
             let values = mc.map_or(vec![f64::NAN, f64::NAN], |m| {
                 vec![m.expected_loss, m.probability_of_loss]
             });
@@ -553,9 +572,9 @@ pub fn exceedance_points(losses: &[f32]) -> Vec<(f64, f64)> {
 }
 
 /// One exceedance curve per tranche, log probability axis.
-fn loss_exceedance(run: &RunFiles) -> ExceedanceCurve {
+fn loss_exceedance(run: &RunFiles, mc: &McFiles) -> ExceedanceCurve {
     let names = run.tranche_names();
-    let curves: Vec<Vec<(f64, f64)>> = run
+    let curves: Vec<Vec<(f64, f64)>> = mc
         .paths
         .tranche_loss
         .par_iter()
@@ -589,7 +608,7 @@ fn loss_exceedance(run: &RunFiles) -> ExceedanceCurve {
 }
 
 /// Fans of the performing pool balance and the senior balance after each payment date.
-fn balance_fan(run: &RunFiles) -> Result<FanChart, ChartError> {
+fn balance_fan(run: &RunFiles, mc: &McFiles) -> Result<FanChart, ChartError> {
     let fan = |rows: &[inputs::FanRow], name: &str, role: Role| -> FanSeries {
         FanSeries {
             name: name.into(),
@@ -604,21 +623,21 @@ fn balance_fan(run: &RunFiles) -> Result<FanChart, ChartError> {
     // Periods after every path has ended add nothing: stop after the last non-zero one.
     let live =
         |rows: &[inputs::FanRow]| rows.iter().rposition(|r| r.p95 > 0.0).map_or(0, |p| p + 1);
-    let n = run
+    let n = mc
         .pool_fan
         .len()
-        .min(run.senior_fan.len())
-        .min((live(&run.pool_fan).max(live(&run.senior_fan)) + 1).max(1));
+        .min(mc.senior_fan.len())
+        .min((live(&mc.pool_fan).max(live(&mc.senior_fan)) + 1).max(1));
     // Fan row k is the balance after period k's payment date.
     let all_dates = dates_for_periods(
         run,
-        run.pool_fan[..n]
+        mc.pool_fan[..n]
             .iter()
             .map(|r| r.period)
             .max()
             .unwrap_or(1),
     )?;
-    let dates = run.pool_fan[..n]
+    let dates = mc.pool_fan[..n]
         .iter()
         .map(|r| {
             r.period
@@ -632,12 +651,12 @@ fn balance_fan(run: &RunFiles) -> Result<FanChart, ChartError> {
         dates,
         series: vec![
             fan(
-                &run.pool_fan[..n],
+                &mc.pool_fan[..n],
                 "资产池余额 pool balance",
                 Role::PoolBalance,
             ),
             fan(
-                &run.senior_fan[..n],
+                &mc.senior_fan[..n],
                 "优先级余额 senior balance",
                 Role::SeniorBalance,
             ),
