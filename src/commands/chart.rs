@@ -3,7 +3,10 @@
 //!
 //! The charts are drawn into a temporary folder that replaces `charts/` only once every chart
 //! is written, so a failure leaves the previous charts. `ipabs run` calls [`write_reports`] on
-//! its staging folder before committing it.
+//! its staging folder before committing it. On the folder of `ipabs cashflow` (no Monte Carlo)
+//! the deterministic charts are drawn and the Monte Carlo ones and report.html are skipped, with
+//! a note. A redraw lists the files it replaced and those it removed (a format not asked for
+//! this time, a chart the folder no longer has the data for).
 
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -29,7 +32,7 @@ pub struct ChartFlags {
     /// Unit for amounts on charts and in the report: wan (万元), yi (亿元), million, yuan.
     #[arg(long, default_value = "wan")]
     pub unit: AmountUnit,
-    /// Also write results.xlsx (pool and tranche cash flows, Monte Carlo summary, metrics).
+    /// Also write results.xlsx (every table of the folder, one sheet each, with a notes sheet).
     #[arg(long)]
     pub xlsx: bool,
 }
@@ -59,10 +62,19 @@ pub struct Written {
     pub charts: Vec<ChartFile>,
     pub html: Option<PathBuf>,
     pub xlsx: Option<PathBuf>,
+    /// Files of the folder (relative, `/`-separated) that were there and were written again.
+    pub replaced: Vec<String>,
+    /// Files of the folder this redraw removed: charts in a format not asked for this time, or
+    /// of a kind the folder has no data for.
+    pub removed: Vec<String>,
+    /// What was not drawn, and why.
+    pub skipped: Vec<String>,
+    /// The chart formats drawn.
+    pub formats: Vec<ChartFormat>,
 }
 
 impl Written {
-    /// Files written, one line each.
+    /// Files written, replaced, removed and skipped, a line each.
     pub fn describe(&self) -> String {
         let n: usize = self.charts.iter().map(|c| c.files.len()).sum();
         let mut s = String::new();
@@ -72,8 +84,41 @@ impl Written {
         for p in self.html.iter().chain(&self.xlsx) {
             s += &format!("{}\n", p.display());
         }
+        if !self.replaced.is_empty() {
+            s += &format!(
+                "replaced {} files: {}\n",
+                self.replaced.len(),
+                self.replaced.join(", ")
+            );
+        }
+        if !self.removed.is_empty() {
+            let formats: Vec<String> = self.formats.iter().map(|f| f.to_string()).collect();
+            s += &format!(
+                "removed {} files not drawn this time (--format {}): {}\n",
+                self.removed.len(),
+                formats.join(","),
+                self.removed.join(", ")
+            );
+        }
+        for note in &self.skipped {
+            s += &format!("{note}\n");
+        }
         s
     }
+}
+
+/// The files in `dir/charts`, as `charts/<name>`, sorted.
+fn chart_files(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir.join(CHARTS_DIR))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| format!("{CHARTS_DIR}/{}", e.file_name().to_string_lossy()))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -106,6 +151,8 @@ impl Drop for Temp {
 pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Written, AppError> {
     let run = RunFiles::load(dir).map_err(|e| AppError::Usage(e.to_string()))?;
     crate::cancel::check()?;
+    // report.html shows the Monte Carlo results: a folder without them gets the charts only.
+    let html = charts && run.mc.is_some();
     let settings = ChartSettings {
         formats: dedup(&flags.format),
         unit: flags.unit,
@@ -127,6 +174,20 @@ pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Wri
                     Ok(()) => ReportError::Other(format!("drawing charts: {e}")).into(),
                 },
             )?;
+    }
+    let mut skipped = Vec::new();
+    if charts && run.mc.is_none() {
+        let not_drawn: Vec<&str> = charts::CHARTS
+            .iter()
+            .map(|(stem, _)| *stem)
+            .filter(|stem| !drawn.iter().any(|c| c.stem == *stem))
+            .collect();
+        skipped.push(format!(
+            "no Monte Carlo results in this folder (no mc-summary.json; `ipabs cashflow` writes none): skipped the charts {} and {REPORT_HTML}",
+            not_drawn.join(", ")
+        ));
+    }
+    if html {
         crate::cancel::phase("report")?;
         let html_path = tmp_html.0.as_deref().expect("set");
         html::write(&run, &drawn, settings.unit, html_path).map_err(io_err(html_path))?;
@@ -148,8 +209,27 @@ pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Wri
         charts: Vec::new(),
         html: None,
         xlsx: None,
+        replaced: Vec::new(),
+        removed: Vec::new(),
+        skipped,
+        formats: settings.formats.clone(),
     };
     if charts {
+        let before = chart_files(dir);
+        let now: Vec<String> = drawn
+            .iter()
+            .flat_map(|c| &c.files)
+            .map(|f| {
+                format!(
+                    "{CHARTS_DIR}/{}",
+                    f.file_name().unwrap_or_default().to_string_lossy()
+                )
+            })
+            .collect();
+        let (replaced, removed): (Vec<String>, Vec<String>) =
+            before.into_iter().partition(|f| now.contains(f));
+        written.replaced = replaced;
+        written.removed = removed;
         let target = dir.join(CHARTS_DIR);
         let old = Temp(Some(dir.join(format!(".{CHARTS_DIR}.old-{pid}"))));
         let old_path = old.0.as_deref().expect("set");
@@ -173,13 +253,21 @@ pub fn write_reports(dir: &Path, flags: &ChartFlags, charts: bool) -> Result<Wri
                 c
             })
             .collect();
+    }
+    if html {
         let html_target = dir.join(REPORT_HTML);
+        if html_target.exists() {
+            written.replaced.push(REPORT_HTML.into());
+        }
         std::fs::rename(tmp_html.0.as_deref().expect("set"), &html_target)
             .map_err(io_err(&html_target))?;
         written.html = Some(html_target);
     }
     if flags.xlsx {
         let xlsx_target = dir.join(RESULTS_XLSX);
+        if xlsx_target.exists() {
+            written.replaced.push(RESULTS_XLSX.into());
+        }
         std::fs::rename(tmp_xlsx.0.as_deref().expect("set"), &xlsx_target)
             .map_err(io_err(&xlsx_target))?;
         written.xlsx = Some(xlsx_target);
