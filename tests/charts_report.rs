@@ -144,12 +144,17 @@ fn csv_totals(path: &Path) -> (Vec<String>, Vec<f64>) {
 fn results_xlsx_matches_the_csvs() {
     let mut book: Xlsx<_> = open_workbook(run_dir().join("results.xlsx")).unwrap();
     let names = book.sheet_names();
-    for s in ["资产池现金流", "证券现金流", "蒙特卡洛汇总", "证券指标"] {
+    for s in [
+        "资产池现金流 Pool",
+        "证券现金流 Tranches",
+        "蒙特卡洛汇总 Monte Carlo",
+        "证券指标 Tranche metrics",
+    ] {
         assert!(names.iter().any(|n| n == s), "sheet {s} in {names:?}");
     }
     for (sheet, csv) in [
-        ("证券现金流", "tranche_cashflows.csv"),
-        ("资产池现金流", "pool_cashflows.csv"),
+        ("证券现金流 Tranches", "tranche_cashflows.csv"),
+        ("资产池现金流 Pool", "pool_cashflows.csv"),
     ] {
         let range = book.worksheet_range(sheet).unwrap();
         let (header, totals) = csv_totals(&run_dir().join(csv));
@@ -179,7 +184,7 @@ fn results_xlsx_matches_the_csvs() {
             );
         }
     }
-    let metrics = book.worksheet_range("证券指标").unwrap();
+    let metrics = book.worksheet_range("证券指标 Tranche metrics").unwrap();
     let col: Vec<String> = metrics.rows().skip(1).map(|r| r[0].to_string()).collect();
     assert_eq!(col, TRANCHES);
 }

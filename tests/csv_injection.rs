@@ -282,7 +282,7 @@ fn run_csvs_and_xlsx_keep_names_as_text() {
     }
     assert!(strings > 10, "{strings} hostile names found as strings");
     // The metrics sheet matched the Monte Carlo rows by the (restored) name.
-    let metrics = book.worksheet_range("证券指标").unwrap();
+    let metrics = book.worksheet_range("证券指标 Tranche metrics").unwrap();
     let header: Vec<String> = metrics
         .rows()
         .next()
