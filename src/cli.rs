@@ -29,6 +29,8 @@ pub enum Command {
     Size(SizeArgs),
     /// Redraw the charts, report.html (and results.xlsx) of a run's output folder.
     Chart(crate::commands::chart::ChartArgs),
+    /// Compare a base and a stressed run of one deal: difference table and overlaid charts.
+    Compare(crate::commands::compare::CompareArgs),
 }
 
 #[derive(Debug, Args)]

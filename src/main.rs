@@ -13,6 +13,7 @@ fn main() {
         Command::Rate(args) => commands::rate::run(args).map(|s| (s, args.quiet)),
         Command::Size(args) => commands::size::run(args).map(|s| (s, args.quiet)),
         Command::Chart(args) => commands::chart::run(args).map(|s| (s, false)),
+        Command::Compare(args) => commands::compare::run(args).map(|s| (s, args.quiet)),
     };
     match result {
         Ok((text, quiet)) => {

@@ -4,6 +4,7 @@ pub mod breakeven;
 pub mod budget;
 pub mod cashflow;
 pub mod chart;
+pub mod compare;
 pub mod rate;
 pub mod run;
 pub mod size;

@@ -3,6 +3,7 @@
 
 pub mod cashflow;
 pub mod charts;
+pub mod compare;
 pub mod csv_safe;
 pub mod deal_doc;
 pub mod html;

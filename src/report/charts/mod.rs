@@ -4,6 +4,7 @@
 //! Monte Carlo summaries and `paths.bin`. Nothing here simulates. Charts are written to
 //! `<out>/charts/<stem>.png|svg` ([`CHARTS`] lists the stems and titles).
 
+pub mod compare;
 pub mod inputs;
 
 use chrono::{Datelike, Months, NaiveDate};
