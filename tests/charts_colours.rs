@@ -59,6 +59,7 @@ fn a_tranche_has_one_colour_in_every_chart() {
     let (_dir, run) = run("ip-lease-733m.toml");
     let specs = chart_specs(&run, &ChartSettings::default()).unwrap();
     let names = run.tranche_names();
+    let specs: Vec<ChartSpec> = specs.into_iter().map(|(_, s)| s).collect();
     let colours = named_colours(&specs);
     // A series that is a tranche (named by it alone, or "A2 本金 principal", "A2 (无损失 no loss)")
     // has the tranche's colour; so does its break-even marker.
@@ -111,7 +112,7 @@ fn a_tranche_has_one_colour_in_every_chart() {
 fn a_bullet_payment_is_one_bar() {
     let (_dir, run) = run("patent-pledge-200m.toml");
     let specs = chart_specs(&run, &ChartSettings::default()).unwrap();
-    let ChartSpec::Bars(collections) = &specs[1] else {
+    let (1, ChartSpec::Bars(collections)) = &specs[1] else {
         panic!("chart 2 is the collections");
     };
     let principal = collections
@@ -127,7 +128,7 @@ fn a_bullet_payment_is_one_bar() {
     let row = run
         .pool
         .iter()
-        .find(|r| r.scheduled_principal > 0.0)
+        .find(|r| r.scheduled_principal > rust_decimal::Decimal::ZERO)
         .unwrap();
-    assert_eq!(collections.dates[paid[0]].to_string(), row.date);
+    assert_eq!(collections.dates[paid[0]], row.date);
 }

@@ -380,7 +380,7 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         .map(|(k, v)| (label(k), json_text(k, v)))
         .collect();
     kv_table(&mut html, &pool);
-    if let Some(strata) = &extras.strata {
+    if let Some(strata) = &run.stratification {
         super::sections::stratification(&mut html, strata);
     }
 
@@ -486,11 +486,11 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         ],
     );
 
-    if let Some(b) = &extras.breakeven {
-        super::sections::breakeven(&mut html, b);
+    if let Some(b) = &run.breakeven {
+        super::sections::breakeven(&mut html, &b.result);
     }
-    if let Some(r) = &extras.rating {
-        super::sections::rating(&mut html, r);
+    if let Some(r) = &run.rating {
+        super::sections::rating(&mut html, &r.result);
     }
     if let Some(sens) = &extras.sensitivity {
         super::sections::sensitivity(&mut html, sens);

@@ -15,19 +15,12 @@ use crate::pool::strata::Stratum;
 use crate::structuring::breakeven::{BdrNote, BdrRow, BreakevenResult};
 use crate::structuring::rating::{Awarded, Method, RatingResult};
 
-/// `breakeven.json` and `rating.json` hold their result under `result`.
-#[derive(serde::Deserialize)]
-struct Saved<T> {
-    result: T,
-}
-
-/// The saved files these sections read; absent in folders written before they existed.
+/// The saved files only these sections read (the others come with [`super::charts::RunFiles`]);
+/// absent in folders written before they existed.
 pub struct Extras {
     pub deal: Option<DealDocument>,
-    pub strata: Option<Stratification>,
     pub sensitivity: Option<crate::structuring::sensitivity::Sensitivity>,
-    pub breakeven: Option<BreakevenResult>,
-    pub rating: Option<RatingResult>,
+
     /// When the output folder was created (its marker), seconds since the Unix epoch.
     pub created_unix: Option<u64>,
 }
@@ -39,14 +32,8 @@ impl Extras {
             .and_then(|t| serde_json::from_str::<crate::report::outdir::Marker>(&t).ok());
         Extras {
             deal: read("deal.json").and_then(|t| serde_json::from_str(&t).ok()),
-            strata: read("stratification.json").and_then(|t| serde_json::from_str(&t).ok()),
             sensitivity: read("sensitivity.json").and_then(|t| serde_json::from_str(&t).ok()),
-            breakeven: read("breakeven.json")
-                .and_then(|t| serde_json::from_str::<Saved<BreakevenResult>>(&t).ok())
-                .map(|d| d.result),
-            rating: read("rating.json")
-                .and_then(|t| serde_json::from_str::<Saved<RatingResult>>(&t).ok())
-                .map(|d| d.result),
+
             created_unix: marker.map(|m| m.created_unix).filter(|t| *t > 0),
         }
     }

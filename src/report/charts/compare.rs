@@ -1,10 +1,14 @@
 //! The charts of `ipabs compare`: base and stress overlaid, drawn with the chart kinds every
-//! run uses (lines for balances and cumulative losses, grouped bars for the cash paid).
+//! run uses (steps over the payment dates for balances and cumulative losses, grouped bars for
+//! the cash paid). Each item keeps its colour; the stress is the item's light shade.
 
 use std::path::{Path, PathBuf};
 
 use super::{CHARTS_DIR, ChartFile, ChartSettings};
-use crate::chart::{self, ChartError, ChartOptions, GroupedBars, LineChart, Series, ValueKind};
+use crate::chart::palette::{Role, tranche_color, tranche_interest_color};
+use crate::chart::{
+    self, ChartError, ChartOptions, GroupedBars, Series, StepChart, Titles, ValueKind,
+};
 use crate::money::Amount;
 use crate::report::compare::DateSeries;
 
@@ -44,46 +48,42 @@ fn values(series: &DateSeries, item: &str, measure: &str) -> Vec<f64> {
         .map_or_else(Vec::new, |(_, _, v)| v.iter().map(|d| d.to_f64()).collect())
 }
 
-/// Lines of `measure` for each item, base then stress; the stress line takes the item's
-/// second palette shade.
+/// Steps of `measure` for each item, base then stress: a tranche in its colour (the stress in
+/// its light shade), the pool in the pool's colour (the stress in the cash-source shade).
 fn overlay_lines(o: &Overlay<'_>, items: &[String], measure: &str) -> Vec<Series> {
-    let k = items.len();
     items
         .iter()
-        .enumerate()
-        .flat_map(|(i, item)| {
+        .flat_map(|item| {
+            let (base, stress) = match o.tranches.iter().position(|t| t == item) {
+                Some(i) => (tranche_color(i), tranche_interest_color(i)),
+                None => (Role::PoolBalance.color(), Role::PoolInterest.color()),
+            };
             [
                 Series::new(
                     format!("{item} {}", o.base_name),
                     values(o.base, item, measure),
                 )
-                .with_color(i),
+                .with_color(base),
                 Series::new(
                     format!("{item} {}", o.stress_name),
                     values(o.stress, item, measure),
                 )
-                .with_color(k + i),
+                .with_color(stress),
             ]
         })
         .collect()
 }
 
-fn date_labels(series: &DateSeries) -> Vec<String> {
-    series.dates.iter().map(|d| d.to_string()).collect()
-}
-
-fn balances(o: &Overlay<'_>) -> LineChart {
-    LineChart {
-        title: COMPARE_CHARTS[0].1.into(),
-        x_title: "支付日 Payment date".into(),
-        y_title: "余额 Balance".into(),
-        x_labels: date_labels(o.base),
+fn balances(o: &Overlay<'_>) -> StepChart {
+    StepChart {
+        titles: Titles::new(COMPARE_CHARTS[0].1, "支付日 Payment date", "余额 Balance"),
+        dates: o.base.dates.clone(),
         series: overlay_lines(o, o.tranches, "closing_balance"),
         y_kind: ValueKind::Amount,
     }
 }
 
-fn losses(o: &Overlay<'_>) -> LineChart {
+fn losses(o: &Overlay<'_>) -> StepChart {
     // The pool, and the tranches that lose anything in either run.
     let lost = |t: &String| {
         [o.base, o.stress]
@@ -92,11 +92,13 @@ fn losses(o: &Overlay<'_>) -> LineChart {
     };
     let mut items = vec!["pool".to_string()];
     items.extend(o.tranches.iter().filter(|t| lost(t)).cloned());
-    LineChart {
-        title: COMPARE_CHARTS[1].1.into(),
-        x_title: "支付日 Payment date".into(),
-        y_title: "累计损失 Cumulative loss".into(),
-        x_labels: date_labels(o.base),
+    StepChart {
+        titles: Titles::new(
+            COMPARE_CHARTS[1].1,
+            "支付日 Payment date",
+            "累计损失 Cumulative loss",
+        ),
+        dates: o.base.dates.clone(),
         series: overlay_lines(o, &items, "cumulative_loss"),
         y_kind: ValueKind::Amount,
     }
@@ -104,13 +106,13 @@ fn losses(o: &Overlay<'_>) -> LineChart {
 
 fn cash_paid(o: &Overlay<'_>) -> GroupedBars {
     GroupedBars {
-        title: COMPARE_CHARTS[2].1.into(),
-        x_title: String::new(),
-        y_title: "分配金额 Cash paid".into(),
+        titles: Titles::new(COMPARE_CHARTS[2].1, "", "分配金额 Cash paid"),
         categories: o.cash_paid.iter().map(|(r, _, _)| r.clone()).collect(),
         series: vec![
-            Series::new(o.base_name, o.cash_paid.iter().map(|c| c.1).collect()).with_color(0),
-            Series::new(o.stress_name, o.cash_paid.iter().map(|c| c.2).collect()).with_color(3),
+            Series::new(o.base_name, o.cash_paid.iter().map(|c| c.1).collect())
+                .with_color(Role::PoolBalance.color()),
+            Series::new(o.stress_name, o.cash_paid.iter().map(|c| c.2).collect())
+                .with_color(Role::PoolInterest.color()),
         ],
         y_kind: ValueKind::Amount,
         log_y: false,
@@ -137,9 +139,9 @@ pub fn render(
     };
     let stem = |i: usize| dir.join(COMPARE_CHARTS[i].0);
     let files: [Vec<PathBuf>; 3] = [
-        chart::line_chart(&balances(o), &stem(0), &opts)?,
-        chart::line_chart(&losses(o), &stem(1), &opts)?,
-        chart::grouped_bars(&cash_paid(o), &stem(2), &opts)?,
+        chart::draw(&balances(o), &stem(0), &opts)?,
+        chart::draw(&losses(o), &stem(1), &opts)?,
+        chart::draw(&cash_paid(o), &stem(2), &opts)?,
     ];
     Ok(COMPARE_CHARTS
         .iter()

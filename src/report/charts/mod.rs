@@ -7,9 +7,9 @@
 pub mod compare;
 pub mod inputs;
 
+use crate::money::Amount;
 use chrono::{Datelike, Months, NaiveDate};
 use rayon::prelude::*;
-use crate::money::Amount;
 use std::path::{Path, PathBuf};
 
 use crate::chart::palette::{Role, tranche_color, tranche_interest_color, tranche_return_color};
@@ -188,7 +188,10 @@ pub fn chart_specs(
         );
         specs.extend([
             (3, ChartSpec::Histogram(histogram)),
-            (4, ChartSpec::Grouped(tranche_loss(run, mc, settings.log_loss))),
+            (
+                4,
+                ChartSpec::Grouped(tranche_loss(run, mc, settings.log_loss)),
+            ),
             (5, ChartSpec::Exceedance(exceedance)),
             (6, ChartSpec::Fan(balance_fan(run, mc)?)),
         ]);
@@ -325,7 +328,11 @@ fn collections(run: &RunFiles) -> Result<StackedBars, ChartError> {
         Series::new(name, values).with_color(role.color())
     };
     let series = vec![
-        source("利息 interest", col(|r| r.interest.to_f64()), Role::PoolInterest),
+        source(
+            "利息 interest",
+            col(|r| r.interest.to_f64()),
+            Role::PoolInterest,
+        ),
         source(
             "计划本金 scheduled principal",
             col(|r| r.scheduled_principal.to_f64()),
@@ -336,7 +343,11 @@ fn collections(run: &RunFiles) -> Result<StackedBars, ChartError> {
             col(|r| r.prepayment.to_f64()),
             Role::PoolPrepayment,
         ),
-        source("违约回收 recovery", col(|r| r.recovery.to_f64()), Role::PoolRecovery),
+        source(
+            "违约回收 recovery",
+            col(|r| r.recovery.to_f64()),
+            Role::PoolRecovery,
+        ),
         source(
             "清仓回购 clean-up call",
             col(|r| r.sold_at_clean_up_call.to_f64()),
@@ -632,11 +643,7 @@ fn balance_fan(run: &RunFiles, mc: &McFiles) -> Result<FanChart, ChartError> {
     // Fan row k is the balance after period k's payment date.
     let all_dates = dates_for_periods(
         run,
-        mc.pool_fan[..n]
-            .iter()
-            .map(|r| r.period)
-            .max()
-            .unwrap_or(1),
+        mc.pool_fan[..n].iter().map(|r| r.period).max().unwrap_or(1),
     )?;
     let dates = mc.pool_fan[..n]
         .iter()
