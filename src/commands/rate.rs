@@ -178,22 +178,6 @@ pub fn document(
     })
 }
 
-/// One awarded grade as a table cell: `AAA`, `AA+ (capped from AAA)`, `AA? (borderline AAA:
-/// 400000 paths)`, or `below scale`.
-fn award_cell(a: &crate::structuring::rating::Awarded) -> String {
-    if !a.applies {
-        return "n/a".into();
-    }
-    let mut cell = a.grade.clone().unwrap_or_else(|| "below scale".into());
-    if let Some(from) = &a.capped_from {
-        cell += &format!(" (capped from {from})");
-    }
-    if let Some(b) = &a.borderline {
-        cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
-    }
-    cell
-}
-
 /// The joint-default grade as a cell: `A (P(fail) 0.21 % ± 0.03 %)`.
 fn joint_cell(j: &crate::structuring::rating::JointGrade) -> String {
     let mut cell = j.grade.clone().unwrap_or_else(|| "below scale".into());
@@ -216,7 +200,7 @@ pub fn grade_lines(r: &RatingResult) -> String {
     for t in &r.tranches {
         let grades = |list: &[crate::structuring::rating::Awarded]| {
             list.iter()
-                .map(|g| format!("{} {}", g.method.name(), award_cell(g)))
+                .map(|g| format!("{} {}", g.method.name(), g.cell()))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -384,7 +368,7 @@ pub fn report(r: &RatingResult) -> String {
                     "  {:<8} {:<10} {:<40} binding: {}\n",
                     t.tranche,
                     a.method.name(),
-                    award_cell(a),
+                    a.cell(),
                     a.binding
                 );
             }

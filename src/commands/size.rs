@@ -71,10 +71,18 @@ fn grade_goal(row: &TdrRow, method: Method, wal: f64) -> Result<Goal, AppError> 
     })
 }
 
+/// A pool CDR distribution and the Monte Carlo it came from.
+type CdrRun = (
+    crate::structuring::rating::CdrDistribution,
+    crate::montecarlo::McResults,
+);
+
 /// The Monte Carlo options with `--precision`: the paths doubled (or raised by the factor the
 /// interval's 1/√paths shrinkage asks for) until the target's 95 % half-width is at most the
 /// precision, or `--max-paths`. The half-width is that of the empirical TDR of the grade for
 /// `--target` (read at the tranche's WAL), of the tranche's expected loss for `--target-el`.
+/// For `--target` it also returns the pool CDR run at the final options, so sizing does not
+/// simulate it again.
 fn precise_options(
     deal: &crate::deal::Deal,
     mut options: crate::montecarlo::McOptions,
@@ -82,9 +90,9 @@ fn precise_options(
     flag: &str,
     i: usize,
     grades: &[crate::structuring::rating::Grade],
-) -> Result<crate::montecarlo::McOptions, AppError> {
+) -> Result<(crate::montecarlo::McOptions, Option<CdrRun>), AppError> {
     let Some(precision) = args.precision else {
-        return Ok(options);
+        return Ok((options, None));
     };
     if !(precision > 0.0 && precision < 1.0) {
         return Err(AppError::Usage(format!(
@@ -102,22 +110,25 @@ fn precise_options(
         .and_then(|t| t.split_once('='))
         .map(|(_, v)| v.trim());
     loop {
-        let half = if flag == "target" {
+        let (half, cdr) = if flag == "target" {
             let (d, mc) = simulate_cdr(deal, options, |_| {})?;
             let wal = mc.tranches[i].wal_years.as_ref().map_or(0.0, |d| d.mean);
             let row = tdr_table(&d, grades, wal)
                 .into_iter()
                 .find(|r| Some(r.grade.as_str()) == value);
             match row.and_then(|r| r.empirical_interval.zip(r.empirical)) {
-                Some(((lo, hi), _)) => (hi - lo) / 2.0,
-                None => return Ok(options),
+                Some(((lo, hi), _)) => ((hi - lo) / 2.0, Some((d, mc))),
+                None => return Ok((options, Some((d, mc)))),
             }
         } else {
             let r = simulate(deal, options, |_, _| {}, |_| {})?;
-            crate::structuring::rating::INTERVAL_Z * r.tranches[i].expected_loss_std_error
+            (
+                crate::structuring::rating::INTERVAL_Z * r.tranches[i].expected_loss_std_error,
+                None,
+            )
         };
         if half <= precision || options.paths >= args.max_paths {
-            return Ok(options);
+            return Ok((options, cdr));
         }
         let factor = (half / precision).powi(2).max(2.0);
         let paths = ((options.paths as f64 * factor).ceil() as u64).min(args.max_paths);
@@ -171,7 +182,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     // The pool's default distribution does not depend on the tranche sizes: one run (more
     // with --precision).
     let grades = grades_for(&args.grades, &loaded.config)?;
-    let options = precise_options(deal, options, args, flag, i, &grades)?;
+    let (options, cdr_run) = precise_options(deal, options, args, flag, i, &grades)?;
     let mut grade_target: Option<(Vec<crate::structuring::rating::Grade>, usize)> = None;
     let mut dist = None;
     let goal = match flag {
@@ -186,7 +197,10 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                         known.join(", ")
                     ))
                 })?;
-            let (d, mc) = simulate_cdr(deal, options, |_| {})?;
+            let (d, mc) = match cdr_run {
+                Some(run) => run,
+                None => simulate_cdr(deal, options, |_| {})?,
+            };
             let wal = mc.tranches[i].wal_years.as_ref().map_or(0.0, |d| d.mean);
             let tdrs = tdr_table(&d, &grades, wal);
             // As `rate` does: a supported grade is never above the promisor's.

@@ -206,8 +206,7 @@ pub fn step_text(s: &Structure, step: &Step, separate: bool) -> String {
     }
 }
 
-fn fee_text(s: &Structure, basis: &FeeBasis, cap: Option<Decimal>) -> String {
-    let _ = s;
+fn fee_text(basis: &FeeBasis, cap: Option<Decimal>) -> String {
     let base = match basis {
         FeeBasis::FixedPerYear { amount } => format!("{} a year", yuan(*amount)),
         FeeBasis::PoolBalance { rate } => {
@@ -533,7 +532,7 @@ impl DealDocument {
                 .iter()
                 .map(|f| Item {
                     name: f.name.clone(),
-                    text: fee_text(s, &f.basis, f.annual_cap),
+                    text: fee_text(&f.basis, f.annual_cap),
                 })
                 .collect(),
             accounts,
@@ -563,10 +562,11 @@ impl DealDocument {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn doc(name: &str) -> DealDocument {
+    /// The description of a shipped scenario (`scenarios/<name>`).
+    pub(crate) fn doc(name: &str) -> DealDocument {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios")
             .join(name);

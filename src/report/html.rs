@@ -87,7 +87,9 @@ h3 { font-size: 1em; margin: 1em 0 0.3em; }
 }
 "#;
 
-fn pct(v: f64, decimals: usize) -> String {
+/// A rate as a percentage with thousands separators (`-` when not finite), for every table of
+/// the report.
+pub(crate) fn pct(v: f64, decimals: usize) -> String {
     if v.is_finite() {
         format!("{}%", format_number(v * 100.0, decimals))
     } else {

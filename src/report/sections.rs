@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::deal_doc::{DealDocument, Item};
-use super::html::escape;
+use super::html::{escape, pct};
 use crate::chart::format_number;
 use crate::money::Amount;
 use crate::pool::Stratification;
@@ -28,22 +28,13 @@ pub struct Extras {
 impl Extras {
     pub fn load(dir: &Path) -> Extras {
         let read = |name: &str| crate::input::read_text(&dir.join(name)).ok();
-        let marker = read(crate::report::outdir::MARKER)
-            .and_then(|t| serde_json::from_str::<crate::report::outdir::Marker>(&t).ok());
+        let marker = crate::report::outdir::read_marker(dir);
         Extras {
             deal: read("deal.json").and_then(|t| serde_json::from_str(&t).ok()),
             sensitivity: read("sensitivity.json").and_then(|t| serde_json::from_str(&t).ok()),
 
             created_unix: marker.map(|m| m.created_unix).filter(|t| *t > 0),
         }
-    }
-}
-
-fn pct(v: f64, decimals: usize) -> String {
-    if v.is_finite() {
-        format!("{}%", format_number(v * 100.0, decimals))
-    } else {
-        "-".into()
     }
 }
 
@@ -569,20 +560,6 @@ pub fn breakeven(html: &mut String, b: &BreakevenResult) {
     );
 }
 
-fn grade_cell(a: &Awarded) -> String {
-    if !a.applies {
-        return "n/a".into();
-    }
-    let mut cell = a.grade.clone().unwrap_or_else(|| "below scale".into());
-    if let Some(from) = &a.capped_from {
-        cell += &format!(" (capped from {from})");
-    }
-    if let Some(b) = &a.borderline {
-        cell += &format!(" · borderline {}: {} paths", b.grade, b.paths_needed);
-    }
-    cell
-}
-
 /// The rating evidence: per tranche the implied grade and the test that binds, then each
 /// grade's target default rate by method against the BDR.
 pub fn rating(html: &mut String, r: &RatingResult) {
@@ -609,12 +586,12 @@ pub fn rating(html: &mut String, r: &RatingResult) {
                     " · borderline {}",
                     escape(&b.grade)
                 )),
-            escape(&implied.as_ref().map_or("-".into(), grade_cell)),
+            escape(&implied.as_ref().map_or("-".into(), Awarded::cell)),
             escape(implied.as_ref().map_or("-", |a| a.binding.as_str())),
             escape(j.grade.as_deref().unwrap_or("below scale")),
             pct(j.failure_probability, 3),
             pct(j.std_error, 3),
-            escape(&standalone.as_ref().map_or("-".into(), grade_cell)),
+            escape(&standalone.as_ref().map_or("-".into(), Awarded::cell)),
         );
     }
     html.push_str("</table>\n");
@@ -691,13 +668,7 @@ pub fn rating(html: &mut String, r: &RatingResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn doc(name: &str) -> DealDocument {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(name);
-        DealDocument::of(&crate::scenario::load(&path).unwrap())
-    }
+    use crate::report::deal_doc::tests::doc;
 
     #[test]
     fn the_diagram_is_drawn_from_the_deal() {

@@ -622,6 +622,24 @@ pub struct Awarded {
     pub capped_from: Option<String>,
 }
 
+impl Awarded {
+    /// The grade as a table cell: `AAA`, `AA+ (capped from AAA)`, `AA (borderline AA+: 400000
+    /// paths)`, `below scale`, or `n/a` when the method does not apply to the pool.
+    pub fn cell(&self) -> String {
+        if !self.applies {
+            return "n/a".into();
+        }
+        let mut cell = self.grade.clone().unwrap_or_else(|| "below scale".into());
+        if let Some(from) = &self.capped_from {
+            cell += &format!(" (capped from {from})");
+        }
+        if let Some(b) = &self.borderline {
+            cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
+        }
+        cell
+    }
+}
+
 /// A grade whose TDR interval reaches across the BDR.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Borderline {
