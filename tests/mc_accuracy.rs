@@ -377,7 +377,7 @@ fn finite_pool_matches_conditional_binomial() {
             frequency,
             years,
         ));
-        let (results, rows) = simulate_rows(&deal, PATHS_FINITE, 100 + seed as u64, 0);
+        let (results, rows) = simulate_rows(&deal, PATHS_FINITE, 300 + seed as u64, 0);
         let exact = gaussian_pool_pmf(names, horizon_pd, rho);
         check_histogram(
             label,
@@ -1018,4 +1018,65 @@ fn run_with_zero_paths_exits_2() {
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("--paths"), "stderr: {stderr}");
     assert!(!out.exists(), "output folder written");
+}
+
+/// The sampler visits only obligors below a sector's skip bound (the largest PD's threshold)
+/// and accepts each against its own threshold. With PDs of 1 % and 8 % mixed in one sector of
+/// 40, each obligor's default frequency must be its PD and a (1 %, 8 %) pair's joint default
+/// frequency the bivariate-normal probability ∫ Φ(a(z)) Φ(b(z)) φ(z) dz, within 4 SE. The SE of
+/// an average over equicorrelated indicators is at most a single indicator's, so the
+/// single-obligor SE bounds it.
+#[test]
+fn skipping_keeps_each_obligors_pd_and_the_pairwise_dependence() {
+    let (names, rho, low, high) = (40, 0.3, 0.01, 0.08);
+    let text = homogeneous_scenario(names, low, &[0.5], &gaussian_model(rho));
+    // Every odd obligor gets the high PD.
+    let mut edited = String::new();
+    for (k, part) in text.split(&format!("annual_pd = {low}")).enumerate() {
+        if k > 0 {
+            let pd = if k % 2 == 0 { high } else { low };
+            edited += &format!("annual_pd = {pd}");
+        }
+        edited += part;
+    }
+    let deal = load(&edited);
+    let sampler = ipabs::credit::CreditSampler::new(&deal);
+    let mut draws = sampler.new_draws();
+    let paths = 200_000u64;
+    let (mut low_hits, mut high_hits, mut joint) = (0u64, 0u64, 0u64);
+    for p in 0..paths {
+        sampler.draw(&mut ipabs::montecarlo::stream::path_rng(5, p), &mut draws);
+        let hit = |o: usize| draws.obligor_default[o] != ipabs::credit::NO_DEFAULT;
+        for o in 0..names {
+            if o % 2 == 0 {
+                low_hits += u64::from(hit(o));
+            } else {
+                high_hits += u64::from(hit(o));
+            }
+        }
+        joint += u64::from(hit(0) && hit(1));
+    }
+    let half = (paths * names as u64 / 2) as f64;
+    for (label, freq, pd) in [
+        ("1 %", low_hits as f64 / half, low),
+        ("8 %", high_hits as f64 / half, high),
+    ] {
+        let se = freq_se(pd, paths);
+        assert!(
+            (freq - pd).abs() <= 4.0 * se,
+            "{label}: {freq} vs {pd} (SE {se})"
+        );
+    }
+    let exact: f64 = normal_nodes()
+        .iter()
+        .map(|(z, w)| w * conditional_pd(low, rho, *z) * conditional_pd(high, rho, *z))
+        .sum();
+    let freq = joint as f64 / paths as f64;
+    let se = freq_se(exact, paths);
+    assert!(
+        (freq - exact).abs() <= 4.0 * se,
+        "joint default {freq} vs {exact} (SE {se})"
+    );
+    // Independence would give 0.08 %: the test can tell the dependence apart.
+    assert!(exact > low * high + 8.0 * se, "{exact}");
 }

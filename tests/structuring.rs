@@ -1,6 +1,8 @@
 //! Structuring tools: break-even default rates on a hand-checkable deal, TDR against the
 //! Vasicek closed form, sizing to the fen, common random numbers in sweeps, bad `--vary` input.
 
+mod common;
+
 use assert_cmd::Command;
 use ipabs::deal::Deal;
 use ipabs::montecarlo::McOptions;
@@ -10,7 +12,7 @@ use ipabs::structuring::breakeven::{BreakevenConfig, Combine, Timing, breakeven}
 use ipabs::structuring::overrides::KeyPath;
 use ipabs::structuring::rating::{simulate_cdr, vasicek_quantile};
 use ipabs::structuring::sizing::{Outcome, Resizer, bisect_fen};
-use ipabs::structuring::sweep::{Grid, run_point};
+use ipabs::structuring::sweep::Grid;
 use rust_decimal::Decimal;
 use std::path::Path;
 
@@ -231,11 +233,18 @@ fn sized_structure_meets_its_bdr_target_and_one_fen_more_does_not() {
     assert_eq!(total, d.pool.balance());
 }
 
+/// Sweep points share their paths' factors and every obligor's idiosyncratic normal and
+/// asset's value shock (common random numbers), so a point-to-point difference is the
+/// parameter's effect and not noise: the per-path difference in the pool loss between two
+/// neighbouring correlations has a standard error well below that of independent runs
+/// (√(se₁² + se₂²)). (Senior EL is not monotone in the intra-sector correlation on this deal:
+/// at 300,000 paths it moves 1.77, 1.69, 1.77 × 10⁻⁴ over 0.15, 0.25, 0.45.) Raising the PD
+/// multiplier can only bring defaults forward on a path (`tests/model_inputs.rs`).
 #[test]
-fn common_random_numbers_make_senior_el_monotone_in_correlation() {
+fn common_random_numbers_couple_sweep_points() {
     let path = Path::new("scenarios/ip-lease-733m.toml");
     let text = manager_text();
-    let values: Vec<Decimal> = ["0.15", "0.25", "0.35", "0.45", "0.6"]
+    let values: Vec<Decimal> = ["0.25", "0.35"]
         .iter()
         .map(|s| s.parse().unwrap())
         .collect();
@@ -245,20 +254,33 @@ fn common_random_numbers_make_senior_el_monotone_in_correlation() {
     };
     let doc = Document::parse(path, &text).unwrap();
     let deals = grid.deals(&doc, &doc.attachments()).unwrap();
-    let options = McOptions {
-        paths: 20_000,
-        seed: 11,
-        threads: 0,
-    };
-    let el: Vec<f64> = deals
+    let paths = 20_000;
+    let losses: Vec<Vec<f64>> = deals
         .iter()
-        .enumerate()
-        .map(|(n, (_, d))| {
-            run_point(d, Some(options), n, &[], |_| {}).unwrap()[2].expected_loss // A3
+        .map(|(_, d)| {
+            let (results, rows) = common::simulate_rows(d, paths, 11, 0);
+            common::column(&results, &rows, "pool_loss_rate")
         })
         .collect();
-    assert!(el.windows(2).all(|w| w[1] >= w[0]), "{el:?}");
-    assert!(el[4] > el[0]);
+    let mean_se = |x: &[f64]| {
+        let n = x.len() as f64;
+        let m = x.iter().sum::<f64>() / n;
+        let v = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0);
+        (m, (v / n).sqrt())
+    };
+    let (_, se1) = mean_se(&losses[0]);
+    let (_, se2) = mean_se(&losses[1]);
+    let diff: Vec<f64> = losses[0]
+        .iter()
+        .zip(&losses[1])
+        .map(|(a, b)| b - a)
+        .collect();
+    let (_, se_diff) = mean_se(&diff);
+    let independent = (se1 * se1 + se2 * se2).sqrt();
+    assert!(
+        se_diff < 0.3 * independent,
+        "paired SE {se_diff} vs independent {independent}"
+    );
 }
 
 fn ipabs() -> Command {

@@ -79,6 +79,13 @@ pub enum RecoveryModel {
     },
 }
 
+impl RecoveryModel {
+    /// Whether a default's recovery needs a random draw (a collateral value shock).
+    pub fn is_stochastic(&self) -> bool {
+        matches!(self, RecoveryModel::Collateral { volatility, .. } if *volatility > 0.0)
+    }
+}
+
 /// The whole credit model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreditModel {

@@ -1,10 +1,24 @@
 //! One Monte Carlo path's credit events: correlated obligor default periods, collateral value
 //! shocks and promisor defaults, drawn from a factor copula.
 //!
-//! Every path draws the same number of random numbers in the same order whatever the
-//! parameters (global factor, sector factors, one idiosyncratic normal per obligor, one value
-//! shock per asset, one per promisor, then the Student-t mixing variable), so sweeps over
-//! parameters use common random numbers.
+//! Under the factor copula, obligors are independent given the systematic draws (global
+//! factor, sector factors, the Student-t mixing variable). A path draws those first; then each
+//! obligor's idiosyncratic normal is Φ⁻¹(uᵢ) for a uniform uᵢ keyed by the path and the obligor
+//! (a counter-based generator: no sequential state, so the obligor's number does not depend on
+//! the parameters or on how many numbers other obligors used). Per sector, the largest horizon
+//! threshold gives a common bound: an obligor with uᵢ above Φ(bound) cannot default, so only
+//! those below it pay for the inverse CDF and the threshold search — one normal CDF per sector
+//! and a hash and a comparison per obligor, instead of a normal per obligor. Collateral value
+//! shocks are drawn only for assets that default under a stochastic recovery (again keyed by
+//! path and asset).
+//!
+//! **Common random numbers.** Each path's stream yields, in a fixed order: the key of the
+//! obligors' uniforms, the key of the assets' value shocks, the global factor, the sector
+//! factors, one normal per promisor, and last the Student-t mixing variable (a variable number
+//! of uniforms). So path `i` sees the same factors, the same idiosyncratic normal for every
+//! obligor and the same value shock for every asset at every point of a sweep over PD,
+//! correlation or recovery: raising the PD multiplier can only bring an obligor's default
+//! forward on a path, never remove it.
 
 use rand::{Rng, RngExt};
 use rand_distr::{ChiSquared, StandardNormal};
@@ -24,11 +38,19 @@ pub struct CreditSampler {
     periods: usize,
     copula: Copula,
     sectors: usize,
-    obligor_sector: Vec<usize>,
+    obligors: usize,
     /// Per sector: (global loading, sector loading, idiosyncratic loading).
     loadings: Vec<(f64, f64, f64)>,
+    /// Per sector, its obligors in index order.
+    sector_obligors: Vec<Vec<u32>>,
+    /// Per sector, the largest threshold of its obligors for "defaulted by the last period"
+    /// (the skip bound).
+    sector_horizon_threshold: Vec<f64>,
     /// Latent threshold for "defaulted by the end of period k", `[obligor][k]`.
     thresholds: Vec<f64>,
+    /// Per obligor, its assets: `obligor_assets[obligor_asset_start[o]..obligor_asset_start[o + 1]]`.
+    obligor_asset_start: Vec<u32>,
+    obligor_assets: Vec<u32>,
     asset_obligor: Vec<usize>,
     asset_appraised: Vec<f64>,
     asset_recovery_rate: Vec<Option<f64>>,
@@ -46,12 +68,28 @@ pub struct PathDraws {
     pub global_factor: f64,
     /// Period index at whose start each obligor defaults, or [`NO_DEFAULT`].
     pub obligor_default: Vec<u32>,
-    /// Standard normal behind each asset's collateral value shock.
+    /// The obligors with a default period on this path (sector by sector, in index order).
+    pub defaulted: Vec<u32>,
+    /// Standard normal behind each asset's collateral value shock (drawn only for the assets
+    /// of defaulted obligors under a stochastic recovery; other entries are stale).
     pub value_normal: Vec<f64>,
     pub support_default: Vec<u32>,
     sector_factor: Vec<f64>,
-    latent: Vec<f64>,
     support_latent: Vec<f64>,
+}
+
+impl PathDraws {
+    /// The earliest period in which anything happens on this path (an obligor or a promisor
+    /// default), or [`NO_DEFAULT`]: before it, the path is the default-free one.
+    pub fn first_event(&self) -> u32 {
+        let obligor = self
+            .defaulted
+            .iter()
+            .map(|&o| self.obligor_default[o as usize])
+            .min()
+            .unwrap_or(NO_DEFAULT);
+        self.support_default.iter().copied().fold(obligor, u32::min)
+    }
 }
 
 /// Cumulative default probability by `years` of an obligor with annual PD `pd` (as given,
@@ -115,7 +153,7 @@ impl CreditSampler {
             weighted.iter().map(|(pb, _)| pb).sum::<f64>() / total.max(f64::MIN_POSITIVE)
         };
         let m = model.pd_multiplier;
-        let thresholds = obligor_pd
+        let thresholds: Vec<f64> = obligor_pd
             .iter()
             .flat_map(|pd| years.iter().map(move |t| (*pd, *t)))
             .map(|(pd, t)| inverse(cumulative_pd(&model.pd_curve, pd, pool_pd, m, t)))
@@ -129,11 +167,41 @@ impl CreditSampler {
             .collect();
         let lag = months_to_periods(model.recovery_lag_months, deal.frequency.months());
         let tape = model.recovery_source == RecoverySource::Tape;
+        let sectors = pool.sectors.len();
+        let mut sector_obligors = vec![Vec::new(); sectors];
+        let mut sector_horizon_threshold = vec![f64::NEG_INFINITY; sectors];
+        for (o, obligor) in pool.obligors.iter().enumerate() {
+            sector_obligors[obligor.sector].push(o as u32);
+            let horizon: f64 = if periods == 0 {
+                f64::NEG_INFINITY
+            } else {
+                thresholds[o * periods + periods - 1]
+            };
+            let bound = &mut sector_horizon_threshold[obligor.sector];
+            *bound = bound.max(horizon);
+        }
+        let mut obligor_asset_start = vec![0u32; pool.obligors.len() + 1];
+        for asset in &pool.assets {
+            obligor_asset_start[asset.obligor + 1] += 1;
+        }
+        for o in 0..pool.obligors.len() {
+            obligor_asset_start[o + 1] += obligor_asset_start[o];
+        }
+        let mut fill = obligor_asset_start.clone();
+        let mut obligor_assets = vec![0u32; pool.assets.len()];
+        for (a, asset) in pool.assets.iter().enumerate() {
+            obligor_assets[fill[asset.obligor] as usize] = a as u32;
+            fill[asset.obligor] += 1;
+        }
         CreditSampler {
             periods,
             copula: model.copula,
-            sectors: pool.sectors.len(),
-            obligor_sector: pool.obligors.iter().map(|o| o.sector).collect(),
+            sectors,
+            obligors: pool.obligors.len(),
+            sector_obligors,
+            sector_horizon_threshold,
+            obligor_asset_start,
+            obligor_assets,
             loadings: model
                 .sector_loadings
                 .iter()
@@ -176,30 +244,23 @@ impl CreditSampler {
     pub fn new_draws(&self) -> PathDraws {
         PathDraws {
             global_factor: 0.0,
-            obligor_default: vec![NO_DEFAULT; self.obligor_sector.len()],
+            obligor_default: vec![NO_DEFAULT; self.obligors],
+            defaulted: Vec::new(),
             value_normal: vec![0.0; self.asset_obligor.len()],
             support_default: vec![NO_DEFAULT; self.support_loading.len()],
             sector_factor: vec![0.0; self.sectors],
-            latent: vec![0.0; self.obligor_sector.len()],
             support_latent: vec![0.0; self.support_loading.len()],
         }
     }
 
-    /// Draws one path's events into `draws`.
+    /// Draws one path's events into `draws` (see the module notes for the order of draws).
     pub fn draw(&self, rng: &mut impl Rng, draws: &mut PathDraws) {
+        let obligor_key = rng.next_u64();
+        let value_key = rng.next_u64();
         let z: f64 = rng.sample(StandardNormal);
         draws.global_factor = z;
         for f in draws.sector_factor.iter_mut() {
             *f = rng.sample(StandardNormal);
-        }
-        for (o, latent) in draws.latent.iter_mut().enumerate() {
-            let sector = self.obligor_sector[o];
-            let (a, b, c) = self.loadings[sector];
-            let eps: f64 = rng.sample(StandardNormal);
-            *latent = a * z + b * draws.sector_factor[sector] + c * eps;
-        }
-        for v in draws.value_normal.iter_mut() {
-            *v = rng.sample(StandardNormal);
         }
         for (s, latent) in draws.support_latent.iter_mut().enumerate() {
             let a = self.support_loading[s];
@@ -215,12 +276,57 @@ impl CreditSampler {
                 (df / w).sqrt()
             }
         };
+        for o in draws.defaulted.drain(..) {
+            draws.obligor_default[o as usize] = NO_DEFAULT;
+        }
         let n = self.periods;
-        for (o, default) in draws.obligor_default.iter_mut().enumerate() {
-            *default = first_crossing(
-                &self.thresholds[o * n..(o + 1) * n],
-                draws.latent[o] * scale,
-            );
+        for sector in 0..self.sectors {
+            let (a, b, c) = self.loadings[sector];
+            let systematic = a * z + b * draws.sector_factor[sector];
+            let members = &self.sector_obligors[sector];
+            let record = |o: u32, latent: f64, draws: &mut PathDraws| {
+                let row = &self.thresholds[o as usize * n..(o as usize + 1) * n];
+                let period = first_crossing(row, latent);
+                if period != NO_DEFAULT {
+                    draws.obligor_default[o as usize] = period;
+                    draws.defaulted.push(o);
+                }
+            };
+            if c <= 0.0 {
+                // No idiosyncratic part: the factors decide alone.
+                for &o in members {
+                    record(o, systematic * scale, draws);
+                }
+                continue;
+            }
+            // An obligor can default only if its idiosyncratic normal Φ⁻¹(u) is at or below
+            // `bound`, i.e. u ≤ Φ(bound): only those get the inverse CDF.
+            let bound = (self.sector_horizon_threshold[sector] / scale - systematic) / c;
+            let q = standard_normal_cdf(bound);
+            if q.is_nan() || q <= 0.0 {
+                continue;
+            }
+            for &o in members {
+                let u = keyed_uniform(obligor_key, u64::from(o));
+                if u <= q {
+                    let eps = standard_normal_quantile(u).min(bound);
+                    record(o, scale * (systematic + c * eps), draws);
+                }
+            }
+        }
+        if self.recovery.is_stochastic() {
+            for &o in &draws.defaulted {
+                let (lo, hi) = (
+                    self.obligor_asset_start[o as usize] as usize,
+                    self.obligor_asset_start[o as usize + 1] as usize,
+                );
+                for &asset in &self.obligor_assets[lo..hi] {
+                    if self.asset_recovery_rate[asset as usize].is_none() {
+                        draws.value_normal[asset as usize] =
+                            standard_normal_quantile(keyed_uniform(value_key, u64::from(asset)));
+                    }
+                }
+            }
         }
         for (s, default) in draws.support_default.iter_mut().enumerate() {
             *default = first_crossing(
@@ -304,6 +410,38 @@ fn first_crossing(thresholds: &[f64], x: f64) -> u32 {
             .position(|c| x <= *c)
             .map_or(NO_DEFAULT, |k| k as u32),
         _ => NO_DEFAULT,
+    }
+}
+
+/// The uniform in (0, 1) of item `index` under `key`: the SplitMix64 sequence seeded by `key`
+/// read at position `index + 1` (the same numbers SplitMix64 would generate in order, so
+/// they are as good as its stream), with 53 bits and never 0 or 1.
+#[inline]
+fn keyed_uniform(key: u64, index: u64) -> f64 {
+    let mut x = key.wrapping_add((index + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    ((x >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Φ(x).
+fn standard_normal_cdf(x: f64) -> f64 {
+    if x == f64::INFINITY {
+        1.0
+    } else if x == f64::NEG_INFINITY {
+        0.0
+    } else {
+        0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+    }
+}
+
+/// Φ⁻¹(p) for p in (0, 1].
+fn standard_normal_quantile(p: f64) -> f64 {
+    if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
     }
 }
 

@@ -220,12 +220,17 @@ struct ChunkResult {
 /// before its last payment date, which may come before the deal's last: clean-up call, pool
 /// exhausted) and at or before the last period they still owe principal (`horizon`). A default
 /// drawn later never happens in the deal.
-fn defaulted_obligors(defaults: &[u32], horizon: &[u32], last_period: usize) -> usize {
+fn defaulted_obligors(
+    defaulted: &[u32],
+    defaults: &[u32],
+    horizon: &[u32],
+    last_period: usize,
+) -> usize {
     let last = u32::try_from(last_period).unwrap_or(u32::MAX);
-    defaults
+    defaulted
         .iter()
-        .zip(horizon)
-        .filter(|(d, h)| **d != NO_DEFAULT && **d <= last && **d <= **h)
+        .map(|&o| (defaults[o as usize], horizon[o as usize]))
+        .filter(|(d, h)| *d != NO_DEFAULT && *d <= last && *d <= *h)
         .count()
 }
 
@@ -309,6 +314,7 @@ impl Setup {
                 &mut recorder,
             );
             let defaulted = defaulted_obligors(
+                &draws.defaulted,
                 &draws.obligor_default,
                 &self.obligor_horizon,
                 recorder.last_period(),
@@ -334,13 +340,14 @@ mod tests {
         // Obligors drawn to default at periods 0, 3, 5, 9 and never; each owes principal up to
         // period 8 except the second (to 2: its default at 3 comes after it repaid).
         let defaults = [0, 3, 5, 9, NO_DEFAULT];
+        let drawn = [0, 1, 2, 3];
         let horizon = [8, 2, 8, 8, 8];
         // The path ran to the deal's last date (index 9, the tenth).
-        assert_eq!(defaulted_obligors(&defaults, &horizon, 9), 2);
+        assert_eq!(defaulted_obligors(&drawn, &defaults, &horizon, 9), 2);
         // A clean-up call ended the path at period 4: the default drawn at 5 never happened.
-        assert_eq!(defaulted_obligors(&defaults, &horizon, 4), 1);
+        assert_eq!(defaulted_obligors(&drawn, &defaults, &horizon, 4), 1);
         // The default on the last date itself counts.
-        assert_eq!(defaulted_obligors(&defaults, &horizon, 5), 2);
-        assert_eq!(defaulted_obligors(&defaults, &[9; 5], 9), 4);
+        assert_eq!(defaulted_obligors(&drawn, &defaults, &horizon, 5), 2);
+        assert_eq!(defaulted_obligors(&drawn, &defaults, &[9; 5], 9), 4);
     }
 }
