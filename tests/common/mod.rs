@@ -179,6 +179,44 @@ pub fn gaussian_pool_pmf(n: usize, p: f64, rho: f64) -> Vec<f64> {
     out
 }
 
+/// Exact moments of a tranche's loss rate in the finite homogeneous pool of the Gaussian
+/// one-factor model: `names` equal names, each defaulting by the horizon with probability
+/// `horizon_pd`, asset correlation `rho`, fixed `recovery`. With K defaults the pool loses
+/// L = K·(1 − recovery)/names, and the tranche `[attach, detach)` loses
+/// `tranche_loss(L, attach, detach)`; so E[tranche loss] = ∫ Σₖ Bin(k; names, q(z)) ·
+/// tranche_loss(k·(1 − R)/names) φ(z) dz, by the trapezoid rule of [`gaussian_pool_pmf`].
+/// Returns (E[tranche loss], E[tranche loss²]): the second moment gives the standard error
+/// a Monte Carlo of `paths` paths should have, √((E[X²] − E[X]²)/paths).
+pub fn finite_pool_tranche_moments(
+    names: usize,
+    horizon_pd: f64,
+    rho: f64,
+    recovery: f64,
+    attach: f64,
+    detach: f64,
+) -> (f64, f64) {
+    let pmf = gaussian_pool_pmf(names, horizon_pd, rho);
+    let mut moments = (0.0, 0.0);
+    for (k, p) in pmf.iter().enumerate() {
+        let x = tranche_loss(k as f64 * (1.0 - recovery) / names as f64, attach, detach);
+        moments.0 += p * x;
+        moments.1 += p * x * x;
+    }
+    moments
+}
+
+/// E[tranche loss] of [`finite_pool_tranche_moments`].
+pub fn finite_pool_tranche_el(
+    names: usize,
+    horizon_pd: f64,
+    rho: f64,
+    recovery: f64,
+    attach: f64,
+    detach: f64,
+) -> f64 {
+    finite_pool_tranche_moments(names, horizon_pd, rho, recovery, attach, detach).0
+}
+
 /// P(K = k) for the Student-t copula with `df` degrees of freedom: obligor *i* defaults when
 /// `√(ν/W)·(√ρ·Z + √(1−ρ)·εᵢ) ≤ T_ν⁻¹(p)`, W ~ χ²_ν shared by all, so given (Z, W) defaults are
 /// independent with probability Φ((T_ν⁻¹(p)·√(W/ν) − √ρ·z) / √(1−ρ)). W is integrated by the
