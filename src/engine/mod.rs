@@ -49,7 +49,13 @@ impl<N: Amount> Scratch<N> {
         }
     }
 
-    fn reset(&mut self, prep: &Prepared<N>) {
+    /// Becomes a copy of `from` (a saved state of the same deal) without reallocating.
+    pub fn restore(&mut self, from: &Self) {
+        self.pool.restore(&from.pool);
+        self.state.restore(&from.state);
+    }
+
+    pub fn reset(&mut self, prep: &Prepared<N>) {
         self.pool.reset(prep);
         self.state
             .reset(&prep.terms.tranche_balance, &prep.terms.account_initial);
@@ -86,7 +92,23 @@ pub fn run_path<N: Amount, R: Recorder<N>>(
     recorder: &mut R,
 ) -> usize {
     scratch.reset(prep);
-    for t in 0..prep.periods {
+    run_from(prep, events, scratch, recorder, 0, |_, _, _| {})
+}
+
+/// Runs the deal from the start of period `start`, `scratch` holding the state the path had
+/// then (a Monte Carlo path resumes the default-free path at its first event: up to there the
+/// two are the same path). `at_start(t, scratch, recorder)` sees the state before each period
+/// runs. Returns the number of periods run from closing.
+pub fn run_from<N: Amount, R: Recorder<N>>(
+    prep: &Prepared<N>,
+    events: &impl CreditEvents,
+    scratch: &mut Scratch<N>,
+    recorder: &mut R,
+    start: usize,
+    mut at_start: impl FnMut(usize, &Scratch<N>, &R),
+) -> usize {
+    for t in start..prep.periods {
+        at_start(t, scratch, recorder);
         let Scratch { pool, state, steps } = scratch;
         state.start_period();
         let mut flows = pool_step::pool_period(prep, events, t, pool);

@@ -70,6 +70,26 @@ impl<N: Amount> PoolScratch<N> {
         self.cumulative_defaulted = N::ZERO;
     }
 
+    /// Becomes a copy of `from` without reallocating.
+    pub fn restore(&mut self, from: &Self) {
+        let PoolScratch {
+            balance,
+            pending_cash,
+            pending_exposure,
+            pending_exposure_total,
+            pending_charge_off,
+            uncharged_total,
+            cumulative_defaulted,
+        } = from;
+        self.balance.clone_from(balance);
+        self.pending_cash.clone_from(pending_cash);
+        self.pending_exposure.clone_from(pending_exposure);
+        self.pending_exposure_total = *pending_exposure_total;
+        self.pending_charge_off.clone_from(pending_charge_off);
+        self.uncharged_total = *uncharged_total;
+        self.cumulative_defaulted = *cumulative_defaulted;
+    }
+
     /// Recovery cash still scheduled after period `last` (read-only): after a run that ended on
     /// period `last`, what the deal never receives.
     pub fn pending_cash_after(&self, last: usize) -> N {

@@ -1,70 +1,61 @@
 //! Per-date moments over paths (mean and standard error of a quantity per tranche and payment
 //! date), in memory that does not grow with the number of paths.
 //!
-//! Each cell is a Welford accumulator. Every path adds exactly one value to every cell (after
-//! the deal ends on a path, its last values stand), so all cells of a chunk share the path
-//! count and one reciprocal per path. Chunks accumulate their paths in path order and are merged
-//! in chunk order (Chan et al.'s pairwise update); chunks are a fixed [`super::CHUNK`] paths, so
-//! the result is the same bits for any thread count. When every path has the same value the
-//! mean is that value exactly and the variance exactly 0.
+//! Each cell keeps the sum and the sum of squares of its values' deviations from a reference
+//! value fixed for the run: the default-free path's. A path without an event before some date
+//! adds nothing to that date's cells (its deviation is 0), so the driver can skip it; the sums
+//! of a chunk are taken in path order and chunks are added in chunk order, so the result is
+//! the same bits for any thread count. Deviations from a typical path keep the sums small (no
+//! cancellation of large totals), and when every path has the reference value the mean is that
+//! value exactly and the variance exactly 0.
 
-/// Mean and sum of squared deviations of `cells` quantities over the same paths.
+/// Sums of deviations and squared deviations of `cells` quantities over the same paths.
 #[derive(Debug, Clone)]
 pub struct DateMoments {
     count: u64,
-    /// 1 / count, set once per path.
-    inverse: f64,
-    mean: Vec<f64>,
-    m2: Vec<f64>,
+    reference: Vec<f64>,
+    sum: Vec<f64>,
+    sum_squares: Vec<f64>,
 }
 
 impl DateMoments {
-    pub fn new(cells: usize) -> Self {
+    /// Cells measured as deviations from `reference` (one value per cell).
+    pub fn new(reference: Vec<f64>) -> Self {
+        let cells = reference.len();
         DateMoments {
             count: 0,
-            inverse: 0.0,
-            mean: vec![0.0; cells],
-            m2: vec![0.0; cells],
+            reference,
+            sum: vec![0.0; cells],
+            sum_squares: vec![0.0; cells],
         }
     }
 
-    /// A new path starts: every cell receives one value before the next call.
+    /// A new path starts: a cell the path does not add to counts as the reference value.
+    #[inline]
     pub fn start_path(&mut self) {
         self.count += 1;
-        self.inverse = 1.0 / self.count as f64;
     }
 
     /// The current path's value of `cell`.
     #[inline]
     pub fn add(&mut self, cell: usize, x: f64) {
-        let delta = x - self.mean[cell];
-        self.mean[cell] += delta * self.inverse;
-        self.m2[cell] += delta * (x - self.mean[cell]);
+        let d = x - self.reference[cell];
+        if d != 0.0 {
+            self.sum[cell] += d;
+            self.sum_squares[cell] += d * d;
+        }
     }
 
-    /// Appends `other`'s paths after this one's.
+    /// Appends `other`'s paths (same references) after this one's.
     pub fn merge(&mut self, other: &DateMoments) {
-        if other.count == 0 {
-            return;
+        debug_assert_eq!(self.reference, other.reference);
+        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
+            *a += b;
         }
-        if self.count == 0 {
-            self.clone_from(other);
-            return;
-        }
-        let (na, nb) = (self.count as f64, other.count as f64);
-        let n = na + nb;
-        for ((mean, m2), (mean_b, m2_b)) in self
-            .mean
-            .iter_mut()
-            .zip(self.m2.iter_mut())
-            .zip(other.mean.iter().zip(&other.m2))
-        {
-            let delta = mean_b - *mean;
-            *mean += delta * (nb / n);
-            *m2 += m2_b + delta * delta * (na * nb / n);
+        for (a, b) in self.sum_squares.iter_mut().zip(&other.sum_squares) {
+            *a += b;
         }
         self.count += other.count;
-        self.inverse = 1.0 / self.count as f64;
     }
 
     pub fn count(&self) -> u64 {
@@ -72,14 +63,18 @@ impl DateMoments {
     }
 
     pub fn mean(&self, cell: usize) -> f64 {
-        self.mean[cell]
+        if self.count == 0 {
+            return self.reference[cell];
+        }
+        self.reference[cell] + self.sum[cell] / self.count as f64
     }
 
     /// Standard error of the mean: √(sample variance / n); 0 for fewer than two paths.
     pub fn std_error(&self, cell: usize) -> f64 {
         if self.count > 1 {
             let n = self.count as f64;
-            (self.m2[cell].max(0.0) / (n - 1.0) / n).sqrt()
+            let m2 = self.sum_squares[cell] - self.sum[cell] * self.sum[cell] / n;
+            (m2.max(0.0) / (n - 1.0) / n).sqrt()
         } else {
             0.0
         }
@@ -91,7 +86,11 @@ mod tests {
     use super::*;
 
     fn of(values: &[f64]) -> DateMoments {
-        let mut m = DateMoments::new(1);
+        of_around(values, 0.0)
+    }
+
+    fn of_around(values: &[f64], reference: f64) -> DateMoments {
+        let mut m = DateMoments::new(vec![reference]);
         for v in values {
             m.start_path();
             m.add(0, *v);
@@ -112,21 +111,32 @@ mod tests {
         let xs: Vec<f64> = (0..1000)
             .map(|k| 2.5e8 + ((k * 7919) % 1001) as f64)
             .collect();
-        let whole = of(&xs);
-        let mut merged = DateMoments::new(1);
+        let whole = of_around(&xs, 2.5e8);
+        let mut merged = DateMoments::new(vec![2.5e8]);
         for chunk in xs.chunks(97) {
-            merged.merge(&of(chunk));
+            merged.merge(&of_around(chunk, 2.5e8));
         }
         assert_eq!(merged.count(), 1000);
         assert!((merged.mean(0) - whole.mean(0)).abs() < 1e-6);
         assert!((merged.std_error(0) / whole.std_error(0) - 1.0).abs() < 1e-10);
         // The same value on every path: the mean is it, bit for bit, and the error 0.
         let x = 123_456_789.123;
-        let mut constant = DateMoments::new(1);
+        let mut constant = DateMoments::new(vec![x]);
         for chunk in [3, 4096, 1] {
-            constant.merge(&of(&vec![x; chunk]));
+            constant.merge(&of_around(&vec![x; chunk], x));
         }
         assert_eq!(constant.mean(0), x);
         assert_eq!(constant.std_error(0), 0.0);
+        // A path that adds nothing counts as the reference value.
+        let mut skipped = DateMoments::new(vec![10.0]);
+        for v in [10.0, 14.0, 10.0, 10.0] {
+            skipped.start_path();
+            if v != 10.0 {
+                skipped.add(0, v);
+            }
+        }
+        let full = of(&[10.0, 14.0, 10.0, 10.0]);
+        assert!((skipped.mean(0) - full.mean(0)).abs() < 1e-12);
+        assert!((skipped.std_error(0) - full.std_error(0)).abs() < 1e-12);
     }
 }

@@ -11,61 +11,103 @@ pub const BINS: usize = 1000;
 pub struct FanHistogram {
     periods: usize,
     counts: Vec<u32>,
+    /// The default-free path's bin per period.
+    reference_bin: Vec<usize>,
+    /// `prefix[k]`: paths that took the reference bin in every period before `k` without
+    /// adding it (they matched the default-free path up to period `k`).
+    prefix: Vec<u32>,
+}
+
+/// The bin of a share of the original (nearest; `+ 0.5` then truncation is `round` for
+/// non-negative values, and cheaper).
+#[inline]
+fn bin_of(share: f64) -> usize {
+    ((share.clamp(0.0, 1.0) * BINS as f64 + 0.5) as usize).min(BINS)
 }
 
 impl FanHistogram {
-    pub fn new(periods: usize) -> Self {
+    /// `reference[t]` is the default-free path's share at period `t`.
+    pub fn new(reference: &[f64]) -> Self {
+        let periods = reference.len();
         FanHistogram {
             periods,
             counts: vec![0; periods * (BINS + 1)],
+            reference_bin: reference.iter().map(|s| bin_of(*s)).collect(),
+            prefix: vec![0; periods + 1],
         }
+    }
+
+    /// The current path had the reference value in every period before `k` (and adds the
+    /// periods from `k` itself).
+    #[inline]
+    pub fn add_reference_prefix(&mut self, k: usize) {
+        self.prefix[k.min(self.periods)] += 1;
+    }
+
+    /// Counts with the reference prefixes added into their bins.
+    fn resolved(&self) -> Vec<u32> {
+        let mut counts = self.counts.clone();
+        // Period t takes the reference bin from every path whose prefix ends after t.
+        let mut after = 0u32;
+        for t in (0..self.periods).rev() {
+            after += self.prefix[t + 1];
+            counts[t * (BINS + 1) + self.reference_bin[t]] += after;
+        }
+        counts
     }
 
     /// Adds one path's value (share of original, 0..=1) at `period`.
     #[inline]
     pub fn add(&mut self, period: usize, share: f64) {
-        // Nearest bin; `+ 0.5` then truncation is `round` for non-negative values, and cheaper.
-        let bin = ((share.clamp(0.0, 1.0) * BINS as f64 + 0.5) as usize).min(BINS);
-        self.counts[period * (BINS + 1) + bin] += 1;
+        self.counts[period * (BINS + 1) + bin_of(share)] += 1;
     }
 
     pub fn merge(&mut self, other: &FanHistogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
+        for (a, b) in self.prefix.iter_mut().zip(&other.prefix) {
+            *a += b;
+        }
     }
 
     /// The `q`-quantile (0..=1) of period `period`, as a share of the original balance.
     pub fn quantile(&self, period: usize, q: f64) -> f64 {
-        let row = &self.counts[period * (BINS + 1)..(period + 1) * (BINS + 1)];
-        let total: u64 = row.iter().map(|c| u64::from(*c)).sum();
-        if total == 0 {
-            return 0.0;
-        }
-        let target = (q * total as f64).ceil().max(1.0) as u64;
-        let mut seen = 0;
-        for (bin, c) in row.iter().enumerate() {
-            seen += u64::from(*c);
-            if seen >= target {
-                return bin as f64 / BINS as f64;
-            }
-        }
-        1.0
+        quantile_of(&self.resolved(), period, q)
     }
 
     /// The fan: per period the 5, 25, 50, 75 and 95 % quantiles.
     pub fn bands(&self, original: f64) -> Vec<FanRow> {
+        let counts = self.resolved();
         (0..self.periods)
             .map(|t| FanRow {
                 period: t + 1,
-                p5: self.quantile(t, 0.05) * original,
-                p25: self.quantile(t, 0.25) * original,
-                p50: self.quantile(t, 0.50) * original,
-                p75: self.quantile(t, 0.75) * original,
-                p95: self.quantile(t, 0.95) * original,
+                p5: quantile_of(&counts, t, 0.05) * original,
+                p25: quantile_of(&counts, t, 0.25) * original,
+                p50: quantile_of(&counts, t, 0.50) * original,
+                p75: quantile_of(&counts, t, 0.75) * original,
+                p95: quantile_of(&counts, t, 0.95) * original,
             })
             .collect()
     }
+}
+
+/// The `q`-quantile (0..=1) of period `period` of resolved counts, as a share.
+fn quantile_of(counts: &[u32], period: usize, q: f64) -> f64 {
+    let row = &counts[period * (BINS + 1)..(period + 1) * (BINS + 1)];
+    let total: u64 = row.iter().map(|c| u64::from(*c)).sum();
+    if total == 0 {
+        return 0.0;
+    }
+    let target = (q * total as f64).ceil().max(1.0) as u64;
+    let mut seen = 0;
+    for (bin, c) in row.iter().enumerate() {
+        seen += u64::from(*c);
+        if seen >= target {
+            return bin as f64 / BINS as f64;
+        }
+    }
+    1.0
 }
 
 /// One period of a fan chart, yuan (accurate to 0.1 % of the original balance); a row of
@@ -86,11 +128,34 @@ mod tests {
 
     #[test]
     fn quantiles_of_a_uniform_spread() {
-        let mut h = FanHistogram::new(1);
+        let mut h = FanHistogram::new(&[0.3]);
         for k in 0..=100 {
             h.add(0, k as f64 / 100.0);
         }
         assert!((h.quantile(0, 0.5) - 0.5).abs() < 0.011);
         assert!((h.quantile(0, 0.05) - 0.05).abs() < 0.011);
+    }
+
+    #[test]
+    fn reference_prefixes_count_as_the_reference_bin() {
+        // Three periods, reference shares 1.0, 0.5, 0.0.
+        let mut skipped = FanHistogram::new(&[1.0, 0.5, 0.0]);
+        let mut full = FanHistogram::new(&[1.0, 0.5, 0.0]);
+        // Path 1 matches the reference throughout; path 2 up to period 1, then 0.2 and 0.1.
+        skipped.add_reference_prefix(3);
+        for (t, s) in [1.0, 0.5, 0.0].iter().enumerate() {
+            full.add(t, *s);
+        }
+        skipped.add_reference_prefix(1);
+        for (t, s) in [(1, 0.2), (2, 0.1)] {
+            skipped.add(t, s);
+        }
+        for (t, s) in [(0, 1.0), (1, 0.2), (2, 0.1)] {
+            full.add(t, s);
+        }
+        assert_eq!(skipped.resolved(), full.resolved());
+        let mut merged = FanHistogram::new(&[1.0, 0.5, 0.0]);
+        merged.merge(&skipped);
+        assert_eq!(merged.resolved(), full.resolved());
     }
 }

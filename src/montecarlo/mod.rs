@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 use crate::credit::{CreditSampler, NO_DEFAULT};
 use crate::dates::years_between;
 use crate::deal::Deal;
-use crate::engine::{Prepared, Scratch, run_path};
+use crate::engine::{Prepared, Scratch, run_from, run_path};
 use crate::metrics::YieldConvention;
 use by_date::DateMoments;
 use fan::{FanHistogram, FanRow};
-use path::{PathRecorder, TrancheInputs, column_names};
+use path::{Folded, PathRecorder, References, TrancheInputs, column_names};
 use summary::{PoolStats, TrancheDateStats, TrancheInfo, TrancheStats, summarise};
 
 /// Paths per chunk (the unit of parallel work and of writing).
@@ -100,11 +100,11 @@ pub fn simulate(
     let batch = (threads * 4) as u64;
     // One row of numbers per path; reserved up to 4 M paths, grown beyond.
     let mut rows: Vec<f64> = Vec::with_capacity(options.paths.min(4_000_000) as usize * width);
-    let mut pool_fan = FanHistogram::new(deal.period_ends.len());
-    let mut senior_fan = FanHistogram::new(deal.period_ends.len());
-    let cells = setup.tranche_original.len() * deal.period_ends.len();
-    let mut loss_by_date = DateMoments::new(cells);
-    let mut balance_by_date = DateMoments::new(cells);
+    let references = &setup.default_free.references;
+    let mut pool_fan = FanHistogram::new(&references.pool_share);
+    let mut senior_fan = FanHistogram::new(&references.senior_share);
+    let mut loss_by_date = DateMoments::new(references.loss.clone());
+    let mut balance_by_date = DateMoments::new(references.balance.clone());
     let mut first_chunk = 0;
     while first_chunk < chunks {
         if crate::cancel::requested() {
@@ -206,6 +206,24 @@ struct Setup {
     columns: Vec<String>,
     /// Last period in which each obligor still owes principal: a later default is no default.
     obligor_horizon: Vec<u32>,
+    default_free: DefaultFree,
+}
+
+/// The path on which nothing happens (no obligor or promisor defaults), run once. A path is
+/// that path up to its first event: it starts from the saved state at that date instead of
+/// from closing, and a path whose first event comes after the deal has ended is that path.
+/// Both give the same numbers as running the path from closing (the dates before the event
+/// are the same computation on the same state).
+struct DefaultFree {
+    /// Per date the default-free path ran: the engine's state and the recorder's folds at the
+    /// start of that date.
+    states: Vec<(Scratch<f64>, Folded)>,
+    /// The recorder's cash per tranche and date at the end of the path.
+    cash: Vec<f64>,
+    /// Dates it ran (it may end early: clean-up call, pool exhausted).
+    periods_run: usize,
+    row: Vec<f64>,
+    references: References,
 }
 
 struct ChunkResult {
@@ -257,10 +275,17 @@ impl Setup {
             let last = last.map_or(prep.periods as u32, |t| t as u32);
             obligor_horizon[asset.obligor] = obligor_horizon[asset.obligor].max(last);
         }
-        Setup {
+        let mut setup = Setup {
             sampler: CreditSampler::new(deal),
             prep,
             obligor_horizon,
+            default_free: DefaultFree {
+                states: Vec::new(),
+                cash: Vec::new(),
+                periods_run: 0,
+                row: Vec::new(),
+                references: References::zero(0, 0),
+            },
             years: deal
                 .period_ends
                 .iter()
@@ -283,6 +308,53 @@ impl Setup {
             has_coupon,
             per_year: deal.frequency.per_year(),
             names,
+        };
+        setup.default_free = setup.run_default_free();
+        setup
+    }
+
+    fn recorder(&self, references: &References) -> PathRecorder<'_> {
+        PathRecorder::new(
+            &self.years,
+            TrancheInputs {
+                original: &self.tranche_original,
+                senior: &self.senior,
+                has_coupon: &self.has_coupon,
+                coupon: &self.yield_guess,
+            },
+            self.prep.original_pool_balance,
+            self.per_year,
+            references,
+        )
+    }
+
+    fn run_default_free(&self) -> DefaultFree {
+        let (tranches, periods) = (self.tranche_original.len(), self.prep.periods);
+        let mut scratch = Scratch::new(&self.prep, self.sampler.max_lag());
+        let draws = self.sampler.new_draws();
+        let mut recorder = self.recorder(&References::zero(tranches, periods));
+        recorder.start_trace();
+        recorder.start_path();
+        let mut states = Vec::with_capacity(periods);
+        scratch.reset(&self.prep);
+        let periods_run = run_from(
+            &self.prep,
+            &self.sampler.events(&draws),
+            &mut scratch,
+            &mut recorder,
+            0,
+            |_, scratch, recorder| states.push((scratch.clone(), recorder.folded().clone())),
+        );
+        let trace = recorder.take_trace();
+        let cash = recorder.cash().to_vec();
+        let mut row = vec![0.0; self.columns.len()];
+        recorder.finish_path(0, &self.yield_guess, &mut row);
+        DefaultFree {
+            states,
+            cash,
+            periods_run,
+            row,
+            references: References::from_trace(&trace, tranches, periods),
         }
     }
 
@@ -291,27 +363,27 @@ impl Setup {
         let mut rows = vec![0.0; (end - start) as usize * width];
         let mut scratch = Scratch::new(&self.prep, self.sampler.max_lag());
         let mut draws = self.sampler.new_draws();
-        let original_pool = self.prep.original_pool_balance;
-        let mut recorder = PathRecorder::new(
-            &self.years,
-            TrancheInputs {
-                original: &self.tranche_original,
-                senior: &self.senior,
-                has_coupon: &self.has_coupon,
-                coupon: &self.yield_guess,
-            },
-            original_pool,
-            self.per_year,
-        );
+        let free = &self.default_free;
+        let mut recorder = self.recorder(&free.references);
         for (k, row) in rows.chunks_exact_mut(width).enumerate() {
             let mut rng = stream::path_rng(seed, start + k as u64);
             self.sampler.draw(&mut rng, &mut draws);
-            recorder.start_path();
-            run_path(
+            let first = draws.first_event() as usize;
+            if first >= free.periods_run {
+                recorder.default_free_path();
+                row.copy_from_slice(&free.row);
+                continue;
+            }
+            let (state, folded) = &free.states[first];
+            scratch.restore(state);
+            recorder.resume(first, folded, &free.cash);
+            run_from(
                 &self.prep,
                 &self.sampler.events(&draws),
                 &mut scratch,
                 &mut recorder,
+                first,
+                |_, _, _| {},
             );
             let defaulted = defaulted_obligors(
                 &draws.defaulted,

@@ -62,19 +62,10 @@ pub struct TrancheInputs<'a> {
     pub coupon: &'a [f64],
 }
 
-/// Folds a path's payment dates; reused between paths.
-pub struct PathRecorder<'a> {
-    years: &'a [f64],
-    tranche_original: &'a [f64],
-    senior: &'a [bool],
-    has_coupon: &'a [bool],
-    coupon: &'a [f64],
-    original_pool: f64,
-    periods: usize,
-    /// Compounding periods per year of the yields.
-    per_year: u32,
-    /// `[tranche][period]` cash received, for the path's yield.
-    cash: Vec<f64>,
+/// What a path has folded from the dates run so far (saved with the default-free path's state
+/// at each date, for paths that resume it).
+#[derive(Debug, Clone)]
+pub struct Folded {
     principal: Vec<f64>,
     wal_numerator: Vec<f64>,
     missed_interest: Vec<bool>,
@@ -88,6 +79,122 @@ pub struct PathRecorder<'a> {
     support_drawn: f64,
     promisor_defaulted: bool,
     last_period: usize,
+}
+
+impl Folded {
+    fn new(tranches: usize) -> Self {
+        Folded {
+            principal: vec![0.0; tranches],
+            wal_numerator: vec![0.0; tranches],
+            missed_interest: vec![false; tranches],
+            cumulative_write_down: vec![0.0; tranches],
+            cumulative_loss: vec![0.0; tranches],
+            realized_loss: 0.0,
+            end_balance: 0.0,
+            cumulative_defaulted: 0.0,
+            support_drawn: 0.0,
+            promisor_defaulted: false,
+            last_period: 0,
+        }
+    }
+
+    fn restore(&mut self, from: &Folded) {
+        let Folded {
+            principal,
+            wal_numerator,
+            missed_interest,
+            cumulative_write_down,
+            cumulative_loss,
+            realized_loss,
+            end_balance,
+            cumulative_defaulted,
+            support_drawn,
+            promisor_defaulted,
+            last_period,
+        } = from;
+        self.principal.copy_from_slice(principal);
+        self.wal_numerator.copy_from_slice(wal_numerator);
+        self.missed_interest.copy_from_slice(missed_interest);
+        self.cumulative_write_down
+            .copy_from_slice(cumulative_write_down);
+        self.cumulative_loss.copy_from_slice(cumulative_loss);
+        self.realized_loss = *realized_loss;
+        self.end_balance = *end_balance;
+        self.cumulative_defaulted = *cumulative_defaulted;
+        self.support_drawn = *support_drawn;
+        self.promisor_defaulted = *promisor_defaulted;
+        self.last_period = *last_period;
+    }
+}
+
+/// The default-free path's per-date values: the references of the per-date statistics.
+#[derive(Debug, Clone)]
+pub struct TraceRow {
+    pub loss: Vec<f64>,
+    pub balance: Vec<f64>,
+    pub pool_share: f64,
+    pub senior_share: f64,
+}
+
+/// Per-date references (the default-free path's values) of a recorder's statistics.
+#[derive(Debug, Clone)]
+pub struct References {
+    /// Cell `tranche × periods + period`.
+    pub loss: Vec<f64>,
+    pub balance: Vec<f64>,
+    pub pool_share: Vec<f64>,
+    pub senior_share: Vec<f64>,
+}
+
+impl References {
+    /// All zeros (a recorder whose statistics are not used).
+    pub fn zero(tranches: usize, periods: usize) -> Self {
+        References {
+            loss: vec![0.0; tranches * periods],
+            balance: vec![0.0; tranches * periods],
+            pool_share: vec![0.0; periods],
+            senior_share: vec![0.0; periods],
+        }
+    }
+
+    /// From the default-free path's trace (one row per date it ran); after its last date the
+    /// losses stand and balances are zero, as [`PathRecorder::finish_path`] counts them.
+    pub fn from_trace(trace: &[TraceRow], tranches: usize, periods: usize) -> Self {
+        let mut r = References::zero(tranches, periods);
+        let mut last_loss = vec![0.0; tranches];
+        for t in 0..periods {
+            if let Some(row) = trace.get(t) {
+                last_loss.clone_from(&row.loss);
+                r.pool_share[t] = row.pool_share;
+                r.senior_share[t] = row.senior_share;
+            }
+            for (i, loss) in last_loss.iter().enumerate() {
+                let cell = i * periods + t;
+                r.loss[cell] = *loss;
+                r.balance[cell] = trace.get(t).map_or(0.0, |row| row.balance[i]);
+            }
+        }
+        r
+    }
+}
+
+/// Folds a path's payment dates; reused between paths.
+pub struct PathRecorder<'a> {
+    years: &'a [f64],
+    tranche_original: &'a [f64],
+    senior: &'a [bool],
+    has_coupon: &'a [bool],
+    coupon: &'a [f64],
+    original_pool: f64,
+    periods: usize,
+    /// Compounding periods per year of the yields.
+    per_year: u32,
+    /// `[tranche][period]` cash received, for the path's yield.
+    cash: Vec<f64>,
+    folded: Folded,
+    has_senior: bool,
+    /// The default-free path's values, one [`TraceRow`] per date, while recording it.
+    trace: Option<Vec<TraceRow>>,
     flows: DatedFlows,
     /// Per tranche: the flows and yield of a path without defaults, once seen.
     default_free_yield: Vec<Option<(DatedFlows, f64)>>,
@@ -107,9 +214,15 @@ impl<'a> PathRecorder<'a> {
         tranches: TrancheInputs<'a>,
         original_pool: f64,
         per_year: u32,
+        references: &References,
     ) -> Self {
         let periods = years.len();
         let n = tranches.original.len();
+        let has_senior = tranches
+            .original
+            .iter()
+            .zip(tranches.senior)
+            .any(|(b, s)| *s && *b > 0.0);
         PathRecorder {
             years,
             tranche_original: tranches.original,
@@ -120,48 +233,76 @@ impl<'a> PathRecorder<'a> {
             periods,
             per_year,
             cash: vec![0.0; n * periods],
-            principal: vec![0.0; n],
-            wal_numerator: vec![0.0; n],
-            missed_interest: vec![false; n],
-            cumulative_write_down: vec![0.0; n],
-            cumulative_loss: vec![0.0; n],
-            realized_loss: 0.0,
-            end_balance: 0.0,
-            cumulative_defaulted: 0.0,
-            support_drawn: 0.0,
-            promisor_defaulted: false,
-            last_period: 0,
+            folded: Folded::new(n),
+            has_senior,
+            trace: None,
             flows: Vec::with_capacity(periods),
             default_free_yield: vec![None; n],
             days: years.iter().map(|y| (y * 365.0).round() as u32).collect(),
-            pool_fan: FanHistogram::new(periods),
-            senior_fan: FanHistogram::new(periods),
-            loss_by_date: DateMoments::new(n * periods),
-            balance_by_date: DateMoments::new(n * periods),
+            pool_fan: FanHistogram::new(&references.pool_share),
+            senior_fan: FanHistogram::new(&references.senior_share),
+            loss_by_date: DateMoments::new(references.loss.clone()),
+            balance_by_date: DateMoments::new(references.balance.clone()),
         }
+    }
+
+    /// Records every date's values from now on (for the default-free path).
+    pub fn start_trace(&mut self) {
+        self.trace = Some(Vec::with_capacity(self.periods));
+    }
+
+    pub fn take_trace(&mut self) -> Vec<TraceRow> {
+        self.trace.take().unwrap_or_default()
     }
 
     pub fn start_path(&mut self) {
         self.cash.iter_mut().for_each(|x| *x = 0.0);
-        self.principal.iter_mut().for_each(|x| *x = 0.0);
-        self.wal_numerator.iter_mut().for_each(|x| *x = 0.0);
-        self.missed_interest.iter_mut().for_each(|x| *x = false);
-        self.cumulative_write_down.iter_mut().for_each(|x| *x = 0.0);
-        self.cumulative_loss.iter_mut().for_each(|x| *x = 0.0);
-        self.realized_loss = 0.0;
-        self.end_balance = 0.0;
-        self.cumulative_defaulted = 0.0;
-        self.support_drawn = 0.0;
-        self.promisor_defaulted = false;
-        self.last_period = 0;
+        self.folded
+            .restore(&Folded::new(self.tranche_original.len()));
         self.loss_by_date.start_path();
         self.balance_by_date.start_path();
+    }
+
+    /// What the path has folded so far (to save with a state it may resume from).
+    pub fn folded(&self) -> &Folded {
+        &self.folded
+    }
+
+    /// The cash received per tranche and date so far.
+    pub fn cash(&self) -> &[f64] {
+        &self.cash
+    }
+
+    /// A path that was the default-free path up to the start of period `k` resumes there:
+    /// `folded` and `cash` are the default-free path's then, and the per-date statistics count
+    /// the dates before `k` at their references without being told.
+    pub fn resume(&mut self, k: usize, folded: &Folded, cash: &[f64]) {
+        self.cash.copy_from_slice(cash);
+        self.folded.restore(folded);
+        self.loss_by_date.start_path();
+        self.balance_by_date.start_path();
+        self.pool_fan.add_reference_prefix(k);
+        if self.has_senior {
+            self.senior_fan.add_reference_prefix(k);
+        }
+    }
+
+    /// A path that is the default-free path throughout: only the per-date statistics count it
+    /// (at their references); its row is the default-free one.
+    pub fn default_free_path(&mut self) {
+        // Every date at its reference.
+        self.loss_by_date.start_path();
+        self.balance_by_date.start_path();
+        self.pool_fan.add_reference_prefix(self.periods);
+        if self.has_senior {
+            self.senior_fan.add_reference_prefix(self.periods);
+        }
     }
 
     /// The last payment date this path ran (the deal may end early: clean-up call, pool
     /// exhausted).
     pub fn last_period(&self) -> usize {
-        self.last_period
+        self.folded.last_period
     }
 
     /// Writes the path's row (see [`column_names`]); `defaulted_obligors` comes from the draws.
@@ -169,36 +310,36 @@ impl<'a> PathRecorder<'a> {
     pub fn finish_path(&mut self, defaulted_obligors: usize, yield_guess: &[f64], row: &mut [f64]) {
         // Balances are zero after the deal ends: the fan counts them so; losses stay as they
         // were on the last date.
-        for t in self.last_period + 1..self.periods {
+        for t in self.folded.last_period + 1..self.periods {
             self.pool_fan.add(t, 0.0);
             self.senior_fan.add(t, 0.0);
             for i in 0..self.tranche_original.len() {
                 let cell = i * self.periods + t;
-                self.loss_by_date.add(cell, self.cumulative_loss[i]);
+                self.loss_by_date.add(cell, self.folded.cumulative_loss[i]);
                 self.balance_by_date.add(cell, 0.0);
             }
         }
-        row[0] = self.cumulative_defaulted / self.original_pool;
-        row[1] = (self.realized_loss + self.end_balance) / self.original_pool;
+        row[0] = self.folded.cumulative_defaulted / self.original_pool;
+        row[1] = (self.folded.realized_loss + self.folded.end_balance) / self.original_pool;
         row[2] = defaulted_obligors as f64;
-        row[3] = self.support_drawn;
-        row[4] = f64::from(u8::from(self.promisor_defaulted));
+        row[3] = self.folded.support_drawn;
+        row[4] = f64::from(u8::from(self.folded.promisor_defaulted));
         let (pool, width) = (POOL_COLUMNS.len(), TRANCHE_COLUMNS.len());
         for (i, original) in self.tranche_original.iter().enumerate() {
             let out = &mut row[pool + width * i..pool + width * (i + 1)];
-            let loss = (original - self.principal[i]).max(0.0);
+            let loss = (original - self.folded.principal[i]).max(0.0);
             out[0] = if loss > LOSS_EPSILON {
                 loss / original
             } else {
                 0.0
             };
-            out[1] = if self.principal[i] > 0.0 {
-                self.wal_numerator[i] / self.principal[i]
+            out[1] = if self.folded.principal[i] > 0.0 {
+                self.folded.wal_numerator[i] / self.folded.principal[i]
             } else {
                 f64::NAN
             };
             self.flows.clear();
-            for t in 0..=self.last_period {
+            for t in 0..=self.folded.last_period {
                 let cf = self.cash[i * self.periods + t];
                 if cf != 0.0 {
                     self.flows.push((self.days[t], cf));
@@ -220,12 +361,12 @@ impl<'a> PathRecorder<'a> {
                     y
                 }
             };
-            out[3] = match (self.has_coupon[i], self.missed_interest[i]) {
+            out[3] = match (self.has_coupon[i], self.folded.missed_interest[i]) {
                 (false, _) => f64::NAN,
                 (true, true) => 1.0,
                 (true, false) => 0.0,
             };
-            out[4] = if out[0] == 0.0 && !self.missed_interest[i] {
+            out[4] = if out[0] == 0.0 && !self.folded.missed_interest[i] {
                 0.0
             } else {
                 let m = f64::from(self.per_year);
@@ -245,39 +386,54 @@ impl Recorder<f64> for PathRecorder<'_> {
     #[inline]
     fn period_end(&mut self, pool: &PoolPeriod<f64>, state: &DealState<f64>) {
         let t = pool.period;
-        self.last_period = t;
+        self.folded.last_period = t;
         let mut senior_balance = 0.0;
         let mut senior_original = 0.0;
         for (i, tranche) in state.tranches.iter().enumerate() {
             self.cash[i * self.periods + t] = tranche.cash_received();
-            self.principal[i] += tranche.principal_paid;
-            self.wal_numerator[i] += tranche.principal_paid * self.years[t];
+            self.folded.principal[i] += tranche.principal_paid;
+            self.folded.wal_numerator[i] += tranche.principal_paid * self.years[t];
             // Interest due and still unpaid after the date (carried in the shortfall, so the
             // last date's covers all interest never paid), beyond rounding noise: a missed
             // payment.
             if tranche.interest_shortfall > LOSS_EPSILON {
-                self.missed_interest[i] = true;
+                self.folded.missed_interest[i] = true;
             }
             if self.senior[i] {
                 senior_balance += tranche.balance;
                 senior_original += self.tranche_original[i];
             }
             // `write_down` is this date's; the deficiency is what stands open after it.
-            self.cumulative_write_down[i] += tranche.write_down;
-            self.cumulative_loss[i] = self.cumulative_write_down[i] + tranche.deficiency;
+            self.folded.cumulative_write_down[i] += tranche.write_down;
+            self.folded.cumulative_loss[i] =
+                self.folded.cumulative_write_down[i] + tranche.deficiency;
             let cell = i * self.periods + t;
-            self.loss_by_date.add(cell, self.cumulative_loss[i]);
+            self.loss_by_date.add(cell, self.folded.cumulative_loss[i]);
             self.balance_by_date.add(cell, tranche.balance);
         }
-        self.realized_loss += pool.realized_loss;
-        self.end_balance = pool.closing_balance + pool.pending_exposure;
-        self.cumulative_defaulted = pool.cumulative_defaulted;
-        self.support_drawn = state.support_drawn_total.iter().sum();
-        self.promisor_defaulted |= state.support_failed.iter().any(|f| *f);
-        self.pool_fan
-            .add(t, pool.closing_balance / self.original_pool);
+        self.folded.realized_loss += pool.realized_loss;
+        self.folded.end_balance = pool.closing_balance + pool.pending_exposure;
+        self.folded.cumulative_defaulted = pool.cumulative_defaulted;
+        self.folded.support_drawn = state.support_drawn_total.iter().sum();
+        self.folded.promisor_defaulted |= state.support_failed.iter().any(|f| *f);
+        let pool_share = pool.closing_balance / self.original_pool;
+        self.pool_fan.add(t, pool_share);
+        let senior_share = if senior_original > 0.0 {
+            senior_balance / senior_original
+        } else {
+            0.0
+        };
         if senior_original > 0.0 {
-            self.senior_fan.add(t, senior_balance / senior_original);
+            self.senior_fan.add(t, senior_share);
+        }
+        if let Some(trace) = &mut self.trace {
+            let n = self.tranche_original.len();
+            trace.push(TraceRow {
+                loss: self.folded.cumulative_loss.clone(),
+                balance: state.tranches[..n].iter().map(|x| x.balance).collect(),
+                pool_share,
+                senior_share,
+            });
         }
     }
 }

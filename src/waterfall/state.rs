@@ -146,6 +146,51 @@ impl<N: Amount> DealState<N> {
         self.is_final = false;
     }
 
+    /// Becomes a copy of `from` without reallocating (a path resuming a saved state). The
+    /// destructuring names every field, so a new one cannot be forgotten here.
+    pub fn restore(&mut self, from: &Self) {
+        let DealState {
+            tranches,
+            fee_arrears,
+            fee_due,
+            fee_paid,
+            account_balance,
+            account_target,
+            support_drawn,
+            support_drawn_total,
+            support_defaulted,
+            support_failed,
+            trigger_fired,
+            active_waterfall,
+            pending_waterfall,
+            call_pending,
+            pots,
+            available,
+            principal_distribution_left,
+            collateral,
+            is_final,
+        } = from;
+        self.tranches.clone_from(tranches);
+        self.fee_arrears.clone_from(fee_arrears);
+        self.fee_due.clone_from(fee_due);
+        self.fee_paid.clone_from(fee_paid);
+        self.account_balance.clone_from(account_balance);
+        self.account_target.clone_from(account_target);
+        self.support_drawn.clone_from(support_drawn);
+        self.support_drawn_total.clone_from(support_drawn_total);
+        self.support_defaulted.clone_from(support_defaulted);
+        self.support_failed.clone_from(support_failed);
+        self.trigger_fired.clone_from(trigger_fired);
+        self.active_waterfall = *active_waterfall;
+        self.pending_waterfall = *pending_waterfall;
+        self.call_pending = *call_pending;
+        self.pots = *pots;
+        self.available = *available;
+        self.principal_distribution_left = *principal_distribution_left;
+        self.collateral = *collateral;
+        self.is_final = *is_final;
+    }
+
     pub fn tranche_balance(&self) -> N {
         self.tranches.iter().fold(N::ZERO, |sum, t| sum + t.balance)
     }
