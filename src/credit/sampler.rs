@@ -70,6 +70,8 @@ pub struct PathDraws {
     pub obligor_default: Vec<u32>,
     /// The obligors with a default period on this path (sector by sector, in index order).
     pub defaulted: Vec<u32>,
+    /// (period, asset) of every asset of a defaulted obligor, sorted.
+    pub default_assets: Vec<(u32, u32)>,
     /// Standard normal behind each asset's collateral value shock (drawn only for the assets
     /// of defaulted obligors under a stochastic recovery; other entries are stale).
     pub value_normal: Vec<f64>,
@@ -237,6 +239,11 @@ impl CreditSampler {
         }
     }
 
+    /// The single-period prepayment rate of every path.
+    pub fn prepayment_rate(&self) -> f64 {
+        self.prepayment_rate
+    }
+
     pub fn max_lag(&self) -> usize {
         self.asset_lag.iter().copied().max().unwrap_or(0)
     }
@@ -246,6 +253,7 @@ impl CreditSampler {
             global_factor: 0.0,
             obligor_default: vec![NO_DEFAULT; self.obligors],
             defaulted: Vec::new(),
+            default_assets: Vec::new(),
             value_normal: vec![0.0; self.asset_obligor.len()],
             support_default: vec![NO_DEFAULT; self.support_loading.len()],
             sector_factor: vec![0.0; self.sectors],
@@ -314,6 +322,18 @@ impl CreditSampler {
                 }
             }
         }
+        draws.default_assets.clear();
+        for &o in &draws.defaulted {
+            let (lo, hi) = (
+                self.obligor_asset_start[o as usize] as usize,
+                self.obligor_asset_start[o as usize + 1] as usize,
+            );
+            let period = draws.obligor_default[o as usize];
+            for &asset in &self.obligor_assets[lo..hi] {
+                draws.default_assets.push((period, asset));
+            }
+        }
+        draws.default_assets.sort_unstable();
         if self.recovery.is_stochastic() {
             for &o in &draws.defaulted {
                 let (lo, hi) = (
@@ -390,6 +410,9 @@ impl CreditEvents for PathEvents<'_> {
                 (proceeds / exposure).clamp(0.0, 1.0)
             }
         }
+    }
+    fn whole_defaults(&self) -> Option<&[(u32, u32)]> {
+        Some(&self.draws.default_assets)
     }
     #[inline]
     fn recovery_lag(&self, asset: usize, _period: usize) -> usize {

@@ -19,4 +19,12 @@ pub trait CreditEvents {
     fn support_exists(&self, _support: usize) -> bool {
         true
     }
+    /// When every default is of a whole asset: the (period, asset) pairs, sorted, and the
+    /// engine may apply them to the pool's default-free trajectory instead of asking
+    /// [`default_fraction`] of every asset on every date.
+    ///
+    /// [`default_fraction`]: CreditEvents::default_fraction
+    fn whole_defaults(&self) -> Option<&[(u32, u32)]> {
+        None
+    }
 }

@@ -2,7 +2,7 @@
 //! asset (loan-level; obligors are few and lumpy).
 
 use super::events::CreditEvents;
-use super::prepared::Prepared;
+use super::prepared::{PoolTotals, Prepared, asset_flows};
 use crate::money::Amount;
 
 /// The pool's cash flows and balances for one period.
@@ -42,6 +42,10 @@ pub struct PoolScratch<N> {
     pub pending_charge_off: Vec<N>,
     pub uncharged_total: N,
     pub cumulative_defaulted: N,
+    /// With a trajectory: the pool's totals per period, less the flows of assets that have
+    /// defaulted so far on this path, and the assets still counted in them.
+    pub totals: Vec<PoolTotals<N>>,
+    pub counts: Vec<[u32; 5]>,
 }
 
 impl<N: Amount> PoolScratch<N> {
@@ -55,6 +59,14 @@ impl<N: Amount> PoolScratch<N> {
             pending_charge_off: vec![N::ZERO; slots],
             uncharged_total: N::ZERO,
             cumulative_defaulted: N::ZERO,
+            totals: prep
+                .trajectory
+                .as_ref()
+                .map_or_else(Vec::new, |t| t.totals.clone()),
+            counts: prep
+                .trajectory
+                .as_ref()
+                .map_or_else(Vec::new, |t| t.counts.clone()),
         }
     }
 
@@ -68,6 +80,10 @@ impl<N: Amount> PoolScratch<N> {
             .for_each(|x| *x = N::ZERO);
         self.uncharged_total = N::ZERO;
         self.cumulative_defaulted = N::ZERO;
+        if let Some(t) = &prep.trajectory {
+            self.totals.copy_from_slice(&t.totals);
+            self.counts.copy_from_slice(&t.counts);
+        }
     }
 
     /// Becomes a copy of `from` without reallocating.
@@ -80,6 +96,8 @@ impl<N: Amount> PoolScratch<N> {
             pending_charge_off,
             uncharged_total,
             cumulative_defaulted,
+            totals,
+            counts,
         } = from;
         self.balance.clone_from(balance);
         self.pending_cash.clone_from(pending_cash);
@@ -88,6 +106,8 @@ impl<N: Amount> PoolScratch<N> {
         self.pending_charge_off.clone_from(pending_charge_off);
         self.uncharged_total = *uncharged_total;
         self.cumulative_defaulted = *cumulative_defaulted;
+        self.totals.clone_from(totals);
+        self.counts.clone_from(counts);
     }
 
     /// Recovery cash still scheduled after period `last` (read-only): after a run that ended on
@@ -122,7 +142,99 @@ impl<N: Amount> PoolScratch<N> {
             .iter_mut()
             .for_each(|x| *x = N::ZERO);
         self.uncharged_total = N::ZERO;
+        for s in t + 1..self.totals.len() {
+            self.totals[s] = PoolTotals::ZERO;
+            self.counts[s] = [0; 5];
+        }
         price
+    }
+}
+
+/// A default of `defaulted` yuan of `asset` at the start of period `t`: its recovery and the
+/// exposure waiting for it are booked to the period they resolve in, its charge-off to the
+/// period it is due.
+fn book_default<N: Amount>(
+    prep: &Prepared<N>,
+    events: &impl CreditEvents,
+    asset: usize,
+    t: usize,
+    defaulted: N,
+    pool: &mut PoolScratch<N>,
+    out: &mut PoolPeriod<N>,
+) {
+    let recovery = (defaulted
+        * N::from_rate(events.recovery_fraction(asset, t, defaulted.to_f64())))
+    .round_money();
+    let lag = events.recovery_lag(asset, t);
+    let slot = t + lag;
+    pool.pending_cash[slot] += recovery;
+    pool.pending_exposure[slot] += defaulted;
+    pool.pending_exposure_total += defaulted;
+    // Charged off after the deal's period, or when the recovery comes if sooner.
+    pool.pending_charge_off[t + lag.min(prep.charge_off_periods)] += defaulted;
+    pool.uncharged_total += defaulted;
+    out.defaulted += defaulted;
+}
+
+/// Period `t` from the trajectory: each asset defaulting now leaves the totals of this and
+/// every later period (its scheduled flows from here on are never paid); a count per period
+/// and figure of the assets still in each total sets a total to exactly zero once none is
+/// left, so floating-point residue cannot keep an exhausted pool alive or pay a phantom fen.
+fn whole_default_period<N: Amount>(
+    prep: &Prepared<N>,
+    events: &impl CreditEvents,
+    defaults: &[(u32, u32)],
+    t: usize,
+    pool: &mut PoolScratch<N>,
+    out: &mut PoolPeriod<N>,
+) {
+    let trajectory = prep.trajectory.as_ref().expect("called with a trajectory");
+    let periods = prep.periods;
+    let now = t as u32;
+    let first = defaults.partition_point(|(p, _)| *p < now);
+    for &(_, asset) in defaults[first..].iter().take_while(|(p, _)| *p == now) {
+        let a = asset as usize;
+        let row = &trajectory.flows[a * periods + t..(a + 1) * periods];
+        let balance = row[0].opening;
+        if !balance.gt_zero() {
+            continue;
+        }
+        for (k, f) in row.iter().enumerate() {
+            if !f.opening.gt_zero() {
+                // Repaid: nothing later either.
+                break;
+            }
+            let s = t + k;
+            let (total, count) = (&mut pool.totals[s], &mut pool.counts[s]);
+            // The opening balance of the default period stays (the asset was performing).
+            if k > 0 {
+                remove(&mut total.opening, &mut count[0], f.opening);
+            }
+            remove(&mut total.interest, &mut count[1], f.interest);
+            remove(&mut total.principal, &mut count[2], f.principal);
+            remove(&mut total.prepaid, &mut count[3], f.prepaid);
+            remove(&mut total.closing, &mut count[4], f.closing);
+        }
+        book_default(prep, events, a, t, balance, pool, out);
+    }
+    let tot = pool.totals[t];
+    out.opening_balance = tot.opening;
+    out.interest = tot.interest;
+    out.scheduled_principal = tot.principal;
+    out.prepayment = tot.prepaid;
+    out.closing_balance = tot.closing;
+}
+
+/// Takes one asset's `x` out of a total counting `count` non-zero amounts; the last one out
+/// leaves exactly zero.
+#[inline]
+fn remove<N: Amount>(total: &mut N, count: &mut u32, x: N) {
+    if x != N::ZERO {
+        *total -= x;
+        *count -= 1;
+        if *count == 0 {
+            *total = N::ZERO;
+        }
     }
 }
 
@@ -137,51 +249,50 @@ pub fn pool_period<N: Amount>(
         period: t,
         ..PoolPeriod::default_zero()
     };
+    match (&prep.trajectory, events.whole_defaults()) {
+        (Some(trajectory), Some(defaults))
+            if trajectory.smm == events.prepayment_rate(t) && !pool.totals.is_empty() =>
+        {
+            whole_default_period(prep, events, defaults, t, pool, &mut out);
+            return finish_period(t, pool, out);
+        }
+        _ => {}
+    }
     let prepayment_rate = events.prepayment_rate(t);
     let smm = N::from_rate(prepayment_rate);
-    let assets = prep.projection.assets;
-    let interest_row = &prep.projection.interest_fraction[t * assets..(t + 1) * assets];
-    let principal_row = &prep.projection.principal_fraction[t * assets..(t + 1) * assets];
-    for (a, balance) in pool.balance.iter_mut().enumerate() {
+    for a in 0..pool.balance.len() {
+        let mut balance = pool.balance[a];
         if !balance.gt_zero() {
             continue;
         }
-        out.opening_balance += *balance;
+        out.opening_balance += balance;
         let default_fraction = events.default_fraction(a, t);
         if default_fraction > 0.0 {
             let defaulted = if default_fraction >= 1.0 {
-                *balance
+                balance
             } else {
-                (*balance * N::from_rate(default_fraction)).round_money()
+                (balance * N::from_rate(default_fraction)).round_money()
             };
-            *balance -= defaulted;
-            let recovery = (defaulted
-                * N::from_rate(events.recovery_fraction(a, t, defaulted.to_f64())))
-            .round_money();
-            let lag = events.recovery_lag(a, t);
-            let slot = t + lag;
-            pool.pending_cash[slot] += recovery;
-            pool.pending_exposure[slot] += defaulted;
-            pool.pending_exposure_total += defaulted;
-            // Charged off after the deal's period, or when the recovery comes if sooner.
-            pool.pending_charge_off[t + lag.min(prep.charge_off_periods)] += defaulted;
-            pool.uncharged_total += defaulted;
-            out.defaulted += defaulted;
+            balance -= defaulted;
+            book_default(prep, events, a, t, defaulted, pool, &mut out);
         }
-        let interest = (*balance * interest_row[a]).round_money();
-        let principal = (*balance * principal_row[a]).round_money().min(*balance);
-        *balance -= principal;
-        let prepaid = if prepayment_rate > 0.0 {
-            (*balance * smm).round_money()
-        } else {
-            N::ZERO
-        };
-        *balance -= prepaid;
-        out.interest += interest;
-        out.scheduled_principal += principal;
-        out.prepayment += prepaid;
-        out.closing_balance += *balance;
+        // The one rule for an asset's scheduled flows (the trajectory uses it too).
+        let f = asset_flows(prep, a, t, balance, prepayment_rate, smm);
+        pool.balance[a] = f.closing;
+        out.interest += f.interest;
+        out.scheduled_principal += f.principal;
+        out.prepayment += f.prepaid;
+        out.closing_balance += f.closing;
     }
+    finish_period(t, pool, out)
+}
+
+/// Recoveries, resolved exposure and charge-offs due in period `t`.
+fn finish_period<N: Amount>(
+    t: usize,
+    pool: &mut PoolScratch<N>,
+    mut out: PoolPeriod<N>,
+) -> PoolPeriod<N> {
     out.recovery = pool.pending_cash[t];
     let resolved = pool.pending_exposure[t];
     pool.pending_exposure_total -= resolved;

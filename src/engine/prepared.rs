@@ -21,6 +21,91 @@ pub struct Prepared<N> {
     pub projection: Projection<N>,
     /// The contract's terms per period.
     pub terms: Terms<N>,
+    /// The pool without defaults at one prepayment rate, when paths use it (see
+    /// [`Trajectory`]).
+    pub trajectory: Option<Trajectory<N>>,
+}
+
+/// Each asset's scheduled flows without defaults at a constant single-period prepayment rate,
+/// computed once: a path whose events are whole defaults (a Monte Carlo path) starts from the
+/// pool totals and removes a defaulted asset's flows from its default on, instead of walking
+/// every asset on every date. The per-asset arithmetic is the loan-level step's, so a path
+/// without defaults has the same figures.
+#[derive(Debug, Clone)]
+pub struct Trajectory<N> {
+    pub smm: f64,
+    /// `[asset][period]`: the asset's scheduled figures (opening balance, interest, principal,
+    /// prepayment, closing balance), one asset's periods contiguous so that removing a
+    /// default is a pass over one slice.
+    pub flows: Vec<PoolTotals<N>>,
+    /// Per period: the pool's totals.
+    pub totals: Vec<PoolTotals<N>>,
+    /// Per period and figure (as in [`PoolTotals::figures`]): the assets with a non-zero
+    /// amount in the total. A total whose count falls to zero is exactly zero.
+    pub counts: Vec<[u32; 5]>,
+}
+
+/// One period's scheduled pool figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoolTotals<N> {
+    pub opening: N,
+    pub interest: N,
+    pub principal: N,
+    pub prepaid: N,
+    pub closing: N,
+}
+
+impl<N: Amount> PoolTotals<N> {
+    /// Opening balance, interest, principal, prepayment, closing balance.
+    pub fn figures(&mut self) -> [&mut N; 5] {
+        [
+            &mut self.opening,
+            &mut self.interest,
+            &mut self.principal,
+            &mut self.prepaid,
+            &mut self.closing,
+        ]
+    }
+
+    pub const ZERO: Self = PoolTotals {
+        opening: N::ZERO,
+        interest: N::ZERO,
+        principal: N::ZERO,
+        prepaid: N::ZERO,
+        closing: N::ZERO,
+    };
+}
+
+/// One asset's scheduled flows in period `t` from opening balance `balance` (the loan-level
+/// step's rules: interest and principal at the projection's fractions, principal capped at the
+/// balance, then the prepayment on what is left).
+#[inline]
+pub fn asset_flows<N: Amount>(
+    prep: &Prepared<N>,
+    asset: usize,
+    t: usize,
+    balance: N,
+    prepayment_rate: f64,
+    smm: N,
+) -> PoolTotals<N> {
+    let at = prep.projection.at(asset, t);
+    let interest = (balance * prep.projection.interest_fraction[at]).round_money();
+    let principal = (balance * prep.projection.principal_fraction[at])
+        .round_money()
+        .min(balance);
+    let left = balance - principal;
+    let prepaid = if prepayment_rate > 0.0 {
+        (left * smm).round_money()
+    } else {
+        N::ZERO
+    };
+    PoolTotals {
+        opening: balance,
+        interest,
+        principal,
+        prepaid,
+        closing: left - prepaid,
+    }
 }
 
 impl<N: Amount> Prepared<N> {
@@ -56,7 +141,49 @@ impl<N: Amount> Prepared<N> {
                     .collect(),
             },
             terms: Terms::new(&deal.structure, deal.closing, &deal.period_ends),
+            trajectory: None,
         }
+    }
+
+    /// With the default-free [`Trajectory`] at single-period prepayment rate `smm` (paths
+    /// whose prepayment rate is that constant).
+    pub fn with_trajectory(mut self, smm: f64) -> Self {
+        let (assets, periods) = (self.asset_balance.len(), self.periods);
+        let rate = N::from_rate(smm);
+        let mut flows = vec![PoolTotals::ZERO; assets * periods];
+        let mut totals = vec![PoolTotals::ZERO; periods];
+        let mut counts = vec![[0u32; 5]; periods];
+        for t in 0..periods {
+            // Assets in order, as the loan-level step adds them.
+            for a in 0..assets {
+                let b = if t == 0 {
+                    self.asset_balance[a]
+                } else {
+                    flows[a * periods + t - 1].closing
+                };
+                if !b.gt_zero() {
+                    continue;
+                }
+                let mut f = asset_flows(&self, a, t, b, smm, rate);
+                flows[a * periods + t] = f;
+                for ((total, x), count) in totals[t]
+                    .figures()
+                    .into_iter()
+                    .zip(f.figures())
+                    .zip(&mut counts[t])
+                {
+                    *total += *x;
+                    *count += u32::from(*x != N::ZERO);
+                }
+            }
+        }
+        self.trajectory = Some(Trajectory {
+            smm,
+            flows,
+            totals,
+            counts,
+        });
+        self
     }
 
     /// The exact projection for `deal` (what [`Prepared::new`] needs).

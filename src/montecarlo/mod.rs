@@ -183,7 +183,7 @@ pub fn run_one_path<N: crate::money::Amount, R: crate::engine::Recorder<N>>(
     recorder: &mut R,
 ) {
     let sampler = CreditSampler::new(deal);
-    let prep: Prepared<N> = Prepared::for_deal(deal);
+    let prep: Prepared<N> = Prepared::for_deal(deal).with_trajectory(sampler.prepayment_rate());
     let mut scratch = Scratch::new(&prep, sampler.max_lag());
     let mut draws = sampler.new_draws();
     sampler.draw(&mut stream::path_rng(seed, path), &mut draws);
@@ -265,7 +265,9 @@ impl Setup {
             .iter()
             .map(|t| crate::money::Amount::gt_zero(t.coupon))
             .collect();
-        let prep: Prepared<f64> = Prepared::for_deal(deal);
+        let sampler = CreditSampler::new(deal);
+        let prep: Prepared<f64> =
+            Prepared::for_deal(deal).with_trajectory(sampler.prepayment_rate());
         let mut obligor_horizon = vec![0u32; deal.pool.obligors.len()];
         for (a, asset) in deal.pool.assets.iter().enumerate() {
             let last = (0..prep.periods)
@@ -276,7 +278,7 @@ impl Setup {
             obligor_horizon[asset.obligor] = obligor_horizon[asset.obligor].max(last);
         }
         let mut setup = Setup {
-            sampler: CreditSampler::new(deal),
+            sampler,
             prep,
             obligor_horizon,
             default_free: DefaultFree {
