@@ -5,7 +5,8 @@
 //!   and the floor — only drawing the correlated default times, no waterfall;
 //! - a synthetic pool of 1,000 monthly level-pay assets over 60 monthly periods at 100,000 paths.
 //!
-//! Set `IPABS_BENCH_PATHS` to change the reference deal's path count (default 1,000,000).
+//! Set `IPABS_BENCH_PATHS` to change the reference deal's path count (default 1,000,000) and
+//! `IPABS_BENCH_REPS` the repetitions (default 5; the synthetic pool runs at most 3).
 
 use ipabs::credit::CreditSampler;
 use ipabs::deal::Deal;
@@ -108,39 +109,67 @@ normal = [
     deal
 }
 
+/// min / median / max of `reps` timings of `f`, seconds.
+fn spread(reps: usize, mut f: impl FnMut() -> f64) -> [f64; 3] {
+    let mut t: Vec<f64> = (0..reps).map(|_| f()).collect();
+    t.sort_by(f64::total_cmp);
+    [t[0], t[t.len() / 2], t[t.len() - 1]]
+}
+
+/// Prints one line: paths/s at the fastest, median and slowest repetition.
+fn line(label: &str, paths: u64, s: [f64; 3]) {
+    let rate = |x: f64| paths as f64 / x;
+    println!(
+        "  {label:<34} {:>10.0} {:>10.0} {:>10.0}   median {:.3} s",
+        rate(s[2]),
+        rate(s[1]),
+        rate(s[0]),
+        s[1]
+    );
+}
+
 fn main() {
     let paths: u64 = std::env::var("IPABS_BENCH_PATHS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let reps: usize = std::env::var("IPABS_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let reference = ipabs::scenario::load(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/ip-lease-733m.toml"
     )))
     .unwrap_or_else(|e| panic!("{e}"));
-    println!("reference deal, {paths} paths");
-    let floor = time_draws_only(&reference, paths);
-    println!(
-        "  draws only (floor), 1 thread : {floor:>7.3} s  {:>10.0} paths/s",
-        paths as f64 / floor
+    println!("{reps} repetitions; paths/s at the slowest, median and fastest repetition");
+    println!("  {:<34} {:>10} {:>10} {:>10}", "", "min", "median", "max");
+    println!("reference deal (ip-lease-733m), {paths} paths");
+    line(
+        "draws only (floor), 1 thread",
+        paths,
+        spread(reps, || time_draws_only(&reference, paths)),
     );
-    let one = time_simulate(&reference, paths, 1);
-    println!(
-        "  full paths, 1 thread         : {one:>7.3} s  {:>10.0} paths/s  ({:.1}× floor)",
-        paths as f64 / one,
-        one / floor
+    line(
+        "full paths, 1 thread",
+        paths,
+        spread(reps, || time_simulate(&reference, paths, 1)),
     );
-    let all = time_simulate(&reference, paths, cores);
-    println!(
-        "  full paths, {cores} threads        : {all:>7.3} s  {:>10.0} paths/s",
-        paths as f64 / all
+    line(
+        &format!("full paths, {cores} threads"),
+        paths,
+        spread(reps, || time_simulate(&reference, paths, cores)),
     );
     let synthetic = synthetic_deal(1000);
     let synthetic_paths = 100_000;
-    let s = time_simulate(&synthetic, synthetic_paths, cores);
-    println!(
-        "synthetic 1,000 assets × 60 monthly periods, {synthetic_paths} paths, {cores} threads: {s:.3} s ({:.0} paths/s)",
-        synthetic_paths as f64 / s
+    println!("synthetic 1,000 assets × 60 monthly periods, {synthetic_paths} paths");
+    line(
+        &format!("full paths, {cores} threads"),
+        synthetic_paths,
+        spread(reps.min(3), || {
+            time_simulate(&synthetic, synthetic_paths, cores)
+        }),
     );
 }
