@@ -1,0 +1,255 @@
+//! Time `ipabs run` spends outside the Monte Carlo paths, phase by phase, on synthetic pools
+//! (`cargo bench --bench outside_paths`).
+//!
+//! Each pool is `IPABS_BENCH_LOANS` (default `1000,10000`) monthly level-pay loans over 60
+//! monthly periods (the generator of `mc_throughput`), one obligor each, 20 sectors, a senior
+//! class and a subordinate, with the default `[breakeven]` stress set (81 stresses) and the
+//! shipped rating tables. Every phase of `ipabs run --paths N` (default N = 1000,
+//! `IPABS_BENCH_PATHS`) is run through the library as `commands::run` runs it, into a real
+//! output folder under the temp dir, `IPABS_BENCH_REPS` times (default 3); the table gives each
+//! phase's min / median / max seconds. "outside paths" sums every phase but the Monte Carlo and
+//! the sensitivity study (whose 8 points are Monte Carlo runs of up to 20,000 paths).
+
+use ipabs::cli::default_out;
+use ipabs::commands::chart::{ChartFlags, RunReportFlags};
+use ipabs::report::montecarlo::PathsWriter;
+use ipabs::report::{OutputDir, Request, RunMetadata};
+use ipabs::structuring::rating::CdrRows;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Writes the scenario and its tape into `dir`; returns the scenario's path.
+fn synthetic_scenario(dir: &Path, assets: usize) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("temp dir");
+    let mut tape = String::from(
+        "id,obligor,sector,asset_type,ip_kind,ip_items,appraised_value,balance,rate,amortization,frequency,term_months,annual_pd\n",
+    );
+    for a in 0..assets {
+        tape += &format!(
+            "S{a:05},obligor-{a:05},sector-{:02},patent_pledge_loan,invention_patent,2,2000000.00,1000000.00,0.06,level,monthly,60,0.03\n",
+            a % 20
+        );
+    }
+    std::fs::write(dir.join("tape.csv"), tape).expect("write tape");
+    let total = assets as u64 * 1_000_000;
+    let senior = total / 10 * 9;
+    let scenario = format!(
+        r#"
+[deal]
+name = "synthetic {assets}"
+closing_date = 2020-01-01
+first_payment_date = 2020-02-01
+payment_frequency = "monthly"
+legal_final_date = 2024-12-01
+[pool]
+loan_tape = "tape.csv"
+[model]
+correlation = {{ intra_sector = 0.30, inter_sector = 0.15 }}
+[model.recovery]
+mode = "rate"
+rate = 0.2
+lag_months = 6
+[[fees]]
+name = "manager"
+basis = "tranche_balance"
+rate = 0.001
+[[tranches]]
+name = "A"
+balance = {senior}.00
+coupon = 0.04
+[[tranches]]
+name = "B"
+balance = {sub}.00
+[waterfall]
+normal = [
+  {{ step = "fee", fee = "manager" }},
+  {{ step = "interest", tranches = ["A"] }},
+  {{ step = "principal", tranches = ["A", "B"] }},
+  {{ step = "residual", tranche = "B" }},
+]
+"#,
+        sub = total - senior
+    );
+    let path = dir.join("synthetic.toml");
+    std::fs::write(&path, scenario).expect("write scenario");
+    path
+}
+
+const PHASES: [&str; 10] = [
+    "load",
+    "base case",
+    "write cash flows",
+    "monte carlo (paths)",
+    "write monte carlo",
+    "breakeven",
+    "rating",
+    "write breakeven, rating",
+    "sensitivity (paths)",
+    "charts, report, commit",
+];
+
+/// Phases that are Monte Carlo paths, not counted outside them.
+fn is_paths(phase: &str) -> bool {
+    phase.ends_with("(paths)")
+}
+
+/// One `ipabs run --paths N` of `scenario` into `out`: seconds per phase, in [`PHASES`] order.
+fn run_once(scenario: &Path, out_dir: &Path, paths: u64) -> Vec<f64> {
+    let mut times = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |times: &mut Vec<f64>| {
+        times.push(clock.elapsed().as_secs_f64());
+        clock = Instant::now();
+    };
+    let loaded = ipabs::structuring::load(scenario).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let grades = ipabs::structuring::rating::parse_grades(
+        ipabs::structuring::rating::DEFAULT_GRADES,
+        "shipped",
+    )
+    .unwrap();
+    let loss_table = ipabs::structuring::rating::LossTable::parse(
+        ipabs::structuring::rating::DEFAULT_LOSS_TABLE,
+        "shipped",
+    )
+    .unwrap();
+    let options = ipabs::montecarlo::McOptions {
+        paths,
+        seed: deal.simulation.seed,
+        threads: 0,
+    };
+    let meta = RunMetadata::new(scenario, &loaded.text);
+    let target = default_out(scenario, &Some(out_dir.to_path_buf()));
+    let inputs = [scenario.to_path_buf(), scenario.with_file_name("tape.csv")];
+    let out = OutputDir::create(
+        &target,
+        &Request {
+            command: "run",
+            scenario_sha256: &meta.scenario_sha256,
+            inputs: &inputs,
+        },
+    )
+    .unwrap();
+    lap(&mut times);
+
+    let base = ipabs::results::run_cashflow(deal);
+    lap(&mut times);
+    ipabs::report::cashflow::write(&out, deal, &base, &meta).unwrap();
+    lap(&mut times);
+
+    let width = ipabs::montecarlo::path::row_width(deal.structure.tranches.len());
+    let mut writer = PathsWriter::create(&out, width).unwrap();
+    let mut pool_cdr = CdrRows::new(deal, options.paths);
+    let results = ipabs::montecarlo::simulate(
+        deal,
+        options,
+        |_, rows| {
+            writer.write_rows(rows).unwrap();
+            pool_cdr.extend(rows);
+        },
+        |_| {},
+    )
+    .unwrap();
+    lap(&mut times);
+    writer.finish(&out, &results.columns, results.seed).unwrap();
+    ipabs::report::montecarlo::write(&out, &deal.name, &results, &meta, 0.0).unwrap();
+    let dist = pool_cdr.finish();
+    lap(&mut times);
+
+    let breakeven = ipabs::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    lap(&mut times);
+    let rating =
+        ipabs::structuring::rating::rate(deal, &breakeven, grades, loss_table, &dist, &results);
+    lap(&mut times);
+    out.csv("breakeven.csv", &breakeven.rows).unwrap();
+    out.json(
+        "breakeven.json",
+        &ipabs::commands::breakeven::document(deal, &meta, 0.0, &breakeven).unwrap(),
+    )
+    .unwrap();
+    out.json(
+        "rating.json",
+        &ipabs::commands::rate::document(deal, &meta, 0.0, &rating).unwrap(),
+    )
+    .unwrap();
+    lap(&mut times);
+
+    let doc = loaded.document(scenario).unwrap();
+    let sensitivity =
+        ipabs::structuring::sensitivity::run(deal, &doc, &loaded.attachments, options).unwrap();
+    out.json("sensitivity.json", &sensitivity).unwrap();
+    lap(&mut times);
+
+    let flags = RunReportFlags {
+        no_charts: false,
+        flags: ChartFlags {
+            format: vec![
+                ipabs::chart::ChartFormat::Png,
+                ipabs::chart::ChartFormat::Svg,
+            ],
+            unit: ipabs::chart::AmountUnit::Wan,
+            xlsx: false,
+        },
+    };
+    ipabs::commands::chart::run_reports(out.staging(), &flags).unwrap();
+    out.commit().unwrap();
+    lap(&mut times);
+    times
+}
+
+fn main() {
+    let loans: Vec<usize> = std::env::var("IPABS_BENCH_LOANS")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("IPABS_BENCH_LOANS: numbers"))
+        .collect();
+    let reps: usize = std::env::var("IPABS_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let paths: u64 = std::env::var("IPABS_BENCH_PATHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let root = std::env::temp_dir().join(format!("ipabs-outside-paths-{}", std::process::id()));
+    for &n in &loans {
+        let scenario = synthetic_scenario(&root.join(format!("pool-{n}")), n);
+        let out = root.join(format!("out-{n}"));
+        let mut runs: Vec<Vec<f64>> = Vec::new();
+        for _ in 0..reps {
+            runs.push(run_once(&scenario, &out, paths));
+        }
+        println!(
+            "{n} loans, --paths {paths}, {cores} threads, {reps} runs: seconds min / median / max"
+        );
+        let mut rows: Vec<(String, Vec<f64>)> = PHASES
+            .iter()
+            .enumerate()
+            .map(|(k, p)| (p.to_string(), runs.iter().map(|r| r[k]).collect()))
+            .collect();
+        rows.push((
+            "OUTSIDE PATHS (total)".into(),
+            runs.iter()
+                .map(|r| {
+                    PHASES
+                        .iter()
+                        .zip(r)
+                        .filter(|(p, _)| !is_paths(p))
+                        .map(|(_, t)| t)
+                        .sum()
+                })
+                .collect(),
+        ));
+        for (name, mut v) in rows {
+            v.sort_by(f64::total_cmp);
+            println!(
+                "  {name:<26} {:>8.3} {:>8.3} {:>8.3}",
+                v[0],
+                v[v.len() / 2],
+                v[v.len() - 1]
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
