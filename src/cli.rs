@@ -48,6 +48,11 @@ pub struct RunArgs {
     /// No progress bar and no terminal report.
     #[arg(long)]
     pub quiet: bool,
+    /// Monte Carlo only: skip the break-even search, the implied rating and the sensitivity
+    /// study. The base case, the Monte Carlo files, their charts and report.html are written;
+    /// the report says which sections were not computed.
+    #[arg(long)]
+    pub mc_only: bool,
     #[command(flatten)]
     pub report: crate::commands::chart::RunReportFlags,
 }

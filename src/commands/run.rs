@@ -1,15 +1,19 @@
-//! `ipabs run SCENARIO [--paths N] [--seed S] [--threads T] [--out DIR] [--quiet]`.
+//! `ipabs run SCENARIO [--paths N] [--seed S] [--threads T] [--out DIR] [--quiet] [--mc-only]`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use rust_decimal::Decimal;
+
 use super::{AppError, open_output};
 use crate::cli::{RunArgs, default_out};
+use crate::engine::Prepared;
+use crate::engine::deterministic::AssumptionEvents;
 use crate::montecarlo::{MAX_THREADS, simulate};
-use crate::report::montecarlo::PathsWriter;
+use crate::report::montecarlo::{MC_ONLY_SKIPS, PathsWriter};
 use crate::report::{ReportError, cashflow, montecarlo, table};
-use crate::results::run_cashflow;
+use crate::results::cashflow::run_cashflow_prepared;
 
 /// `--threads`: omitted = every core; otherwise 1..=[`MAX_THREADS`].
 fn threads(flag: Option<usize>) -> Result<usize, AppError> {
@@ -29,8 +33,16 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let loaded = crate::structuring::load(&args.scenario)?;
     let deal = &loaded.deal;
     super::print_warnings(&deal.warnings);
-    let grades = super::rate::grades_for(&None, &loaded.config)?;
-    let loss_table = super::rate::loss_table_for(&None, &loaded.config)?;
+    let structuring = !args.mc_only;
+    // The rating tables are checked before any work (`--mc-only` reads none).
+    let tables = if structuring {
+        Some((
+            super::rate::grades_for(&None, &loaded.config)?,
+            super::rate::loss_table_for(&None, &loaded.config)?,
+        ))
+    } else {
+        None
+    };
     let target = default_out(&args.scenario, &args.out);
     // paths.bin is staged beside the target: the disk there is what it needs.
     let mut options = super::rate::mc_options(
@@ -42,7 +54,16 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     options.threads = threads(args.threads)?;
     let (out, meta) = open_output("run", &args.scenario, &loaded, &target, &[])?;
     crate::cancel::phase("base_case")?;
-    let base = run_cashflow(deal);
+    // The pool is projected once: the base case runs it in exact decimal, the break-even
+    // search and the rating in f64.
+    let projection = Prepared::<Decimal>::projection_of(deal);
+    let base = run_cashflow_prepared(
+        deal,
+        &Prepared::<Decimal>::new(deal, &projection),
+        &AssumptionEvents::new(deal),
+    );
+    let prepared: Option<Prepared<f64>> = structuring.then(|| Prepared::new(deal, &projection));
+    drop(projection);
     super::print_warnings(&super::run_warnings(&args.scenario, &base));
     crate::cancel::check()?;
     cashflow::write(&out, deal, &base, &meta)?;
@@ -67,7 +88,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
             if write_error.is_none() {
                 write_error = writer.write_rows(rows).err();
             }
-            pool_cdr.extend(rows);
+            if structuring {
+                pool_cdr.extend(rows);
+            }
         },
         |done| {
             // Only runs longer than a second get a bar.
@@ -83,32 +106,43 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     writer.finish(&out, &results.columns, results.seed)?;
-    montecarlo::write(&out, &deal.name, &results, &meta, elapsed)?;
-    // Break-even default rates (deterministic, milliseconds) and the implied rating from this
-    // run's pool CDR distribution, so charts and report.html can show them.
-    let dist = pool_cdr.finish();
-    crate::cancel::phase("breakeven")?;
-    let breakeven = crate::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
-    crate::cancel::phase("rating")?;
-    let rating =
-        crate::structuring::rating::rate(deal, &breakeven, grades, loss_table, &dist, &results);
-    crate::cancel::check()?;
-    out.csv("breakeven.csv", &breakeven.rows)?;
-    out.json(
-        "breakeven.json",
-        &super::breakeven::document(deal, &meta, 0.0, &breakeven)?,
-    )?;
-    out.json(
-        "rating.json",
-        &super::rate::document(deal, &meta, 0.0, &rating)?,
-    )?;
-    // The report's sensitivity table: EL and P(default) against the default multiplier and the
-    // correlation, on this run's seed.
-    crate::cancel::phase("sensitivity")?;
-    let doc = loaded.document(&args.scenario)?;
-    let sensitivity =
-        crate::structuring::sensitivity::run(deal, &doc, &loaded.attachments, options)?;
-    out.json("sensitivity.json", &sensitivity)?;
+    let skipped: &[&'static str] = if structuring { &[] } else { &MC_ONLY_SKIPS };
+    montecarlo::write_noting(&out, &deal.name, &results, &meta, elapsed, skipped)?;
+    let mut grade_lines = None;
+    if let (Some(prep), Some((grades, loss_table))) = (&prepared, tables) {
+        // Break-even default rates (deterministic) and the implied rating from this run's pool
+        // CDR distribution, so charts and report.html can show them.
+        let dist = pool_cdr.finish();
+        crate::cancel::phase("breakeven")?;
+        let breakeven = crate::structuring::breakeven::breakeven_prepared(
+            deal,
+            prep,
+            &loaded.config.breakeven,
+            None,
+        );
+        crate::cancel::phase("rating")?;
+        let rating = crate::structuring::rating::rate_prepared(
+            deal, prep, &breakeven, grades, loss_table, &dist, &results,
+        );
+        crate::cancel::check()?;
+        out.csv("breakeven.csv", &breakeven.rows)?;
+        out.json(
+            "breakeven.json",
+            &super::breakeven::document(deal, &meta, 0.0, &breakeven)?,
+        )?;
+        out.json(
+            "rating.json",
+            &super::rate::document(deal, &meta, 0.0, &rating)?,
+        )?;
+        // The report's sensitivity table: EL and P(default) against the default multiplier
+        // and the correlation, on this run's seed.
+        crate::cancel::phase("sensitivity")?;
+        let doc = loaded.document(&args.scenario)?;
+        let sensitivity =
+            crate::structuring::sensitivity::run(deal, &doc, &loaded.attachments, options)?;
+        out.json("sensitivity.json", &sensitivity)?;
+        grade_lines = Some(super::rate::grade_lines(&rating));
+    }
     // Charts, report.html and results.xlsx from the files just written, before the commit.
     let reports = super::chart::run_reports(out.staging(), &args.report)?;
     // A stop asked for at any point up to here leaves the previous output (commit checks).
@@ -128,8 +162,15 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         results.paths as f64 / elapsed.max(1e-9)
     );
     text += &table::monte_carlo_report(&results);
-    text += "\nImplied grades (highest grade whose target default rate ≤ the tranche's lowest break-even rate):\n";
-    text += &super::rate::grade_lines(&rating);
+    match grade_lines {
+        Some(lines) => {
+            text += "\nImplied grades (highest grade whose target default rate ≤ the tranche's lowest break-even rate):\n";
+            text += &lines;
+        }
+        None => {
+            text += "\nBreak-even rates, implied grades and sensitivity: not computed (--mc-only)\n"
+        }
+    }
     text += &reports;
     text += &format!("written to {}\n", written.display());
     Ok(text)

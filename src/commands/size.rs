@@ -6,10 +6,13 @@ use std::time::Instant;
 use super::rate::{grades_for, mc_options};
 use super::{AppError, open_output};
 use crate::cli::{SizeArgs, default_out_suffixed};
+use crate::engine::Prepared;
 use crate::money::Amount;
 use crate::montecarlo::simulate;
 use crate::report::table::thousands;
-use crate::structuring::breakeven::{largest_obligors, min_bdr, survives_obligor_defaults};
+use crate::structuring::breakeven::{
+    BreakevenPool, largest_obligors, min_bdr_with, survives_obligor_defaults_prepared,
+};
 use crate::structuring::overrides::parse_number;
 use crate::structuring::rating::{Method, TdrRow, promisor_cap, simulate_cdr, tdr_table};
 use crate::structuring::sizing::{Outcome, Resizer, bisect_fen};
@@ -250,7 +253,10 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     let cfg = &loaded.config.breakeven;
     let order = largest_obligors(deal);
     let support = !args.standalone;
-    let lowest_bdr = |d: &crate::deal::Deal| min_bdr(d, cfg, i, support);
+    // Sizing moves only the tranches: every step reuses the scenario's projected pool.
+    let prep: Prepared<f64> = Prepared::for_deal(deal);
+    let be_pool = BreakevenPool::new(deal, &prep, cfg);
+    let lowest_bdr = |d: &crate::deal::Deal| min_bdr_with(&be_pool, d, cfg, i, support);
     // The measure at size s, and whether it meets the goal.
     let measure = |goal: &Goal, s: i64| -> Result<(f64, bool), AppError> {
         crate::cancel::check()?;
@@ -259,7 +265,13 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             Goal::Grade { tdr, k, .. } => {
                 let bdr = lowest_bdr(&d);
                 let k = (*k).min(order.len());
-                let survives = k == 0 || survives_obligor_defaults(&d, &order[..k], support)[i];
+                let survives = k == 0
+                    || survives_obligor_defaults_prepared(
+                        &d,
+                        &prep.with_structure_of(&d),
+                        &order[..k],
+                        support,
+                    )[i];
                 (bdr, bdr >= *tdr && survives)
             }
             Goal::Bdr(x) => {

@@ -77,6 +77,30 @@ impl AssumptionEvents {
         self
     }
 
+    /// [`AssumptionEvents::with_period_default_rates`] in place (a search re-runs one stress at
+    /// many default paths without copying the per-asset tables each time).
+    pub fn set_period_default_rates(&mut self, rates: Vec<f64>) {
+        self.period_default_rate = rates;
+    }
+
+    /// The same events for a pool whose asset `k` behaves as asset `assets[k]` of this one
+    /// (its recovery rate, recovery lag and default date): for a pool of representative
+    /// assets standing for classes of identical ones.
+    pub fn for_assets(&self, assets: &[usize]) -> Self {
+        AssumptionEvents {
+            asset_recovery_rate: assets
+                .iter()
+                .map(|&a| self.asset_recovery_rate[a])
+                .collect(),
+            asset_lag: assets.iter().map(|&a| self.asset_lag[a]).collect(),
+            asset_default_period: assets
+                .iter()
+                .map(|&a| self.asset_default_period[a])
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Scales recoveries, for stress sets.
     pub fn scale_recovery(mut self, factor: f64) -> Self {
         self.recovery_rate

@@ -194,4 +194,17 @@ impl<N: Amount> Prepared<N> {
     pub fn for_deal(deal: &Deal) -> Self {
         Self::new(deal, &Self::projection_of(deal))
     }
+
+    /// The same pool under the structure of `deal` (tranches, fees, accounts, triggers and
+    /// charge-off rule), for a deal that differs from this one's only there: a sizing step.
+    pub fn with_structure_of(&self, deal: &Deal) -> Self {
+        Prepared {
+            charge_off_periods: deal
+                .structure
+                .charge_off_months
+                .div_ceil(deal.frequency.months()) as usize,
+            terms: Terms::new(&deal.structure, deal.closing, &deal.period_ends),
+            ..self.clone()
+        }
+    }
 }

@@ -406,7 +406,12 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     let implied_grades = run.implied_grades();
     for t in s.tranches.iter() {
         let mc = mc_files.tranches.iter().find(|m| m.tranche == t.tranche);
-        let grade = implied_grades.get(&t.tranche).map_or("-", String::as_str);
+        let none = if run.skipped("rating") {
+            "not computed (--mc-only)"
+        } else {
+            "-"
+        };
+        let grade = implied_grades.get(&t.tranche).map_or(none, String::as_str);
         let cells = [
             format_number(unit.scale(t.original_balance.to_f64()), 2),
             pct(t.coupon.to_f64(), 2),
@@ -488,14 +493,32 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
         ],
     );
 
-    if let Some(b) = &run.breakeven {
-        super::sections::breakeven(&mut html, &b.result);
+    // Sections of a part the run did not compute (`--mc-only`) say so where they would be.
+    let not_computed = |html: &mut String, heading: &str| {
+        let _ = writeln!(
+            html,
+            "<h2>{}</h2>\n<p class=\"sub\">not computed (--mc-only): this run made the Monte Carlo only; run without --mc-only for this section.</p>",
+            escape(heading)
+        );
+    };
+    match &run.breakeven {
+        Some(b) => super::sections::breakeven(&mut html, &b.result),
+        None if run.skipped("breakeven") => {
+            not_computed(&mut html, super::sections::BREAKEVEN_HEADING)
+        }
+        None => {}
     }
-    if let Some(r) = &run.rating {
-        super::sections::rating(&mut html, &r.result);
+    match &run.rating {
+        Some(r) => super::sections::rating(&mut html, &r.result),
+        None if run.skipped("rating") => not_computed(&mut html, super::sections::RATING_HEADING),
+        None => {}
     }
-    if let Some(sens) = &extras.sensitivity {
-        super::sections::sensitivity(&mut html, sens);
+    match &extras.sensitivity {
+        Some(sens) if !run.skipped("sensitivity") => super::sections::sensitivity(&mut html, sens),
+        _ if run.skipped("sensitivity") => {
+            not_computed(&mut html, super::sections::SENSITIVITY_HEADING)
+        }
+        _ => {}
     }
 
     // Charts.

@@ -94,6 +94,10 @@ pub struct McSummaryFile<'a> {
     pub deal: Cow<'a, str>,
     /// Wall-clock seconds of the simulation (differs between otherwise identical runs).
     pub elapsed_seconds: f64,
+    /// The parts of `ipabs run` this run did not compute ([`MC_ONLY_SKIPS`] under
+    /// `--mc-only`); absent when it computed everything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Cow<'a, str>>,
     #[serde(flatten)]
     pub results: Cow<'a, McResults>,
 }
@@ -235,12 +239,28 @@ pub fn write(
     meta: &RunMetadata,
     elapsed: f64,
 ) -> Result<(), ReportError> {
+    write_noting(out, deal, results, meta, elapsed, &[])
+}
+
+/// What `ipabs run --mc-only` does not compute, as `mc-summary.json` lists it (`skipped`).
+pub const MC_ONLY_SKIPS: [&str; 3] = ["breakeven", "rating", "sensitivity"];
+
+/// [`write`], recording in `mc-summary.json` the parts of the run that were `skipped`.
+pub fn write_noting(
+    out: &OutputDir,
+    deal: &str,
+    results: &McResults,
+    meta: &RunMetadata,
+    elapsed: f64,
+    skipped: &[&'static str],
+) -> Result<(), ReportError> {
     out.json(
         "mc-summary.json",
         &McSummaryFile {
             metadata: Cow::Borrowed(meta),
             deal: Cow::Borrowed(deal),
             elapsed_seconds: elapsed,
+            skipped: skipped.iter().map(|s| Cow::Borrowed(*s)).collect(),
             results: Cow::Borrowed(results),
         },
     )?;

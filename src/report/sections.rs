@@ -388,9 +388,14 @@ pub fn stratification(html: &mut String, s: &Stratification) {
     html.push_str("</div>\n");
 }
 
+/// Headings of the sections a run may not have computed (`--mc-only`).
+pub const SENSITIVITY_HEADING: &str = "敏感性分析 Sensitivity";
+pub const BREAKEVEN_HEADING: &str = "盈亏平衡违约率 Break-even default rates";
+pub const RATING_HEADING: &str = "评级分析 Rating detail";
+
 /// Expected loss ± s.e. and P(default) per tranche against each key the run moved.
 pub fn sensitivity(html: &mut String, s: &crate::structuring::sensitivity::Sensitivity) {
-    html.push_str("<h2>敏感性分析 Sensitivity</h2>\n");
+    let _ = writeln!(html, "<h2>{SENSITIVITY_HEADING}</h2>");
     let mut keys: Vec<&str> = Vec::new();
     let mut tranches: Vec<&str> = Vec::new();
     for r in &s.rows {
@@ -479,7 +484,7 @@ fn mark(note: BdrNote) -> &'static str {
 /// moving one stress at a time, and the lowest over the whole stress set with the stress that
 /// binds.
 pub fn breakeven(html: &mut String, b: &BreakevenResult) {
-    html.push_str("<h2>盈亏平衡违约率 Break-even default rates</h2>\n");
+    let _ = writeln!(html, "<h2>{BREAKEVEN_HEADING}</h2>");
     let c = &b.config;
     let base = (
         c.recovery_factors.first().copied().unwrap_or(1.0),
@@ -563,7 +568,7 @@ pub fn breakeven(html: &mut String, b: &BreakevenResult) {
 /// The rating evidence: per tranche the implied grade and the test that binds, then each
 /// grade's target default rate by method against the BDR.
 pub fn rating(html: &mut String, r: &RatingResult) {
-    html.push_str("<h2>评级分析 Rating detail</h2>\n");
+    let _ = writeln!(html, "<h2>{RATING_HEADING}</h2>");
     html.push_str("<table class=\"rating\"><tr><th>tranche</th><th class=\"num\">BDR (with / standalone)</th><th class=\"num\">WAL</th><th class=\"num\">EL ± s.e.</th><th>Moody's scale (PV loss)</th><th>implied grade (empirical)</th><th>binding test</th><th>promisor priced</th><th>standalone</th></tr>\n");
     for t in &r.tranches {
         let by = |list: &[Awarded]| list.iter().find(|a| a.method == Method::Empirical).cloned();

@@ -660,10 +660,18 @@ fn absent_files(run: &RunFiles) -> Vec<&'static str> {
         out.push("Monte Carlo results (mc-summary.json: an `ipabs cashflow` folder)");
     }
     if run.breakeven.is_none() {
-        out.push("breakeven.json");
+        out.push(if run.skipped("breakeven") {
+            "breakeven.json (not computed: --mc-only)"
+        } else {
+            "breakeven.json"
+        });
     }
     if run.rating.is_none() {
-        out.push("rating.json");
+        out.push(if run.skipped("rating") {
+            "rating.json (not computed: --mc-only)"
+        } else {
+            "rating.json"
+        });
     }
     if run.stratification.is_none() {
         out.push("stratification.json");

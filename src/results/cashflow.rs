@@ -345,8 +345,18 @@ pub fn run_cashflow(deal: &Deal) -> CashflowRun {
 
 /// Runs the deal in exact decimal under the given events.
 pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun {
-    let prep: Prepared<Decimal> = Prepared::for_deal(deal);
-    let mut scratch = Scratch::new(&prep, events.max_lag());
+    run_cashflow_prepared(deal, &Prepared::for_deal(deal), events)
+}
+
+/// [`run_cashflow_with`] on the deal's numbers already prepared (`Prepared::new(deal, ..)`
+/// from its projection, which `ipabs run` computes once for the base case, the break-even
+/// runs and the rating).
+pub fn run_cashflow_prepared(
+    deal: &Deal,
+    prep: &Prepared<Decimal>,
+    events: &AssumptionEvents,
+) -> CashflowRun {
+    let mut scratch = Scratch::new(prep, events.max_lag());
     let s = &deal.structure;
     let mut rec = FullRecorder {
         deal,
@@ -361,7 +371,7 @@ pub fn run_cashflow_with(deal: &Deal, events: &AssumptionEvents) -> CashflowRun 
         support_total: vec![Decimal::ZERO; s.supports.len()],
         pool_balance_at_end: Decimal::ZERO,
     };
-    let periods_run = run_path(&prep, events, &mut scratch, &mut rec);
+    let periods_run = run_path(prep, events, &mut scratch, &mut rec);
     let metrics = tranche_metrics(deal, &rec.tranches, &scratch.state);
     let ledger = rec
         .entries

@@ -6,6 +6,7 @@ use crate::scenario::tape::shown;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use crate::engine::Prepared;
 use crate::metrics::stats::percentile_sorted;
 
 /// The shipped grade table (`data/rating-grades.csv`).
@@ -1042,6 +1043,17 @@ pub fn large_obligor_checks(
     grades: &[Grade],
     support: bool,
 ) -> std::collections::BTreeMap<usize, Vec<bool>> {
+    large_obligor_checks_prepared(deal, &Prepared::for_deal(deal), grades, support)
+}
+
+/// [`large_obligor_checks`] on `Prepared::for_deal(deal)` already computed (every check reads
+/// the same projected pool).
+pub fn large_obligor_checks_prepared(
+    deal: &crate::deal::Deal,
+    prep: &Prepared<f64>,
+    grades: &[Grade],
+    support: bool,
+) -> std::collections::BTreeMap<usize, Vec<bool>> {
     let order = super::breakeven::largest_obligors(deal);
     let mut out = std::collections::BTreeMap::new();
     for g in grades {
@@ -1050,7 +1062,12 @@ pub fn large_obligor_checks(
             if k == 0 {
                 vec![true; deal.structure.tranches.len()]
             } else {
-                super::breakeven::survives_obligor_defaults(deal, &order[..k], support)
+                super::breakeven::survives_obligor_defaults_prepared(
+                    deal,
+                    prep,
+                    &order[..k],
+                    support,
+                )
             }
         });
     }
@@ -1229,8 +1246,30 @@ pub fn rate(
     dist: &CdrDistribution,
     mc: &crate::montecarlo::McResults,
 ) -> RatingResult {
-    let checks = large_obligor_checks(deal, &grades, true);
-    let standalone_checks = large_obligor_checks(deal, &grades, false);
+    rate_prepared(
+        deal,
+        &Prepared::for_deal(deal),
+        be,
+        grades,
+        loss_table,
+        dist,
+        mc,
+    )
+}
+
+/// [`rate`] on `Prepared::for_deal(deal)` already computed (`ipabs run` prepares the pool once
+/// for the base case, the break-even runs and the rating).
+pub fn rate_prepared(
+    deal: &crate::deal::Deal,
+    prep: &Prepared<f64>,
+    be: &super::breakeven::BreakevenResult,
+    grades: Vec<Grade>,
+    loss_table: LossTable,
+    dist: &CdrDistribution,
+    mc: &crate::montecarlo::McResults,
+) -> RatingResult {
+    let checks = large_obligor_checks_prepared(deal, prep, &grades, true);
+    let standalone_checks = large_obligor_checks_prepared(deal, prep, &grades, false);
     let paths = dist.paths();
     let tranches = be
         .minimum

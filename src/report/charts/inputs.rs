@@ -180,19 +180,37 @@ impl RunFiles {
         } else {
             None
         };
+        // A part the run did not compute (`--mc-only`) is absent, whatever file has that name.
+        let skipped = |part: &str| mc.as_ref().is_some_and(|m| m.skipped(part));
+        let breakeven = if skipped("breakeven") {
+            None
+        } else {
+            read_optional_json(&dir.join("breakeven.json"))?
+        };
+        let rating = if skipped("rating") {
+            None
+        } else {
+            read_optional_json(&dir.join("rating.json"))?
+        };
         Ok(RunFiles {
             dir: dir.to_path_buf(),
             fees: read_csv(&dir.join("fees.csv"))?,
             accounts: read_csv(&dir.join("accounts.csv"))?,
             ledger: read_csv(&dir.join("ledger.csv"))?,
             stratification: read_optional_json(&dir.join("stratification.json"))?,
-            breakeven: read_optional_json(&dir.join("breakeven.json"))?,
-            rating: read_optional_json(&dir.join("rating.json"))?,
+            breakeven,
+            rating,
             summary,
             pool,
             tranches,
             mc,
         })
+    }
+
+    /// Whether the run did not compute `part` (`breakeven`, `rating`, `sensitivity`: what
+    /// `ipabs run --mc-only` skips, listed in `mc-summary.json`).
+    pub fn skipped(&self, part: &str) -> bool {
+        self.mc.as_ref().is_some_and(|m| m.skipped(part))
     }
 
     /// Tranche names in the deal's order.
@@ -246,6 +264,11 @@ impl RunFiles {
 }
 
 impl McFiles {
+    /// Whether the run did not compute `part` (see [`RunFiles::skipped`]).
+    pub fn skipped(&self, part: &str) -> bool {
+        self.summary.skipped.iter().any(|s| s == part)
+    }
+
     fn load(dir: &Path, names: &[String]) -> Result<Self, InputError> {
         Ok(McFiles {
             summary: read_json(&dir.join("mc-summary.json"))?,
