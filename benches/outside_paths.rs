@@ -8,11 +8,15 @@
 //! `IPABS_BENCH_PATHS`) is run through the library as `commands::run` runs it, into a real
 //! output folder under the temp dir, `IPABS_BENCH_REPS` times (default 3); the table gives each
 //! phase's min / median / max seconds. "outside paths" sums every phase but the Monte Carlo and
-//! the sensitivity study (whose 8 points are Monte Carlo runs of up to 20,000 paths).
+//! the sensitivity study (whose 8 points are Monte Carlo runs of up to 20,000 paths). Then the
+//! same for `ipabs run --mc-only` (no break-even, rating or sensitivity), unless
+//! `IPABS_BENCH_MC_ONLY=0`.
 
 use ipabs::cli::default_out;
 use ipabs::commands::chart::{ChartFlags, RunReportFlags};
-use ipabs::report::montecarlo::PathsWriter;
+use ipabs::engine::Prepared;
+use ipabs::engine::deterministic::AssumptionEvents;
+use ipabs::report::montecarlo::{MC_ONLY_SKIPS, PathsWriter};
 use ipabs::report::{OutputDir, Request, RunMetadata};
 use ipabs::structuring::rating::CdrRows;
 use std::path::{Path, PathBuf};
@@ -93,8 +97,9 @@ fn is_paths(phase: &str) -> bool {
     phase.ends_with("(paths)")
 }
 
-/// One `ipabs run --paths N` of `scenario` into `out`: seconds per phase, in [`PHASES`] order.
-fn run_once(scenario: &Path, out_dir: &Path, paths: u64) -> Vec<f64> {
+/// One `ipabs run --paths N` (with `--mc-only` when `mc_only`) of `scenario` into `out`: seconds
+/// per phase, in [`PHASES`] order (zero for a phase skipped).
+fn run_once(scenario: &Path, out_dir: &Path, paths: u64, mc_only: bool) -> Vec<f64> {
     let mut times = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |times: &mut Vec<f64>| {
@@ -132,7 +137,16 @@ fn run_once(scenario: &Path, out_dir: &Path, paths: u64) -> Vec<f64> {
     .unwrap();
     lap(&mut times);
 
-    let base = ipabs::results::run_cashflow(deal);
+    // As `ipabs run`: the pool projected once, for the base case and (unless --mc-only) the
+    // break-even runs and the rating.
+    let projection = Prepared::<rust_decimal::Decimal>::projection_of(deal);
+    let base = ipabs::results::cashflow::run_cashflow_prepared(
+        deal,
+        &Prepared::new(deal, &projection),
+        &AssumptionEvents::new(deal),
+    );
+    let prep: Option<Prepared<f64>> = (!mc_only).then(|| Prepared::new(deal, &projection));
+    drop(projection);
     lap(&mut times);
     ipabs::report::cashflow::write(&out, deal, &base, &meta).unwrap();
     lap(&mut times);
@@ -145,21 +159,38 @@ fn run_once(scenario: &Path, out_dir: &Path, paths: u64) -> Vec<f64> {
         options,
         |_, rows| {
             writer.write_rows(rows).unwrap();
-            pool_cdr.extend(rows);
+            if !mc_only {
+                pool_cdr.extend(rows);
+            }
         },
         |_| {},
     )
     .unwrap();
     lap(&mut times);
     writer.finish(&out, &results.columns, results.seed).unwrap();
-    ipabs::report::montecarlo::write(&out, &deal.name, &results, &meta, 0.0).unwrap();
+    let skipped: &[&'static str] = if mc_only { &MC_ONLY_SKIPS } else { &[] };
+    ipabs::report::montecarlo::write_noting(&out, &deal.name, &results, &meta, 0.0, skipped)
+        .unwrap();
     let dist = pool_cdr.finish();
     lap(&mut times);
 
-    let breakeven = ipabs::structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    let Some(prep) = prep else {
+        times.extend([0.0; 4]);
+        ipabs::commands::chart::run_reports(out.staging(), &report_flags()).unwrap();
+        out.commit().unwrap();
+        lap(&mut times);
+        return times;
+    };
+    let breakeven = ipabs::structuring::breakeven::breakeven_prepared(
+        deal,
+        &prep,
+        &loaded.config.breakeven,
+        None,
+    );
     lap(&mut times);
-    let rating =
-        ipabs::structuring::rating::rate(deal, &breakeven, grades, loss_table, &dist, &results);
+    let rating = ipabs::structuring::rating::rate_prepared(
+        deal, &prep, &breakeven, grades, loss_table, &dist, &results,
+    );
     lap(&mut times);
     out.csv("breakeven.csv", &breakeven.rows).unwrap();
     out.json(
@@ -180,7 +211,15 @@ fn run_once(scenario: &Path, out_dir: &Path, paths: u64) -> Vec<f64> {
     out.json("sensitivity.json", &sensitivity).unwrap();
     lap(&mut times);
 
-    let flags = RunReportFlags {
+    ipabs::commands::chart::run_reports(out.staging(), &report_flags()).unwrap();
+    out.commit().unwrap();
+    lap(&mut times);
+    times
+}
+
+/// `ipabs run`'s default report flags: PNG and SVG charts and report.html.
+fn report_flags() -> RunReportFlags {
+    RunReportFlags {
         no_charts: false,
         flags: ChartFlags {
             format: vec![
@@ -190,11 +229,7 @@ fn run_once(scenario: &Path, out_dir: &Path, paths: u64) -> Vec<f64> {
             unit: ipabs::chart::AmountUnit::Wan,
             xlsx: false,
         },
-    };
-    ipabs::commands::chart::run_reports(out.staging(), &flags).unwrap();
-    out.commit().unwrap();
-    lap(&mut times);
-    times
+    }
 }
 
 fn main() {
@@ -212,16 +247,22 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let modes: &[bool] = if std::env::var("IPABS_BENCH_MC_ONLY").is_ok_and(|v| v == "0") {
+        &[false]
+    } else {
+        &[false, true]
+    };
     let root = std::env::temp_dir().join(format!("ipabs-outside-paths-{}", std::process::id()));
-    for &n in &loans {
+    for (&n, &mc_only) in loans.iter().flat_map(|n| modes.iter().map(move |m| (n, m))) {
         let scenario = synthetic_scenario(&root.join(format!("pool-{n}")), n);
         let out = root.join(format!("out-{n}"));
         let mut runs: Vec<Vec<f64>> = Vec::new();
         for _ in 0..reps {
-            runs.push(run_once(&scenario, &out, paths));
+            runs.push(run_once(&scenario, &out, paths, mc_only));
         }
+        let flag = if mc_only { " --mc-only" } else { "" };
         println!(
-            "{n} loans, --paths {paths}, {cores} threads, {reps} runs: seconds min / median / max"
+            "{n} loans, --paths {paths}{flag}, {cores} threads, {reps} runs: seconds min / median / max"
         );
         let mut rows: Vec<(String, Vec<f64>)> = PHASES
             .iter()

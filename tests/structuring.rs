@@ -380,3 +380,35 @@ fn deterministic_sweep_and_breakeven_write_their_files() {
         .success();
     assert!(be.join("breakeven.csv").exists() && be.join("breakeven.json").exists());
 }
+
+#[test]
+fn breakeven_rows_do_not_depend_on_the_thread_count() {
+    // Every stress is searched on its own runs: one thread or several, the same rows, bit for
+    // bit, in the same order.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for name in ["ip-lease-733m.toml", "patent-royalty-300m.toml"] {
+        let loaded = ipabs::structuring::load(&root.join(name)).unwrap();
+        let with_threads = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let r = pool.install(|| breakeven(&loaded.deal, &loaded.config.breakeven, None));
+            (
+                serde_json::to_string(&r.rows).unwrap(),
+                serde_json::to_string(&r.minimum).unwrap(),
+            )
+        };
+        let sequential = with_threads(1);
+        assert!(
+            sequential.0.contains("\"note\":\"none\""),
+            "{name}: no row searched"
+        );
+        for threads in [2, 3] {
+            assert!(
+                with_threads(threads) == sequential,
+                "{name}: {threads} threads give other rows than one"
+            );
+        }
+    }
+}

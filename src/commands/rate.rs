@@ -12,7 +12,7 @@ use crate::report::{ReportError, RunMetadata};
 use crate::structuring::config::StructuringConfig;
 use crate::structuring::rating::{
     DEFAULT_GRADES, DEFAULT_LOSS_TABLE, Grade, INTERVAL_Z, LossTable, Method, RatingResult,
-    parse_grades, rate,
+    parse_grades,
 };
 use crate::structuring::{self, pct};
 use std::borrow::Cow;
@@ -94,7 +94,10 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
     )?;
     crate::cancel::phase("monte_carlo")?;
     let started = Instant::now();
-    let breakeven = structuring::breakeven::breakeven(deal, &loaded.config.breakeven, None);
+    // The pool prepared once for the break-even runs and every rating pass.
+    let prep: crate::engine::Prepared<f64> = crate::engine::Prepared::for_deal(deal);
+    let breakeven =
+        structuring::breakeven::breakeven_prepared(deal, &prep, &loaded.config.breakeven, None);
     crate::cancel::check()?;
     // With --max-paths: rerun at the paths the borderline grades ask for, until none is left
     // or the cap is reached (the same seed: the first paths are the same paths).
@@ -106,8 +109,9 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
             structuring::rating::simulate_cdr(deal, options, |done| bar.set_position(done))?;
         bar.finish_and_clear();
         crate::cancel::check()?;
-        let result = rate(
+        let result = structuring::rating::rate_prepared(
             deal,
+            &prep,
             &breakeven,
             grades.clone(),
             loss_table.clone(),

@@ -338,7 +338,12 @@ const MAX_GRID_LEVEL: u32 = 52;
 /// 2^-K ≤ tolerance (20 for the default 1e-6, at most 40 for [`MIN_TOLERANCE`]).
 pub fn grid_level(tolerance: f64) -> u32 {
     let (mut k, mut width) = (0, 1.0_f64);
-    while !(width <= tolerance) && k < MAX_GRID_LEVEL.min(MAX_BISECTION_STEPS) {
+    while k < MAX_GRID_LEVEL.min(MAX_BISECTION_STEPS) {
+        // As the bisection: it stops once the bracket is at most the tolerance (never for a
+        // NaN tolerance).
+        if width <= tolerance {
+            break;
+        }
         width *= 0.5;
         k += 1;
     }
@@ -350,12 +355,12 @@ fn grid_x(j: u64, k: u32) -> f64 {
     j as f64 / (1_u64 << k) as f64
 }
 
-/// The grid point `lo` in [`lo`, `hi`) with `pass(lo)` and not `pass(lo + 1)`, given `pass(lo)`
-/// and not `pass(hi)` (neither is evaluated again). Without a hint this is exactly the
-/// bisection of [`bisect_unit`] on the grid (same points, same order). With a hint `h` it
-/// tries `h` and `h + 1` first, then gallops away from them (steps 1, 2, 4, ...) until the
-/// bracket turns, then bisects: two evaluations when the hint is right, about 2·log2(error)
-/// when it is off.
+/// A grid point j in [lo, hi) with `pass(j)` and not `pass(j + 1)`, given `pass(lo)` and not
+/// `pass(hi)` (neither is evaluated again). Without a hint, on (0, 2^K), this is exactly the
+/// bisection of [`bisect_unit`] on the grid of level K (same points, same order, same answer).
+/// With a hint `h` it tries `h` and `h + 1` first, then gallops away from them (steps 1, 2, 4,
+/// ...) until the bracket turns, then bisects: two evaluations when the hint is right, about
+/// 2·log2(error) when it is off.
 ///
 /// Whatever the hint, the answer is a verified boundary: `pass(lo)` and not `pass(lo + 1)`,
 /// both evaluated (or given). When the passing points form an interval [0, x*] (more defaults
@@ -450,10 +455,11 @@ struct SpreadPool {
 /// interest and principal fractions, and recovery rate, are the class's averages weighted by
 /// the loans' scheduled balances at the start of each period produces, in exact arithmetic,
 /// the same pool cash flows every period as the loans it stands for (same defaults, interest,
-/// principal, prepayments, recoveries and charge-offs), through the same engine. In `f64` the two differ by rounding only, so a
-/// search on the classes (a handful of assets instead of thousands) lands on the loan-level
-/// answer or next to it; the loan-level runs then verify it. The classes never decide a
-/// result: every pass, fail and reached rate reported comes from a loan-level run.
+/// principal, prepayments, recoveries and charge-offs), through the same engine. In `f64` the
+/// two differ by rounding only, so a search on the classes (a handful of assets instead of
+/// thousands) lands on the loan-level answer or next to it; the loan-level runs then verify
+/// it. The classes never decide a result: every pass, fail and reached rate reported comes
+/// from a loan-level run.
 #[derive(Debug, Clone)]
 pub struct BreakevenPool {
     spreads: Vec<SpreadPool>,
@@ -579,7 +585,7 @@ impl BreakevenPool {
         self.spreads
             .iter()
             .find(|s| s.spread_bp.to_bits() == spread_bp.to_bits())
-            .expect("every stress's spread shift is in the pool")
+            .expect("a pool built for the stress set searched (its spread shifts)")
     }
 
     /// A stress's loan-level events.
@@ -593,16 +599,16 @@ impl BreakevenPool {
             .class_recovery
             .iter()
             .find(|(f, _)| f.to_bits() == stress.recovery_factor.to_bits())
-            .expect("every stress's recovery factor is in the pool")
+            .expect("a pool built for the stress set searched (its recovery factors)")
             .1;
         ClassEvents {
             inner: scaled(&self.class_events, stress, support),
             recovery,
-            classes: self.class_events_count(),
+            classes: self.classes(),
         }
     }
 
-    fn class_events_count(&self) -> usize {
+    fn classes(&self) -> usize {
         self.spreads
             .first()
             .map_or(0, |s| s.classes.projection.assets)
@@ -1163,7 +1169,7 @@ fn searches(
         .collect()
 }
 
-/// [`breakeven`] on a [`BreakevenPool`] of the deal.
+/// [`breakeven`] on a [`BreakevenPool`] of the deal, built for `config`'s stress set.
 pub fn breakeven_with(
     pool: &BreakevenPool,
     deal: &Deal,
@@ -1758,7 +1764,7 @@ sequential = [
         let config = BreakevenConfig::default();
         let pool = BreakevenPool::new(&deal, &prep, &config);
         // Three lags (3, 6 and 12 months) among the 40 loans; recovery rates vary within them.
-        assert_eq!(pool.class_events_count(), 3);
+        assert_eq!(pool.classes(), 3);
         let stress = Stress {
             recovery_factor: 0.8,
             timing: Timing::Front,
