@@ -14,6 +14,9 @@ use ipabs::montecarlo::{McOptions, simulate, stream::path_rng};
 use std::path::Path;
 use std::time::Instant;
 
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
 fn time_simulate(deal: &Deal, paths: u64, threads: usize) -> f64 {
     let start = Instant::now();
     let results = simulate(
@@ -48,62 +51,10 @@ fn time_draws_only(deal: &Deal, paths: u64) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// A pool of `assets` monthly level-pay loans over 60 months, 20 sectors, one senior class and
-/// a subordinate, monthly payment dates.
+/// The synthetic pool of [`synthetic::synthetic_scenario`], loaded (its files removed again).
 fn synthetic_deal(assets: usize) -> Deal {
     let dir = std::env::temp_dir().join(format!("ipabs-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let mut tape = String::from(
-        "id,obligor,sector,asset_type,ip_kind,ip_items,appraised_value,balance,rate,amortization,frequency,term_months,annual_pd\n",
-    );
-    for a in 0..assets {
-        tape += &format!(
-            "S{a:04},obligor-{a:04},sector-{:02},patent_pledge_loan,invention_patent,2,2000000.00,1000000.00,0.06,level,monthly,60,0.03\n",
-            a % 20
-        );
-    }
-    std::fs::write(dir.join("tape.csv"), tape).expect("write tape");
-    let total = assets as u64 * 1_000_000;
-    let senior = total / 10 * 9;
-    let scenario = format!(
-        r#"
-[deal]
-name = "synthetic {assets}"
-closing_date = 2020-01-01
-first_payment_date = 2020-02-01
-payment_frequency = "monthly"
-legal_final_date = 2024-12-01
-[pool]
-loan_tape = "tape.csv"
-[model]
-correlation = {{ intra_sector = 0.30, inter_sector = 0.15 }}
-[model.recovery]
-mode = "rate"
-rate = 0.2
-lag_months = 6
-[[fees]]
-name = "manager"
-basis = "tranche_balance"
-rate = 0.001
-[[tranches]]
-name = "A"
-balance = {senior}.00
-coupon = 0.04
-[[tranches]]
-name = "B"
-balance = {sub}.00
-[waterfall]
-normal = [
-  {{ step = "fee", fee = "manager" }},
-  {{ step = "interest", tranches = ["A"] }},
-  {{ step = "principal", tranches = ["A", "B"] }},
-  {{ step = "residual", tranche = "B" }},
-]
-"#,
-        sub = total - senior
-    );
-    let path = dir.join("synthetic.toml");
-    std::fs::write(&path, scenario).expect("write scenario");
+    let path = synthetic::synthetic_scenario(&dir, assets);
     let deal = ipabs::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&dir);
     deal

@@ -98,6 +98,25 @@ impl Folded {
         }
     }
 
+    /// Back to the closing state without reallocating.
+    fn clear(&mut self) {
+        for v in [
+            &mut self.principal,
+            &mut self.wal_numerator,
+            &mut self.cumulative_write_down,
+            &mut self.cumulative_loss,
+        ] {
+            v.iter_mut().for_each(|x| *x = 0.0);
+        }
+        self.missed_interest.iter_mut().for_each(|x| *x = false);
+        self.realized_loss = 0.0;
+        self.end_balance = 0.0;
+        self.cumulative_defaulted = 0.0;
+        self.support_drawn = 0.0;
+        self.promisor_defaulted = false;
+        self.last_period = 0;
+    }
+
     fn restore(&mut self, from: &Folded) {
         let Folded {
             principal,
@@ -257,10 +276,8 @@ impl<'a> PathRecorder<'a> {
 
     pub fn start_path(&mut self) {
         self.cash.iter_mut().for_each(|x| *x = 0.0);
-        self.folded
-            .restore(&Folded::new(self.tranche_original.len()));
-        self.loss_by_date.start_path();
-        self.balance_by_date.start_path();
+        self.folded.clear();
+        self.start_statistics(0);
     }
 
     /// What the path has folded so far (to save with a state it may resume from).
@@ -279,23 +296,25 @@ impl<'a> PathRecorder<'a> {
     pub fn resume(&mut self, k: usize, folded: &Folded, cash: &[f64]) {
         self.cash.copy_from_slice(cash);
         self.folded.restore(folded);
-        self.loss_by_date.start_path();
-        self.balance_by_date.start_path();
-        self.pool_fan.add_reference_prefix(k);
-        if self.has_senior {
-            self.senior_fan.add_reference_prefix(k);
-        }
+        self.start_statistics(k);
     }
 
     /// A path that is the default-free path throughout: only the per-date statistics count it
     /// (at their references); its row is the default-free one.
     pub fn default_free_path(&mut self) {
-        // Every date at its reference.
+        self.start_statistics(self.periods);
+    }
+
+    /// A path enters the per-date statistics, at their references for the dates before `k`
+    /// (nothing before date 0).
+    fn start_statistics(&mut self, k: usize) {
         self.loss_by_date.start_path();
         self.balance_by_date.start_path();
-        self.pool_fan.add_reference_prefix(self.periods);
-        if self.has_senior {
-            self.senior_fan.add_reference_prefix(self.periods);
+        if k > 0 {
+            self.pool_fan.add_reference_prefix(k);
+            if self.has_senior {
+                self.senior_fan.add_reference_prefix(k);
+            }
         }
     }
 
