@@ -25,6 +25,7 @@ fn time_simulate(deal: &Deal, paths: u64, threads: usize) -> f64 {
             paths,
             seed: 1,
             threads,
+            importance: None,
         },
         |_, _| {},
         |_| {},

@@ -69,6 +69,7 @@ fn run_once(scenario: &Path, out_dir: &Path, paths: u64, mc_only: bool) -> Vec<f
         paths,
         seed: deal.simulation.seed,
         threads: 0,
+        importance: None,
     };
     let meta = RunMetadata::new(scenario, &loaded.text);
     let target = default_out(scenario, &Some(out_dir.to_path_buf()));

@@ -63,6 +63,7 @@ fn run_ipabs(deal: &Deal, paths: u64, seed: u64) -> (f64, Estimates) {
             paths,
             seed,
             threads: 1,
+            importance: None,
         },
         |_, _| {},
         |_| {},

@@ -56,6 +56,7 @@ fn chunks_arrive_in_path_order() {
             paths: PATHS,
             seed: 3,
             threads: 2,
+            importance: None,
         },
         |first, rows| {
             starts.push(first);

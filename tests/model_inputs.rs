@@ -52,6 +52,7 @@ fn per_path(deal: &Deal, paths: u64, column: usize) -> Vec<f64> {
         paths,
         seed: 20240601,
         threads: 2,
+        importance: None,
     };
     simulate(
         deal,

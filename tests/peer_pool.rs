@@ -29,6 +29,7 @@ fn ipabs_matches_the_exact_finite_pool_tranche_losses() {
             paths: PATHS,
             seed: deal.simulation.seed,
             threads: 0,
+            importance: None,
         },
         |_, _| {},
         |_| {},

@@ -24,6 +24,7 @@ fn rated(path: &Path, text: String, paths: u64) -> RatingResult {
         paths,
         seed: deal.simulation.seed,
         threads: 0,
+        importance: None,
     };
     let (dist, mc) = simulate_cdr(deal, options, |_| {}).unwrap();
     let be = breakeven(deal, &loaded.config.breakeven, None);

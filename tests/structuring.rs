@@ -179,6 +179,7 @@ fn empirical_tdr_matches_vasicek_quantile() {
         paths: 20_000,
         seed: 7,
         threads: 0,
+        importance: None,
     };
     let (dist, _) = simulate_cdr(&deal, options, |_| {}).unwrap();
     for q in [0.9, 0.99, 0.995] {

@@ -62,12 +62,14 @@ pub fn mc_options(
     deal: &crate::deal::Deal,
     paths: Option<u64>,
     seed: Option<u64>,
+    importance: Option<usize>,
     paths_file_dir: Option<&Path>,
 ) -> Result<McOptions, AppError> {
     let options = McOptions {
         paths: paths.unwrap_or(deal.simulation.paths),
         seed: seed.unwrap_or(deal.simulation.seed),
         threads: 0,
+        importance,
     };
     if options.paths == 0 {
         return Err(AppError::Usage("--paths expects at least 1 path".into()));
@@ -77,13 +79,35 @@ pub fn mc_options(
     Ok(options)
 }
 
+/// The tranche of `--importance-sampling TRANCHE`, by name.
+pub fn importance_target(
+    deal: &crate::deal::Deal,
+    name: Option<&str>,
+) -> Result<Option<usize>, AppError> {
+    name.map(|name| {
+        crate::structuring::tranche_index(deal, name)
+            .map_err(|e| AppError::Usage(format!("--importance-sampling: {e}")))
+    })
+    .transpose()
+}
+
+/// Monte Carlo options from `--paths`, `--seed` and `--importance-sampling` (see [`mc_options`]).
+pub fn simulation_options(
+    deal: &crate::deal::Deal,
+    args: &crate::cli::SimulationArgs,
+    paths_file_dir: Option<&Path>,
+) -> Result<McOptions, AppError> {
+    let importance = importance_target(deal, args.importance_sampling.as_deref())?;
+    mc_options(deal, args.paths, args.seed, importance, paths_file_dir)
+}
+
 pub fn run(args: &RateArgs) -> Result<String, AppError> {
     let loaded = structuring::load(&args.scenario)?;
     super::print_warnings(&loaded.deal.warnings);
     let deal = &loaded.deal;
     let grades = grades_for(&args.grades, &loaded.config)?;
     let loss_table = loss_table_for(&args.loss_table, &loaded.config)?;
-    let options = mc_options(deal, args.simulation.paths, args.simulation.seed, None)?;
+    let options = simulation_options(deal, &args.simulation, None)?;
     let target = default_out_suffixed(&args.scenario, &args.out, "rating");
     let (out, meta) = open_output(
         "rate",
@@ -123,7 +147,13 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         match (args.max_paths, needed) {
             (Some(cap), Some(n)) if options.paths < cap && runs.len() < 4 => {
                 let paths = n.min(cap).max(options.paths * 2).min(cap);
-                options = mc_options(deal, Some(paths), Some(options.seed), None)?;
+                options = mc_options(
+                    deal,
+                    Some(paths),
+                    Some(options.seed),
+                    options.importance,
+                    None,
+                )?;
             }
             _ => break result,
         }

@@ -45,10 +45,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     };
     let target = default_out(&args.scenario, &args.out);
     // paths.bin is staged beside the target: the disk there is what it needs.
-    let mut options = super::rate::mc_options(
+    let mut options = super::rate::simulation_options(
         deal,
-        args.simulation.paths,
-        args.simulation.seed,
+        &args.simulation,
         Some(target.parent().unwrap_or(std::path::Path::new("."))),
     )?;
     options.threads = threads(args.threads)?;

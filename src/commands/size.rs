@@ -135,7 +135,13 @@ fn precise_options(
         }
         let factor = (half / precision).powi(2).max(2.0);
         let paths = ((options.paths as f64 * factor).ceil() as u64).min(args.max_paths);
-        options = mc_options(deal, Some(paths), Some(options.seed), None)?;
+        options = mc_options(
+            deal,
+            Some(paths),
+            Some(options.seed),
+            options.importance,
+            None,
+        )?;
     }
 }
 
@@ -173,7 +179,7 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
     };
     let (name, value) = split(flag, arg)?;
     let i = tranche_index(deal, name).map_err(|e| AppError::Usage(format!("--{flag}: {e}")))?;
-    let options = mc_options(deal, args.simulation.paths, args.simulation.seed, None)?;
+    let options = super::rate::simulation_options(deal, &args.simulation, None)?;
     let target = default_out_suffixed(&args.scenario, &args.out, "size");
     let (out, meta) = open_output("size", &args.scenario, &loaded, &target, &[&args.grades])?;
     let method = Method::parse(&args.method).ok_or_else(|| {

@@ -44,10 +44,9 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     let options = if args.deterministic {
         None
     } else {
-        Some(super::rate::mc_options(
+        Some(super::rate::simulation_options(
             &loaded.deal,
-            args.simulation.paths,
-            args.simulation.seed,
+            &args.simulation,
             None,
         )?)
     };

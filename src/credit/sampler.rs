@@ -24,6 +24,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{ChiSquared, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+use super::importance::{FactorShift, ObligorTail};
 use super::model::{Copula, CreditModel, PdCurve, RecoveryModel, RecoverySource};
 use crate::dates::years_between;
 use crate::deal::{Deal, months_to_periods, period_rate};
@@ -60,6 +61,11 @@ pub struct CreditSampler {
     support_loading: Vec<f64>,
     support_thresholds: Vec<f64>,
     prepayment_rate: f64,
+    /// Importance sampling: the factors' means under the sampling distribution (global, then
+    /// per sector; all zero for plain Monte Carlo) and |μ|²/2.
+    shift_global: f64,
+    shift_sector: Vec<f64>,
+    shift_half_norm_squared: f64,
 }
 
 /// The draws of one path; reused between paths.
@@ -76,6 +82,9 @@ pub struct PathDraws {
     /// of defaulted obligors under a stochastic recovery; other entries are stale).
     pub value_normal: Vec<f64>,
     pub support_default: Vec<u32>,
+    /// Likelihood ratio of the path's factors under the model against the sampling
+    /// distribution: 1 for plain Monte Carlo (see [`super::importance`]).
+    pub weight: f64,
     sector_factor: Vec<f64>,
     support_latent: Vec<f64>,
 }
@@ -236,7 +245,59 @@ impl CreditSampler {
             support_loading: model.support_loadings.clone(),
             support_thresholds,
             prepayment_rate: period_rate(model.cpr, deal.frequency.months()),
+            shift_global: 0.0,
+            shift_sector: vec![0.0; sectors],
+            shift_half_norm_squared: 0.0,
         }
+    }
+
+    /// The same sampler drawing the systematic factors with the means of `shift` (importance
+    /// sampling); every path's [`PathDraws::weight`] is then its likelihood ratio.
+    pub fn with_shift(mut self, shift: &FactorShift) -> Self {
+        assert_eq!(shift.sectors.len(), self.sectors, "one mean per sector");
+        self.shift_global = shift.global;
+        self.shift_sector.clone_from(&shift.sectors);
+        self.shift_half_norm_squared = shift.half_norm_squared();
+        self
+    }
+
+    /// What the choice of an importance-sampling shift needs: per obligor its threshold for a
+    /// default within the deal, sector and loss given default (exposure at closing × (1 − the
+    /// recovery the model expects: the fixed rate, or the collateral's appraised value after
+    /// haircut and disposal cost at a median shock)); per sector its (global, sector) loadings.
+    pub fn tail_inputs(&self, deal: &Deal) -> (Vec<ObligorTail>, Vec<(f64, f64)>) {
+        let n = self.periods;
+        let mut tails: Vec<ObligorTail> = (0..self.obligors)
+            .map(|o| ObligorTail {
+                threshold: if n == 0 {
+                    f64::NEG_INFINITY
+                } else {
+                    self.thresholds[o * n + n - 1]
+                },
+                sector: deal.pool.obligors[o].sector,
+                loss_given_default: 0.0,
+            })
+            .collect();
+        for (a, asset) in deal.pool.assets.iter().enumerate() {
+            let exposure = crate::money::Amount::to_f64(asset.balance);
+            let recovery = match (self.asset_recovery_rate[a], &self.recovery) {
+                (Some(rate), _) | (None, &RecoveryModel::Rate { rate }) => rate,
+                (
+                    None,
+                    &RecoveryModel::Collateral {
+                        haircut,
+                        disposal_cost,
+                        ..
+                    },
+                ) => {
+                    let proceeds = self.asset_appraised[a] * (1.0 - haircut - disposal_cost);
+                    (proceeds / exposure.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0)
+                }
+            };
+            tails[self.asset_obligor[a]].loss_given_default += exposure * (1.0 - recovery);
+        }
+        let loadings = self.loadings.iter().map(|(a, b, _)| (*a, *b)).collect();
+        (tails, loadings)
     }
 
     /// The single-period prepayment rate of every path.
@@ -256,6 +317,7 @@ impl CreditSampler {
             default_assets: Vec::new(),
             value_normal: vec![0.0; self.asset_obligor.len()],
             support_default: vec![NO_DEFAULT; self.support_loading.len()],
+            weight: 1.0,
             sector_factor: vec![0.0; self.sectors],
             support_latent: vec![0.0; self.support_loading.len()],
         }
@@ -265,11 +327,20 @@ impl CreditSampler {
     pub fn draw(&self, rng: &mut impl Rng, draws: &mut PathDraws) {
         let obligor_key = rng.next_u64();
         let value_key = rng.next_u64();
-        let z: f64 = rng.sample(StandardNormal);
+        // Importance sampling moves the factors' means (zero for plain Monte Carlo); the
+        // likelihood ratio is exp(−μ·Z + |μ|²/2) at the drawn Z.
+        let z: f64 = rng.sample::<f64, _>(StandardNormal) + self.shift_global;
         draws.global_factor = z;
-        for f in draws.sector_factor.iter_mut() {
-            *f = rng.sample(StandardNormal);
+        let mut log_weight = self.shift_half_norm_squared - self.shift_global * z;
+        for (f, mu) in draws.sector_factor.iter_mut().zip(&self.shift_sector) {
+            *f = rng.sample::<f64, _>(StandardNormal) + mu;
+            log_weight -= mu * *f;
         }
+        draws.weight = if self.shift_half_norm_squared == 0.0 {
+            1.0
+        } else {
+            log_weight.exp()
+        };
         for (s, latent) in draws.support_latent.iter_mut().enumerate() {
             let a = self.support_loading[s];
             let eps: f64 = rng.sample(StandardNormal);

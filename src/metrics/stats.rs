@@ -113,9 +113,73 @@ impl Distribution {
     }
 }
 
+impl Distribution {
+    /// The distribution of `values` under weights (likelihood ratios of importance sampling):
+    /// the self-normalised weighted sample — mean Σwx/Σw, standard deviation
+    /// √(Σw(x − mean)²/Σw) and the percentile `p` the smallest value whose cumulative weight
+    /// reaches p % of Σw (no interpolation between paths). `values` and `weights` pair up;
+    /// `values` are reordered.
+    pub fn weighted(values: &mut [(f64, f64)]) -> Self {
+        let total: f64 = values.iter().map(|(_, w)| w).sum();
+        if values.is_empty() || total.is_nan() || total <= 0.0 {
+            return Distribution {
+                mean: f64::NAN,
+                std: f64::NAN,
+                p5: f64::NAN,
+                p50: f64::NAN,
+                p95: f64::NAN,
+                p99: f64::NAN,
+                p99_9: f64::NAN,
+            };
+        }
+        let mean = values.iter().map(|(x, w)| w * x).sum::<f64>() / total;
+        let variance = values
+            .iter()
+            .map(|(x, w)| w * (x - mean) * (x - mean))
+            .sum::<f64>()
+            / total;
+        values.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut p = [0.0; PERCENTILES.len()];
+        let mut k = 0;
+        let mut seen = 0.0;
+        for (x, w) in values.iter() {
+            seen += w;
+            while k < p.len() && seen >= PERCENTILES[k] / 100.0 * total {
+                p[k] = *x;
+                k += 1;
+            }
+        }
+        for q in p.iter_mut().skip(k) {
+            *q = values[values.len() - 1].0;
+        }
+        Distribution {
+            mean,
+            std: variance.max(0.0).sqrt(),
+            p5: p[0],
+            p50: p[1],
+            p95: p[2],
+            p99: p[3],
+            p99_9: p[4],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_distribution_of_equal_weights_is_the_sample() {
+        let mut v: Vec<(f64, f64)> = (1..=1000).map(|k| (f64::from(k), 2.0)).collect();
+        let d = Distribution::weighted(&mut v);
+        assert!((d.mean - 500.5).abs() < 1e-9);
+        assert_eq!((d.p5, d.p50, d.p99, d.p99_9), (50.0, 500.0, 990.0, 999.0));
+        // A weight moves mass: value 0 carrying 99.5 % of it is every percentile below 99.5.
+        let mut w = vec![(0.0, 199.0), (1.0, 1.0)];
+        let d = Distribution::weighted(&mut w);
+        assert_eq!((d.p50, d.p99, d.p99_9), (0.0, 0.0, 1.0));
+        assert!((d.mean - 0.005).abs() < 1e-15);
+    }
 
     #[test]
     fn welford_matches_two_pass() {

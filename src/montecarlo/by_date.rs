@@ -8,11 +8,18 @@
 //! the same bits for any thread count. Deviations from a typical path keep the sums small (no
 //! cancellation of large totals), and when every path has the reference value the mean is that
 //! value exactly and the variance exactly 0.
+//!
+//! Under importance sampling each path's deviation is multiplied by its likelihood ratio `w`
+//! before it is summed: the mean `reference + Σ w·d / n` is unbiased for the model's mean (the
+//! ratio has mean one), and its standard error is that of the weighted deviations. A plain
+//! run has `w = 1` and the sums are the unweighted ones bit for bit.
 
 /// Sums of deviations and squared deviations of `cells` quantities over the same paths.
 #[derive(Debug, Clone)]
 pub struct DateMoments {
     count: u64,
+    /// The current path's likelihood ratio.
+    weight: f64,
     reference: Vec<f64>,
     sum: Vec<f64>,
     sum_squares: Vec<f64>,
@@ -24,22 +31,25 @@ impl DateMoments {
         let cells = reference.len();
         DateMoments {
             count: 0,
+            weight: 1.0,
             reference,
             sum: vec![0.0; cells],
             sum_squares: vec![0.0; cells],
         }
     }
 
-    /// A new path starts: a cell the path does not add to counts as the reference value.
+    /// A new path with likelihood ratio `weight` (1 for plain Monte Carlo) starts: a cell
+    /// the path does not add to counts as the reference value.
     #[inline]
-    pub fn start_path(&mut self) {
+    pub fn start_path(&mut self, weight: f64) {
         self.count += 1;
+        self.weight = weight;
     }
 
     /// The current path's value of `cell`.
     #[inline]
     pub fn add(&mut self, cell: usize, x: f64) {
-        let d = x - self.reference[cell];
+        let d = (x - self.reference[cell]) * self.weight;
         if d != 0.0 {
             self.sum[cell] += d;
             self.sum_squares[cell] += d * d;
@@ -92,7 +102,7 @@ mod tests {
     fn of_around(values: &[f64], reference: f64) -> DateMoments {
         let mut m = DateMoments::new(vec![reference]);
         for v in values {
-            m.start_path();
+            m.start_path(1.0);
             m.add(0, *v);
         }
         m
@@ -130,7 +140,7 @@ mod tests {
         // A path that adds nothing counts as the reference value.
         let mut skipped = DateMoments::new(vec![10.0]);
         for v in [10.0, 14.0, 10.0, 10.0] {
-            skipped.start_path();
+            skipped.start_path(1.0);
             if v != 10.0 {
                 skipped.add(0, v);
             }
@@ -138,5 +148,18 @@ mod tests {
         let full = of(&[10.0, 14.0, 10.0, 10.0]);
         assert!((skipped.mean(0) - full.mean(0)).abs() < 1e-12);
         assert!((skipped.std_error(0) - full.std_error(0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn weighted_paths_give_the_likelihood_ratio_estimator() {
+        // Values 1, 3 with weights 0.5, 1.5 around reference 1: mean 1 + (0 + 3)/2 = 2.5.
+        let mut m = DateMoments::new(vec![1.0]);
+        for (v, w) in [(1.0, 0.5), (3.0, 1.5)] {
+            m.start_path(w);
+            m.add(0, v);
+        }
+        assert!((m.mean(0) - 2.5).abs() < 1e-15);
+        // Weighted deviations 0 and 3: sample variance 4.5, s.e. √(4.5/2) = 1.5.
+        assert!((m.std_error(0) - 1.5).abs() < 1e-15);
     }
 }

@@ -1,5 +1,9 @@
 //! Distributions of balances per payment date across paths, kept as fixed histograms so memory
-//! does not grow with the number of paths and merging chunks is exact (integer counts).
+//! does not grow with the number of paths and merging chunks is exact (integer counts, held
+//! as `f64`: exact up to 2⁵³ paths).
+//!
+//! Under importance sampling a path counts with its likelihood ratio instead of 1 and the
+//! quantiles are those of the weighted (self-normalised) distribution.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,12 +14,14 @@ pub const BINS: usize = 1000;
 #[derive(Debug, Clone)]
 pub struct FanHistogram {
     periods: usize,
-    counts: Vec<u32>,
+    /// The current path's weight (likelihood ratio; 1 for plain Monte Carlo).
+    weight: f64,
+    counts: Vec<f64>,
     /// The default-free path's bin per period.
     reference_bin: Vec<usize>,
     /// `prefix[k]`: paths that took the reference bin in every period before `k` without
     /// adding it (they matched the default-free path up to period `k`).
-    prefix: Vec<u32>,
+    prefix: Vec<f64>,
 }
 
 /// The bin of a share of the original (nearest; `+ 0.5` then truncation is `round` for
@@ -31,24 +37,31 @@ impl FanHistogram {
         let periods = reference.len();
         FanHistogram {
             periods,
-            counts: vec![0; periods * (BINS + 1)],
+            weight: 1.0,
+            counts: vec![0.0; periods * (BINS + 1)],
             reference_bin: reference.iter().map(|s| bin_of(*s)).collect(),
-            prefix: vec![0; periods + 1],
+            prefix: vec![0.0; periods + 1],
         }
+    }
+
+    /// The following values are a new path's, counted with `weight`.
+    #[inline]
+    pub fn start_path(&mut self, weight: f64) {
+        self.weight = weight;
     }
 
     /// The current path had the reference value in every period before `k` (and adds the
     /// periods from `k` itself).
     #[inline]
     pub fn add_reference_prefix(&mut self, k: usize) {
-        self.prefix[k.min(self.periods)] += 1;
+        self.prefix[k.min(self.periods)] += self.weight;
     }
 
     /// Counts with the reference prefixes added into their bins.
-    fn resolved(&self) -> Vec<u32> {
+    fn resolved(&self) -> Vec<f64> {
         let mut counts = self.counts.clone();
         // Period t takes the reference bin from every path whose prefix ends after t.
-        let mut after = 0u32;
+        let mut after = 0.0;
         for t in (0..self.periods).rev() {
             after += self.prefix[t + 1];
             counts[t * (BINS + 1) + self.reference_bin[t]] += after;
@@ -59,7 +72,7 @@ impl FanHistogram {
     /// Adds one path's value (share of original, 0..=1) at `period`.
     #[inline]
     pub fn add(&mut self, period: usize, share: f64) {
-        self.counts[period * (BINS + 1) + bin_of(share)] += 1;
+        self.counts[period * (BINS + 1) + bin_of(share)] += self.weight;
     }
 
     pub fn merge(&mut self, other: &FanHistogram) {
@@ -93,17 +106,19 @@ impl FanHistogram {
 }
 
 /// The `q`-quantile (0..=1) of period `period` of resolved counts, as a share.
-fn quantile_of(counts: &[u32], period: usize, q: f64) -> f64 {
+/// The first bin whose cumulative count reaches `q` of the total (for whole counts, the
+/// ⌈q·n⌉-th path's bin).
+fn quantile_of(counts: &[f64], period: usize, q: f64) -> f64 {
     let row = &counts[period * (BINS + 1)..(period + 1) * (BINS + 1)];
-    let total: u64 = row.iter().map(|c| u64::from(*c)).sum();
-    if total == 0 {
+    let total: f64 = row.iter().sum();
+    if total <= 0.0 {
         return 0.0;
     }
-    let target = (q * total as f64).ceil().max(1.0) as u64;
-    let mut seen = 0;
+    let target = q * total;
+    let mut seen = 0.0;
     for (bin, c) in row.iter().enumerate() {
-        seen += u64::from(*c);
-        if seen >= target {
+        seen += c;
+        if seen > 0.0 && seen >= target {
             return bin as f64 / BINS as f64;
         }
     }

@@ -24,6 +24,7 @@ use crate::metrics::YieldConvention;
 use by_date::DateMoments;
 use fan::{FanHistogram, FanRow};
 use path::{Folded, PathRecorder, References, TrancheInputs, column_names};
+pub use summary::ImportanceReport;
 use summary::{PoolStats, TrancheDateStats, TrancheInfo, TrancheStats, summarise};
 
 /// Paths per chunk (the unit of parallel work and of writing).
@@ -40,6 +41,9 @@ pub struct McOptions {
     pub seed: u64,
     /// Worker threads; 0 = all cores, otherwise 1..=[`MAX_THREADS`].
     pub threads: usize,
+    /// Importance sampling toward the loss region of this tranche (index in the deal's
+    /// tranche order); `None` for plain Monte Carlo.
+    pub importance: Option<usize>,
 }
 
 /// Everything a run produced besides the per-path rows.
@@ -61,6 +65,10 @@ pub struct McResults {
     pub pool_balance_fan: Vec<FanRow>,
     /// Senior classes' total balance per payment date across paths, yuan.
     pub senior_balance_fan: Vec<FanRow>,
+    /// How the paths were sampled, when by importance sampling (`None`: plain Monte Carlo,
+    /// every path weighs 1).
+    #[serde(default)]
+    pub importance_sampling: Option<ImportanceReport>,
 }
 
 /// Why a Monte Carlo did not finish.
@@ -82,7 +90,7 @@ pub fn simulate(
     mut on_chunk: impl FnMut(u64, &[f64]),
     mut progress: impl FnMut(u64),
 ) -> Result<McResults, McError> {
-    let setup = Setup::new(deal);
+    let setup = Setup::new(deal, options.importance);
     let width = setup.columns.len();
     let threads = if options.threads == 0 {
         rayon::current_num_threads().max(1)
@@ -157,8 +165,15 @@ pub fn simulate(
             &tranches,
             deal.pool.obligors.len(),
             setup.per_year,
+            setup.weighted(),
         )
     });
+    let importance_sampling = options
+        .importance
+        .zip(setup.shift.clone())
+        .map(|(i, shift)| {
+            ImportanceReport::new(&rows, width, &tranches[i], i, &tranche_stats[i], shift)
+        });
     Ok(McResults {
         paths: options.paths,
         seed: options.seed,
@@ -171,6 +186,7 @@ pub fn simulate(
         tranche_by_date,
         pool_balance_fan: pool_fan.bands(setup.prep.original_pool_balance),
         senior_balance_fan: senior_fan.bands(setup.senior_original),
+        importance_sampling,
     })
 }
 
@@ -207,6 +223,9 @@ struct Setup {
     /// Last period in which each obligor still owes principal: a later default is no default.
     obligor_horizon: Vec<u32>,
     default_free: DefaultFree,
+    /// The factors' shift under importance sampling (`None`: plain Monte Carlo; a zero shift
+    /// when the target tranche's loss region is not in the tail).
+    shift: Option<crate::credit::FactorShift>,
 }
 
 /// The path on which nothing happens (no obligor or promisor defaults), run once. A path is
@@ -253,7 +272,7 @@ fn defaulted_obligors(
 }
 
 impl Setup {
-    fn new(deal: &Deal) -> Self {
+    fn new(deal: &Deal, importance: Option<usize>) -> Self {
         let tranches = &deal.structure.tranches;
         let names: Vec<String> = tranches.iter().map(|t| t.name.clone()).collect();
         let tranche_original: Vec<f64> = tranches
@@ -265,7 +284,12 @@ impl Setup {
             .iter()
             .map(|t| crate::money::Amount::gt_zero(t.coupon))
             .collect();
-        let sampler = CreditSampler::new(deal);
+        let mut sampler = CreditSampler::new(deal);
+        let shift = importance
+            .map(|tranche| crate::credit::importance::shift_for_tranche(deal, &sampler, tranche));
+        if let Some(shift) = &shift {
+            sampler = sampler.with_shift(shift);
+        }
         let prep: Prepared<f64> =
             Prepared::for_deal(deal).with_trajectory(sampler.prepayment_rate());
         let mut obligor_horizon = vec![0u32; deal.pool.obligors.len()];
@@ -281,6 +305,7 @@ impl Setup {
             sampler,
             prep,
             obligor_horizon,
+            shift,
             default_free: DefaultFree {
                 states: Vec::new(),
                 cash: Vec::new(),
@@ -313,6 +338,11 @@ impl Setup {
         };
         setup.default_free = setup.run_default_free();
         setup
+    }
+
+    /// Whether paths carry weights other than 1 (importance sampling with a non-zero shift).
+    fn weighted(&self) -> bool {
+        self.shift.as_ref().is_some_and(|s| !s.is_zero())
     }
 
     fn recorder(&self, references: &References) -> PathRecorder<'_> {
@@ -370,10 +400,12 @@ impl Setup {
         for (k, row) in rows.chunks_exact_mut(width).enumerate() {
             let mut rng = stream::path_rng(seed, start + k as u64);
             self.sampler.draw(&mut rng, &mut draws);
+            recorder.set_weight(draws.weight);
             let first = draws.first_event() as usize;
             if first >= free.periods_run {
                 recorder.default_free_path();
                 row.copy_from_slice(&free.row);
+                row[path::WEIGHT_COLUMN] = draws.weight;
                 continue;
             }
             let (state, folded) = &free.states[first];

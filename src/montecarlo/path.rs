@@ -9,14 +9,20 @@ use crate::metrics;
 use crate::waterfall::DealState;
 
 /// Pool columns of a path row, then [`TRANCHE_COLUMNS`] per tranche.
-pub const POOL_COLUMNS: [&str; 5] = [
+pub const POOL_COLUMNS: [&str; 6] = [
     "pool_cdr",
     "pool_loss_rate",
     "defaulted_obligors",
     "support_drawn",
     // 1 when a promisor of the deal had defaulted by the path's last payment date, else 0.
     "promisor_defaulted",
+    // The path's weight in every statistic: its likelihood ratio under importance sampling,
+    // 1 for plain Monte Carlo.
+    "likelihood_ratio",
 ];
+
+/// Index of `likelihood_ratio` in a path row.
+pub const WEIGHT_COLUMN: usize = 5;
 /// Per tranche: principal loss / original, WAL (NaN without principal), yield at par (nominal,
 /// compounded at the deal's frequency; the floor −m for a total loss), missed interest (1 or 0;
 /// NaN for a class without a coupon).
@@ -219,6 +225,8 @@ pub struct PathRecorder<'a> {
     default_free_yield: Vec<Option<(DatedFlows, f64)>>,
     /// Days from closing to each payment date (ACT/365F yields).
     days: Vec<u32>,
+    /// The current path's likelihood ratio (1 for plain Monte Carlo).
+    weight: f64,
     pub pool_fan: FanHistogram,
     pub senior_fan: FanHistogram,
     /// Cell `tranche × periods + period`: cumulative loss after the date, yuan.
@@ -258,6 +266,7 @@ impl<'a> PathRecorder<'a> {
             flows: Vec::with_capacity(periods),
             default_free_yield: vec![None; n],
             days: years.iter().map(|y| (y * 365.0).round() as u32).collect(),
+            weight: 1.0,
             pool_fan: FanHistogram::new(&references.pool_share),
             senior_fan: FanHistogram::new(&references.senior_share),
             loss_by_date: DateMoments::new(references.loss.clone()),
@@ -272,6 +281,12 @@ impl<'a> PathRecorder<'a> {
 
     pub fn take_trace(&mut self) -> Vec<TraceRow> {
         self.trace.take().unwrap_or_default()
+    }
+
+    /// The likelihood ratio of the path about to start (importance sampling): it weights the
+    /// path in the per-date statistics and goes in its row.
+    pub fn set_weight(&mut self, weight: f64) {
+        self.weight = weight;
     }
 
     pub fn start_path(&mut self) {
@@ -308,8 +323,11 @@ impl<'a> PathRecorder<'a> {
     /// A path enters the per-date statistics, at their references for the dates before `k`
     /// (nothing before date 0).
     fn start_statistics(&mut self, k: usize) {
-        self.loss_by_date.start_path();
-        self.balance_by_date.start_path();
+        let w = self.weight;
+        self.loss_by_date.start_path(w);
+        self.balance_by_date.start_path(w);
+        self.pool_fan.start_path(w);
+        self.senior_fan.start_path(w);
         if k > 0 {
             self.pool_fan.add_reference_prefix(k);
             if self.has_senior {
@@ -343,6 +361,7 @@ impl<'a> PathRecorder<'a> {
         row[2] = defaulted_obligors as f64;
         row[3] = self.folded.support_drawn;
         row[4] = f64::from(u8::from(self.folded.promisor_defaulted));
+        row[WEIGHT_COLUMN] = self.weight;
         let (pool, width) = (POOL_COLUMNS.len(), TRANCHE_COLUMNS.len());
         for (i, original) in self.tranche_original.iter().enumerate() {
             let out = &mut row[pool + width * i..pool + width * (i + 1)];

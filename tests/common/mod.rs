@@ -395,6 +395,7 @@ pub fn simulate_rows(
             paths,
             seed,
             threads,
+            importance: None,
         },
         |_, chunk| rows.extend_from_slice(chunk),
         |_| {},
