@@ -144,7 +144,9 @@ impl Distribution {
         let mut seen = 0.0;
         for (x, w) in values.iter() {
             seen += w;
-            while k < p.len() && seen >= PERCENTILES[k] / 100.0 * total {
+            // A relative slack of 1e-12 keeps a level that the cumulative weight reaches
+            // exactly (equal weights) from being missed by rounding in the product.
+            while k < p.len() && seen >= PERCENTILES[k] * total / 100.0 * (1.0 - 1e-12) {
                 p[k] = *x;
                 k += 1;
             }

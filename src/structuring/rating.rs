@@ -303,16 +303,70 @@ impl Method {
 }
 
 /// The simulated pool cumulative default rates, summarised for the TDR methods.
+///
+/// Under importance sampling each path carries its likelihood ratio `w`: the distribution is
+/// then the weighted (self-normalised) sample — quantiles the smallest rate whose cumulative
+/// weight reaches the level, mean, variance, zero mass and the lognormal fit's KS distance of
+/// the weighted CDF — and a failure probability is the unbiased Σ w·1{fail}/n with the standard
+/// error of w·1{fail}. A quantile's interval comes from the standard error of the tail
+/// probability at it, as the plain run's order-statistic interval does from the binomial one.
 #[derive(Debug, Clone)]
 pub struct CdrDistribution {
     sorted: Vec<f64>,
+    /// The likelihood ratios in `sorted`'s order, as tail sums (`None`: plain Monte Carlo).
+    weights: Option<TailWeights>,
     /// The moment-fitted lognormal and its diagnostics, computed once (the KS distance reads
     /// every path).
     fit: Option<LognormalFit>,
     /// Sorted CDRs of the paths on which a promisor defaulted (for the joint-default test).
     promisor_sorted: Vec<f64>,
+    promisor_weights: Option<TailWeights>,
     pub mean: f64,
     pub variance: f64,
+}
+
+/// `from[k]` = Σ of the weights of sorted paths k.. (length n + 1, `from[n]` = 0), and the
+/// same of their squares.
+#[derive(Debug, Clone)]
+struct TailWeights {
+    from: Vec<f64>,
+    squares_from: Vec<f64>,
+}
+
+impl TailWeights {
+    fn new(weights: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator) -> Self {
+        let n = weights.len();
+        let (mut from, mut squares_from) = (vec![0.0; n + 1], vec![0.0; n + 1]);
+        for (k, w) in weights.enumerate().rev() {
+            from[k] = from[k + 1] + w;
+            squares_from[k] = squares_from[k + 1] + w * w;
+        }
+        TailWeights { from, squares_from }
+    }
+}
+
+/// Sorts (value, weight) pairs by value.
+fn sorted_pairs(values: &[f64], weights: &[f64]) -> (Vec<f64>, TailWeights) {
+    let mut pairs: Vec<(f64, f64)> = values
+        .iter()
+        .copied()
+        .zip(weights.iter().copied())
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let tail = TailWeights::new(pairs.iter().map(|p| p.1));
+    (pairs.into_iter().map(|p| p.0).collect(), tail)
+}
+
+/// (Σ w, Σ w²) over the sorted values strictly above `x` (counts when unweighted).
+fn weight_above(sorted: &[f64], weights: Option<&TailWeights>, x: f64) -> (f64, f64) {
+    let k = sorted.partition_point(|c| *c <= x);
+    match weights {
+        None => {
+            let c = (sorted.len() - k) as f64;
+            (c, c)
+        }
+        Some(t) => (t.from[k], t.squares_from[k]),
+    }
 }
 
 /// Two-sided confidence level of every TDR interval (normal approximation to the binomial
@@ -348,8 +402,10 @@ impl CdrDistribution {
         let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
         let mut d = CdrDistribution {
             sorted: values,
+            weights: None,
             fit: None,
             promisor_sorted: Vec::new(),
+            promisor_weights: None,
             mean,
             variance,
         };
@@ -372,17 +428,72 @@ impl CdrDistribution {
         }
     }
 
+    /// The distribution of importance-sampled paths: `weights[i]` is path i's likelihood
+    /// ratio.
+    pub fn weighted(values: &[f64], promisor_defaulted: &[bool], weights: &[f64]) -> Self {
+        let (sorted, tail) = sorted_pairs(values, weights);
+        let total = tail.from[0];
+        let mean = values.iter().zip(weights).map(|(x, w)| w * x).sum::<f64>() / total;
+        let variance = values
+            .iter()
+            .zip(weights)
+            .map(|(x, w)| w * (x - mean).powi(2))
+            .sum::<f64>()
+            / total;
+        let (promisor, promisor_w): (Vec<f64>, Vec<f64>) = values
+            .iter()
+            .zip(weights)
+            .zip(promisor_defaulted)
+            .filter(|(_, d)| **d)
+            .map(|((v, w), _)| (*v, *w))
+            .unzip();
+        let (promisor_sorted, promisor_tail) = sorted_pairs(&promisor, &promisor_w);
+        let mut d = CdrDistribution {
+            sorted,
+            weights: Some(tail),
+            fit: None,
+            promisor_sorted,
+            promisor_weights: Some(promisor_tail),
+            mean,
+            variance,
+        };
+        d.fit = d.fit_lognormal();
+        d
+    }
+
+    /// Σ of the paths' weights (their number when unweighted).
+    fn total_weight(&self) -> f64 {
+        self.weights
+            .as_ref()
+            .map_or(self.sorted.len() as f64, |t| t.from[0])
+    }
+
+    /// Share of the weight at or below sorted path `k` (the empirical CDF just after it).
+    fn share_through(&self, k: usize) -> f64 {
+        match &self.weights {
+            None => (k + 1) as f64 / self.sorted.len() as f64,
+            Some(t) => 1.0 - t.from[k + 1] / t.from[0],
+        }
+    }
+
     /// Probability (and its standard error) that a supported tranche fails: the pool's CDR
     /// exceeds its BDR with support, or its promisor defaults and the CDR exceeds its
     /// standalone BDR.
     pub fn joint_failure(&self, bdr_supported: f64, bdr_standalone: f64) -> (f64, f64) {
         let n = self.sorted.len().max(1) as f64;
-        let above = |v: &[f64], x: f64| v.len() - v.partition_point(|c| *c <= x);
-        let pool_alone = above(&self.sorted, bdr_supported);
-        let with_promisor = above(&self.promisor_sorted, bdr_standalone.min(bdr_supported))
-            - above(&self.promisor_sorted, bdr_supported);
-        let p = (pool_alone + with_promisor) as f64 / n;
-        (p, (p * (1.0 - p) / n).sqrt())
+        let pool = weight_above(&self.sorted, self.weights.as_ref(), bdr_supported);
+        let promisor =
+            |x: f64| weight_above(&self.promisor_sorted, self.promisor_weights.as_ref(), x);
+        let (low, high) = (
+            promisor(bdr_standalone.min(bdr_supported)),
+            promisor(bdr_supported),
+        );
+        let p = (pool.0 + low.0 - high.0) / n;
+        if self.weights.is_none() {
+            return (p, (p * (1.0 - p) / n).sqrt());
+        }
+        let second = (pool.1 + low.1 - high.1) / n;
+        (p, ((second - p * p).max(0.0) / n).sqrt())
     }
 
     pub fn paths(&self) -> usize {
@@ -390,15 +501,34 @@ impl CdrDistribution {
     }
 
     /// The `q` quantile (0..1) of the simulated CDR, interpolated (for summaries).
+    /// Under importance sampling, the weighted order quantile.
     pub fn quantile(&self, q: f64) -> f64 {
+        if self.weights.is_some() {
+            return self.order_quantile(q);
+        }
         percentile_sorted(&self.sorted, q * 100.0)
     }
 
     /// The order statistic x₍⌈n·q⌉₎: the smallest simulated CDR with at least a share `q` of
     /// paths at or below it. It is one of the rates the pool can produce (sums of obligor
     /// balances over the pool), not an interpolation between two.
+    ///
+    /// Weighted: the smallest rate whose cumulative share of the weight reaches `q`.
     pub fn order_quantile(&self, q: f64) -> f64 {
-        self.at_rank((q * self.sorted.len() as f64).ceil() as i64)
+        match &self.weights {
+            None => self.at_rank((q * self.sorted.len() as f64).ceil() as i64),
+            Some(t) => {
+                let n = self.sorted.len();
+                if n == 0 {
+                    return 0.0;
+                }
+                // The weight through path k is total − from[k + 1]: the first k where it
+                // reaches q·total.
+                let (total, level) = (t.from[0], q.clamp(0.0, 1.0) * t.from[0]);
+                let k = t.from[1..].partition_point(|f| total - f < level);
+                self.sorted[k.min(n - 1)]
+            }
+        }
     }
 
     fn at_rank(&self, rank: i64) -> f64 {
@@ -410,8 +540,21 @@ impl CdrDistribution {
     }
 
     /// 95 % order-statistic interval of the `q` quantile: the ranks n·q ∓ z·√(n·q·(1 − q)).
+    ///
+    /// Weighted: the quantiles at q ∓ z·s, s the standard error of the tail probability
+    /// above the q quantile (Σ w·1{X > x_q}/n), as a share of the total weight.
     pub fn quantile_interval(&self, q: f64) -> (f64, f64) {
         let n = self.sorted.len() as f64;
+        if let Some(t) = &self.weights {
+            let (w, w2) = weight_above(&self.sorted, Some(t), self.order_quantile(q));
+            let p = w / n.max(1.0);
+            let se = ((w2 / n.max(1.0) - p * p).max(0.0) / n.max(1.0)).sqrt();
+            let half = INTERVAL_Z * se * n / t.from[0];
+            return (
+                self.order_quantile((q - half).max(0.0)),
+                self.order_quantile((q + half).min(1.0)),
+            );
+        }
         let half = INTERVAL_Z * (n * q * (1.0 - q)).sqrt();
         (
             self.at_rank((n * q - half).floor() as i64),
@@ -421,6 +564,11 @@ impl CdrDistribution {
 
     /// Share of paths with no default.
     pub fn zero_mass(&self) -> f64 {
+        if self.weights.is_some() {
+            let (above, _) = weight_above(&self.sorted, self.weights.as_ref(), 0.0);
+            let total = self.total_weight();
+            return (total - above) / total;
+        }
         let zeros = self.sorted.iter().take_while(|x| **x <= 0.0).count();
         zeros as f64 / self.sorted.len().max(1) as f64
     }
@@ -442,7 +590,6 @@ impl CdrDistribution {
 
     fn fit_lognormal(&self) -> Option<LognormalFit> {
         let (mu, sigma) = self.lognormal()?;
-        let n = self.sorted.len() as f64;
         let normal = Normal::standard();
         let fit_cdf = |x: f64| {
             if x <= 0.0 {
@@ -455,9 +602,14 @@ impl CdrDistribution {
         let mut ks: f64 = 0.0;
         for (k, x) in self.sorted.iter().enumerate() {
             let f = fit_cdf(*x);
+            let before = if k == 0 {
+                0.0
+            } else {
+                self.share_through(k - 1)
+            };
             ks = ks
-                .max((f - k as f64 / n).abs())
-                .max(((k + 1) as f64 / n - f).abs());
+                .max((f - before).abs())
+                .max((self.share_through(k) - f).abs());
         }
         let zero_mass = self.zero_mass();
         let above_one = 1.0 - fit_cdf(1.0);
@@ -911,6 +1063,41 @@ mod tests {
     }
 
     #[test]
+    fn weighted_distribution_of_equal_weights_is_the_plain_one() {
+        let values: Vec<f64> = (0..10_000)
+            .map(|k| ((k * 7919) % 10_000) as f64 / 10_000.0)
+            .collect();
+        let flags: Vec<bool> = (0..10_000).map(|k| k % 3 == 0).collect();
+        let plain = CdrDistribution::with_promisor(values.clone(), &flags);
+        let weighted = CdrDistribution::weighted(&values, &flags, &vec![1.0; 10_000]);
+        for q in [0.5, 0.9, 0.99, 0.999] {
+            assert_eq!(weighted.order_quantile(q), plain.order_quantile(q), "{q}");
+        }
+        let (a, b) = (
+            plain.quantile_interval(0.99),
+            weighted.quantile_interval(0.99),
+        );
+        assert!(
+            (a.0 - b.0).abs() <= 2e-4 && (a.1 - b.1).abs() <= 2e-4,
+            "{a:?} {b:?}"
+        );
+        let (p, se) = plain.joint_failure(0.9, 0.5);
+        let (pw, sew) = weighted.joint_failure(0.9, 0.5);
+        assert!((p - pw).abs() < 1e-12 && (se - sew).abs() < 1e-12);
+        assert!((plain.mean - weighted.mean).abs() < 1e-12);
+        assert_eq!(plain.zero_mass(), weighted.zero_mass());
+        // A weight moves the quantile: the top 1 % of rates carrying half the weight, the
+        // weight through the rest reaches exactly 50 %, and any level above it is among them.
+        let w: Vec<f64> = values
+            .iter()
+            .map(|v| if *v >= 0.99 { 99.0 } else { 1.0 })
+            .collect();
+        let tilted = CdrDistribution::weighted(&values, &flags, &w);
+        assert_eq!(tilted.order_quantile(0.5), 0.9899);
+        assert!(tilted.order_quantile(0.51) >= 0.99);
+    }
+
+    #[test]
     fn a_grade_whose_interval_reaches_the_bdr_is_borderline() {
         let d = CdrDistribution::new((0..10_000).map(|k| k as f64 / 10_000.0).collect());
         let tdrs = tdr_table(&d, &[grade(0.01), grade(0.1)], 1.0);
@@ -998,6 +1185,8 @@ pub struct CdrRows {
     width: usize,
     cdr: Vec<f64>,
     promisor: Vec<bool>,
+    /// Each path's likelihood ratio (all 1 for plain Monte Carlo).
+    weight: Vec<f64>,
 }
 
 impl CdrRows {
@@ -1007,6 +1196,7 @@ impl CdrRows {
             width: crate::montecarlo::path::row_width(deal.structure.tranches.len()),
             cdr: Vec::with_capacity(capacity),
             promisor: Vec::with_capacity(capacity),
+            weight: Vec::with_capacity(capacity),
         }
     }
 
@@ -1015,11 +1205,17 @@ impl CdrRows {
         for r in rows.chunks_exact(self.width) {
             self.cdr.push(r[0]);
             self.promisor.push(r[4] > 0.5);
+            self.weight.push(r[crate::montecarlo::path::WEIGHT_COLUMN]);
         }
     }
 
+    /// The distribution; weighted when any path weighs other than 1 (importance sampling).
     pub fn finish(self) -> CdrDistribution {
-        CdrDistribution::with_promisor(self.cdr, &self.promisor)
+        if self.weight.iter().all(|w| *w == 1.0) {
+            CdrDistribution::with_promisor(self.cdr, &self.promisor)
+        } else {
+            CdrDistribution::weighted(&self.cdr, &self.promisor, &self.weight)
+        }
     }
 }
 

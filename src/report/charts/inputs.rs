@@ -50,6 +50,16 @@ pub struct PathColumns {
     pub pool_cdr: Vec<f32>,
     /// `<tranche>_loss_rate` per path, in the deal's tranche order.
     pub tranche_loss: Vec<Vec<f32>>,
+    /// `likelihood_ratio` per path when the run was importance-sampled (`None`: every path
+    /// weighs 1, or a folder written before the column existed).
+    pub weight: Option<Vec<f32>>,
+}
+
+impl PathColumns {
+    /// Path `k`'s weight in a chart's counts.
+    pub fn weight(&self, k: usize) -> f64 {
+        self.weight.as_ref().map_or(1.0, |w| f64::from(w[k]))
+    }
 }
 
 /// The Monte Carlo files of an `ipabs run` folder.
@@ -321,6 +331,7 @@ pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns,
             .ok_or_else(|| InputError::new(&desc_path, format!("no column {name:?}")))
     };
     let cdr = find("pool_cdr")?;
+    let weight_column = desc.columns.iter().position(|c| c == "likelihood_ratio");
     let loss: Vec<usize> = tranches
         .iter()
         .map(|t| find(&format!("{t}_loss_rate")))
@@ -351,9 +362,13 @@ pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns,
     };
     let n = desc.rows as usize;
     let mut pool_cdr = Vec::with_capacity(n);
+    let mut weight = Vec::with_capacity(if weight_column.is_some() { n } else { 0 });
     let mut tranche_loss: Vec<Vec<f32>> = loss.iter().map(|_| Vec::with_capacity(n)).collect();
     for row in bytes.chunks_exact(row_bytes) {
         pool_cdr.push(at(row, cdr));
+        if let Some(c) = weight_column {
+            weight.push(at(row, c));
+        }
         for (out, &c) in tranche_loss.iter_mut().zip(&loss) {
             out.push(at(row, c));
         }
@@ -363,6 +378,7 @@ pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns,
         seed: desc.seed,
         pool_cdr,
         tranche_loss,
+        weight: (weight.iter().any(|w| *w != 1.0)).then_some(weight),
     })
 }
 

@@ -446,19 +446,27 @@ fn pool_default_distribution(run: &RunFiles, mc: &McFiles) -> HistogramChart {
     // defaults more than the whole pool.
     let hi = (((hi * 1.02).max(0.01) * 100.0).ceil() / 100.0).min(1.0);
     let width = hi / CDR_BINS as f64;
-    let mut counts = vec![0u64; CDR_BINS];
+    // Each path counts with its weight (its likelihood ratio under importance sampling, else
+    // 1); the bars are shares of the total weight.
+    let mut counts = vec![0.0f64; CDR_BINS];
     let mut beyond = 0u64;
-    for v in values.iter().filter(|v| v.is_finite()) {
+    let mut total = 0.0;
+    for (k, v) in values.iter().enumerate() {
+        let w = mc.paths.weight(k);
+        total += w;
+        if !v.is_finite() {
+            continue;
+        }
         let b = (f64::from(*v) / width) as usize;
         if b < CDR_BINS {
-            counts[b] += 1;
+            counts[b] += w;
         } else if f64::from(*v) <= hi {
-            counts[CDR_BINS - 1] += 1;
+            counts[CDR_BINS - 1] += w;
         } else {
             beyond += 1;
         }
     }
-    let total = values.len().max(1) as f64;
+    let total = if total > 0.0 { total } else { 1.0 };
     let mut markers = vec![
         Marker::statistic("均值 mean", d.mean),
         Marker::statistic("P50", d.p50),
@@ -490,7 +498,7 @@ fn pool_default_distribution(run: &RunFiles, mc: &McFiles) -> HistogramChart {
             )
         },
         bin_edges: (0..=CDR_BINS).map(|k| k as f64 * width).collect(),
-        counts: counts.iter().map(|c| *c as f64 / total).collect(),
+        counts: counts.iter().map(|c| *c / total).collect(),
         x_kind: ValueKind::Percent,
         y_kind: ValueKind::Percent,
         markers,
@@ -554,11 +562,13 @@ fn chart_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 const EXCEEDANCE_STEPS: usize = 500;
 
 /// `(x, P(loss > x))` on the grid x = k / EXCEEDANCE_STEPS, 0 ≤ x ≤ 1; one pass, no sort.
-pub fn exceedance_points(losses: &[f32]) -> Vec<(f64, f64)> {
+/// Under importance sampling each path counts with its likelihood ratio (`weights`), and
+/// P(loss > x) is the unbiased Σ w·1{loss > x} / paths.
+pub fn exceedance_points(losses: &[f32], weights: Option<&[f32]>) -> Vec<(f64, f64)> {
     let steps = EXCEEDANCE_STEPS;
-    // above[m] = paths whose loss exceeds exactly the grid points 0..m.
-    let mut above = vec![0u64; steps + 2];
-    for v in losses {
+    // above[m] = weight of the paths whose loss exceeds exactly the grid points 0..m.
+    let mut above = vec![0.0f64; steps + 2];
+    for (i, v) in losses.iter().enumerate() {
         let v = f64::from(*v);
         if v.is_nan() || v <= 0.0 {
             continue;
@@ -570,14 +580,14 @@ pub fn exceedance_points(losses: &[f32]) -> Vec<(f64, f64)> {
         } else {
             m
         };
-        above[m] += 1;
+        above[m] += weights.map_or(1.0, |w| f64::from(w[i]));
     }
     let n = losses.len().max(1) as f64;
     let mut points = Vec::with_capacity(steps + 1);
     // Paths exceeding grid point k: those with m > k.
-    let mut exceed: u64 = above.iter().sum::<u64>() - above[0];
+    let mut exceed: f64 = above[1..].iter().sum();
     for k in 0..=steps {
-        points.push((k as f64 / steps as f64, exceed as f64 / n));
+        points.push((k as f64 / steps as f64, exceed / n));
         exceed -= above[k + 1];
     }
     points
@@ -590,7 +600,7 @@ fn loss_exceedance(run: &RunFiles, mc: &McFiles) -> ExceedanceCurve {
         .paths
         .tranche_loss
         .par_iter()
-        .map(|col| exceedance_points(col))
+        .map(|col| exceedance_points(col, mc.paths.weight.as_deref()))
         .collect();
     let series = names
         .into_iter()
@@ -681,7 +691,7 @@ mod tests {
     fn exceedance_counts_strictly_greater() {
         // Exactly representable in f32, and on the grid.
         let losses = [0.0f32, 0.0, 0.25, 0.5, 1.0];
-        let pts = exceedance_points(&losses);
+        let pts = exceedance_points(&losses, None);
         assert_eq!(pts.len(), EXCEEDANCE_STEPS + 1);
         assert_eq!(pts[0], (0.0, 3.0 / 5.0));
         // x = 0.25: only 0.5 and 1.0 are strictly above.
@@ -692,12 +702,19 @@ mod tests {
         assert_eq!(at(1.0), 0.0);
         // Non-increasing.
         assert!(pts.windows(2).all(|w| w[1].1 <= w[0].1));
+        // Weighted (importance sampling): Σ w·1{loss > x} / paths.
+        let weights = [1.0f32, 1.0, 0.5, 0.25, 0.125];
+        let pts = exceedance_points(&losses, Some(&weights));
+        let at = |x: f64| pts[(x * EXCEEDANCE_STEPS as f64).round() as usize].1;
+        assert_eq!(at(0.0), 0.875 / 5.0);
+        assert_eq!(at(0.25), 0.375 / 5.0);
+        assert_eq!(at(0.5), 0.125 / 5.0);
     }
 
     #[test]
     fn exceedance_matches_brute_force() {
         let losses: Vec<f32> = (0..997).map(|k| ((k * 37) % 1000) as f32 / 999.0).collect();
-        let pts = exceedance_points(&losses);
+        let pts = exceedance_points(&losses, None);
         for (x, p) in pts.iter().step_by(7) {
             let brute =
                 losses.iter().filter(|v| f64::from(**v) > *x).count() as f64 / losses.len() as f64;
