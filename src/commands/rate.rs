@@ -271,6 +271,12 @@ pub fn report(r: &RatingResult) -> String {
         pct(r.pool_cdr_mean, 3),
         pct(r.pool_cdr_std, 3)
     );
+    if let Some(is) = &r.importance_sampling {
+        text += &format!(
+            "sampling: {}\n",
+            crate::report::table::sampling_note(Some(is), r.paths)
+        );
+    }
     match &r.lognormal_fit {
         Some(f) => {
             text += &format!(

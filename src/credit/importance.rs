@@ -60,7 +60,8 @@ pub fn shift_for_tranche(
     tranche: usize,
 ) -> FactorShift {
     let (tails, loadings) = sampler.tail_inputs(deal);
-    tail_bound_shift(&tails, &loadings, attachment_loss(deal, tranche))
+    let promisors = deal.structure.supports.len();
+    tail_bound_shift(&tails, &loadings, promisors, attachment_loss(deal, tranche))
 }
 
 /// Standard normal density and distribution function.
@@ -89,29 +90,46 @@ pub struct FactorShift {
     pub global: f64,
     /// Mean of each sector factor, in the pool's sector order.
     pub sectors: Vec<f64>,
+    /// Mean of each support promisor's own normal, in the deal's order.
+    #[serde(default)]
+    pub promisors: Vec<f64>,
     /// The pool loss the shift aims at, yuan.
     pub target_pool_loss: f64,
     /// The pool's expected loss given default within the deal, yuan, at the model's factors
     /// (the shift is zero when it is already at or above the target).
     pub expected_pool_loss: f64,
+    /// The tail-bound rule's global-factor mean, before the cross-entropy refinement.
+    #[serde(default)]
+    pub tail_bound_global: f64,
+    /// Cross-entropy steps on pilot paths through the deal's waterfall, and the pilot paths
+    /// they ran (0: the tail-bound shift is used as it is).
+    #[serde(default)]
+    pub pilot_iterations: u32,
+    #[serde(default)]
+    pub pilot_paths: u64,
 }
 
 impl FactorShift {
     /// |μ|²/2, the constant of the log likelihood ratio.
     pub fn half_norm_squared(&self) -> f64 {
-        0.5 * (self.global * self.global + self.sectors.iter().map(|m| m * m).sum::<f64>())
+        let squares = |v: &[f64]| v.iter().map(|m| m * m).sum::<f64>();
+        0.5 * (self.global * self.global + squares(&self.sectors) + squares(&self.promisors))
     }
 
     pub fn is_zero(&self) -> bool {
-        self.global == 0.0 && self.sectors.iter().all(|m| *m == 0.0)
+        self.global == 0.0
+            && self.sectors.iter().all(|m| *m == 0.0)
+            && self.promisors.iter().all(|m| *m == 0.0)
     }
 }
 
 /// The tail-bound shift toward a pool loss of `target` yuan. `loadings[s]` are sector `s`'s
-/// (global, sector) loadings.
+/// (global, sector) loadings; the deal has `promisors` support promisors (this rule leaves their
+/// own normals unshifted).
 pub fn tail_bound_shift(
     obligors: &[ObligorTail],
     loadings: &[(f64, f64)],
+    promisors: usize,
     target: f64,
 ) -> FactorShift {
     let sectors = loadings.len();
@@ -122,8 +140,12 @@ pub fn tail_bound_shift(
     let zero = FactorShift {
         global: 0.0,
         sectors: vec![0.0; sectors],
+        promisors: vec![0.0; promisors],
         target_pool_loss: target,
         expected_pool_loss: expected,
+        tail_bound_global: 0.0,
+        pilot_iterations: 0,
+        pilot_paths: 0,
     };
     if target.is_nan() || target <= expected || target <= 0.0 {
         return zero;
@@ -171,8 +193,12 @@ pub fn tail_bound_shift(
     FactorShift {
         global: t * v[0],
         sectors: (0..sectors).map(|s| t * v[1 + s]).collect(),
+        promisors: vec![0.0; promisors],
         target_pool_loss: target,
         expected_pool_loss: expected,
+        tail_bound_global: t * v[0],
+        pilot_iterations: 0,
+        pilot_paths: 0,
     }
 }
 
@@ -262,7 +288,7 @@ mod tests {
 
     #[test]
     fn no_shift_when_the_target_is_not_in_the_tail() {
-        let s = tail_bound_shift(&pool(100, 0.05), &[(0.5, 0.0)], 3.0);
+        let s = tail_bound_shift(&pool(100, 0.05), &[(0.5, 0.0)], 0, 3.0);
         assert!(s.is_zero());
         assert!((s.expected_pool_loss - 5.0).abs() < 1e-9);
     }
@@ -273,7 +299,7 @@ mod tests {
         // at z*; the tail-bound mode lies between z* and 0, close to z* for a large pool.
         let (n, pd, target) = (100, 0.05, 30.0);
         let a: f64 = 0.3f64.sqrt();
-        let s = tail_bound_shift(&pool(n, pd), &[(a, 0.0)], target);
+        let s = tail_bound_shift(&pool(n, pd), &[(a, 0.0)], 0, target);
         let h = pool(1, pd)[0].threshold;
         let q = target / n as f64;
         let inv = -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * q);
@@ -289,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_single_sector_pool_shifts_global_and_sector_factors_along_their_loadings() {
-        let s = tail_bound_shift(&pool(50, 0.02), &[(0.3, 0.4)], 10.0);
+        let s = tail_bound_shift(&pool(50, 0.02), &[(0.3, 0.4)], 0, 10.0);
         assert!(s.global < 0.0 && s.sectors[0] < 0.0);
         assert!((s.global / s.sectors[0] - 0.75).abs() < 1e-9);
     }

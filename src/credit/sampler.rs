@@ -65,6 +65,7 @@ pub struct CreditSampler {
     /// per sector; all zero for plain Monte Carlo) and |μ|²/2.
     shift_global: f64,
     shift_sector: Vec<f64>,
+    shift_promisor: Vec<f64>,
     shift_half_norm_squared: f64,
 }
 
@@ -86,10 +87,22 @@ pub struct PathDraws {
     /// distribution: 1 for plain Monte Carlo (see [`super::importance`]).
     pub weight: f64,
     sector_factor: Vec<f64>,
+    /// Each promisor's own normal (after any shift) and its latent variable.
+    support_normal: Vec<f64>,
     support_latent: Vec<f64>,
 }
 
 impl PathDraws {
+    /// The sector factors drawn (after any importance-sampling shift).
+    pub fn sector_factors(&self) -> &[f64] {
+        &self.sector_factor
+    }
+
+    /// Each support promisor's own normal (after any importance-sampling shift).
+    pub fn promisor_normals(&self) -> &[f64] {
+        &self.support_normal
+    }
+
     /// The earliest period in which anything happens on this path (an obligor or a promisor
     /// default), or [`NO_DEFAULT`]: before it, the path is the default-free one.
     pub fn first_event(&self) -> u32 {
@@ -247,6 +260,7 @@ impl CreditSampler {
             prepayment_rate: period_rate(model.cpr, deal.frequency.months()),
             shift_global: 0.0,
             shift_sector: vec![0.0; sectors],
+            shift_promisor: vec![0.0; model.support_loadings.len()],
             shift_half_norm_squared: 0.0,
         }
     }
@@ -254,11 +268,22 @@ impl CreditSampler {
     /// The same sampler drawing the systematic factors with the means of `shift` (importance
     /// sampling); every path's [`PathDraws::weight`] is then its likelihood ratio.
     pub fn with_shift(mut self, shift: &FactorShift) -> Self {
+        self.set_shift(shift);
+        self
+    }
+
+    /// Sets the factors' means (see [`CreditSampler::with_shift`]).
+    pub fn set_shift(&mut self, shift: &FactorShift) {
         assert_eq!(shift.sectors.len(), self.sectors, "one mean per sector");
+        assert_eq!(
+            shift.promisors.len(),
+            self.support_loading.len(),
+            "one per promisor"
+        );
         self.shift_global = shift.global;
         self.shift_sector.clone_from(&shift.sectors);
+        self.shift_promisor.clone_from(&shift.promisors);
         self.shift_half_norm_squared = shift.half_norm_squared();
-        self
     }
 
     /// What the choice of an importance-sampling shift needs: per obligor its threshold for a
@@ -319,6 +344,7 @@ impl CreditSampler {
             support_default: vec![NO_DEFAULT; self.support_loading.len()],
             weight: 1.0,
             sector_factor: vec![0.0; self.sectors],
+            support_normal: vec![0.0; self.support_loading.len()],
             support_latent: vec![0.0; self.support_loading.len()],
         }
     }
@@ -336,16 +362,19 @@ impl CreditSampler {
             *f = rng.sample::<f64, _>(StandardNormal) + mu;
             log_weight -= mu * *f;
         }
+        for (s, latent) in draws.support_latent.iter_mut().enumerate() {
+            let a = self.support_loading[s];
+            let mu = self.shift_promisor[s];
+            let eps: f64 = rng.sample::<f64, _>(StandardNormal) + mu;
+            log_weight -= mu * eps;
+            draws.support_normal[s] = eps;
+            *latent = a * z + (1.0 - a * a).max(0.0).sqrt() * eps;
+        }
         draws.weight = if self.shift_half_norm_squared == 0.0 {
             1.0
         } else {
             log_weight.exp()
         };
-        for (s, latent) in draws.support_latent.iter_mut().enumerate() {
-            let a = self.support_loading[s];
-            let eps: f64 = rng.sample(StandardNormal);
-            *latent = a * z + (1.0 - a * a).max(0.0).sqrt() * eps;
-        }
         // The t mixing variable comes last: its sampler uses a variable number of uniforms.
         let scale = match self.copula {
             Copula::Gaussian => 1.0,

@@ -9,6 +9,7 @@
 
 pub mod by_date;
 pub mod fan;
+mod importance;
 pub mod path;
 pub mod stream;
 pub mod summary;
@@ -90,7 +91,10 @@ pub fn simulate(
     mut on_chunk: impl FnMut(u64, &[f64]),
     mut progress: impl FnMut(u64),
 ) -> Result<McResults, McError> {
-    let setup = Setup::new(deal, options.importance);
+    let mut setup = Setup::new(deal);
+    if let Some(tranche) = options.importance {
+        setup.calibrate_importance(deal, tranche, options.seed);
+    }
     let width = setup.columns.len();
     let threads = if options.threads == 0 {
         rayon::current_num_threads().max(1)
@@ -272,7 +276,7 @@ fn defaulted_obligors(
 }
 
 impl Setup {
-    fn new(deal: &Deal, importance: Option<usize>) -> Self {
+    fn new(deal: &Deal) -> Self {
         let tranches = &deal.structure.tranches;
         let names: Vec<String> = tranches.iter().map(|t| t.name.clone()).collect();
         let tranche_original: Vec<f64> = tranches
@@ -284,12 +288,7 @@ impl Setup {
             .iter()
             .map(|t| crate::money::Amount::gt_zero(t.coupon))
             .collect();
-        let mut sampler = CreditSampler::new(deal);
-        let shift = importance
-            .map(|tranche| crate::credit::importance::shift_for_tranche(deal, &sampler, tranche));
-        if let Some(shift) = &shift {
-            sampler = sampler.with_shift(shift);
-        }
+        let sampler = CreditSampler::new(deal);
         let prep: Prepared<f64> =
             Prepared::for_deal(deal).with_trajectory(sampler.prepayment_rate());
         let mut obligor_horizon = vec![0u32; deal.pool.obligors.len()];
@@ -305,7 +304,7 @@ impl Setup {
             sampler,
             prep,
             obligor_horizon,
-            shift,
+            shift: None,
             default_free: DefaultFree {
                 states: Vec::new(),
                 cash: Vec::new(),

@@ -371,7 +371,7 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     if let Some(d) = &extras.deal {
         super::sections::structure(&mut html, d);
         super::sections::priority_of_payments(&mut html, d);
-        super::sections::assumptions(&mut html, d, mc_results.paths, mc_results.seed);
+        super::sections::assumptions(&mut html, d, mc_results);
     }
 
     // Pool summary.

@@ -326,8 +326,9 @@ pub fn priority_of_payments(html: &mut String, d: &DealDocument) {
     }
 }
 
-/// The base case and the Monte Carlo model, with the paths and seed that ran.
-pub fn assumptions(html: &mut String, d: &DealDocument, paths: u64, seed: u64) {
+/// The base case and the Monte Carlo model, with the paths, seed and sampling that ran.
+pub fn assumptions(html: &mut String, d: &DealDocument, mc: &crate::montecarlo::McResults) {
+    let (paths, seed) = (mc.paths, mc.seed);
     html.push_str("<h2>假设 Assumptions</h2>\n<div class=\"pair\">\n");
     items_table(html, "基准情景 Base case (deterministic)", &d.base_case);
     let mut model = d.model.clone();
@@ -338,6 +339,10 @@ pub fn assumptions(html: &mut String, d: &DealDocument, paths: u64, seed: u64) {
     model.push(Item {
         name: "Seed 随机种子".into(),
         text: seed.to_string(),
+    });
+    model.push(Item {
+        name: "Sampling 抽样".into(),
+        text: crate::report::table::sampling_note(mc.importance_sampling.as_ref(), paths),
     });
     items_table(html, "蒙特卡洛模型 Monte Carlo model", &model);
     html.push_str("</div>\n");

@@ -127,6 +127,36 @@ fn opt_pct(x: Option<f64>) -> String {
 /// The cell of a probability that is not defined for the class (no coupon: no interest due).
 pub const NOT_APPLICABLE: &str = "–";
 
+/// How the paths were sampled, in one line (the terminal summary and the report).
+pub fn sampling_note(
+    importance: Option<&crate::montecarlo::ImportanceReport>,
+    paths: u64,
+) -> String {
+    let Some(is) = importance else {
+        return "plain Monte Carlo (every path weighs 1)".into();
+    };
+    if is.shift.is_zero() {
+        return format!(
+            "importance sampling toward {}: no shift (its attachment, {:.0} yuan of pool loss, is below the expected {:.0}), so plain Monte Carlo",
+            is.tranche, is.shift.target_pool_loss, is.shift.expected_pool_loss
+        );
+    }
+    let factor =
+        |f: Option<f64>| f.map_or("– (no loss seen)".to_string(), |f| format!("{f:.0}×"));
+    format!(
+        "importance sampling toward {} (global factor mean {:+.3}; target pool loss {:.0} yuan): variance reduction {} for its P(loss), {} for its EL; effective sample size {:.0} of {} paths; mean likelihood ratio {:.3} ± {:.3}; statistics weighted by each path's likelihood ratio",
+        is.tranche,
+        is.shift.global,
+        is.shift.target_pool_loss,
+        factor(is.variance_reduction_probability_of_loss),
+        factor(is.variance_reduction_expected_loss),
+        is.effective_sample_size,
+        paths,
+        is.mean_likelihood_ratio,
+        is.mean_likelihood_ratio_std_error,
+    )
+}
+
 /// The Monte Carlo block of `ipabs run`.
 pub fn monte_carlo_report(r: &crate::montecarlo::McResults) -> String {
     let mut out = format!(
@@ -187,6 +217,10 @@ pub fn monte_carlo_report(r: &crate::montecarlo::McResults) -> String {
         pct(p.support_drawn_probability),
         p.support_drawn_mean,
         p.support_drawn_p99
+    );
+    out += &format!(
+        "sampling: {}\n",
+        sampling_note(r.importance_sampling.as_ref(), r.paths)
     );
     out
 }

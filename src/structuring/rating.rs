@@ -1176,6 +1176,10 @@ pub struct RatingResult {
     pub tranches: Vec<TrancheRating>,
     pub grades: Vec<Grade>,
     pub loss_table: LossTable,
+    /// The importance sampling behind the distributions, when the run used it (every TDR,
+    /// interval and probability is then weighted by the paths' likelihood ratios).
+    #[serde(default)]
+    pub importance_sampling: Option<crate::montecarlo::ImportanceReport>,
 }
 
 /// Collects, from Monte Carlo path rows, what the rating needs of each path: the pool CDR and
@@ -1544,5 +1548,6 @@ pub fn rate_prepared(
         tranches,
         grades,
         loss_table,
+        importance_sampling: mc.importance_sampling.clone(),
     }
 }
