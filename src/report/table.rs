@@ -137,8 +137,8 @@ pub fn sampling_note(
     };
     if is.shift.is_zero() {
         return format!(
-            "importance sampling toward {}: no shift (its attachment, {:.0} yuan of pool loss, is below the expected {:.0}), so plain Monte Carlo",
-            is.tranche, is.shift.target_pool_loss, is.shift.expected_pool_loss
+            "importance sampling toward {}: no shift (the tranche loses on 10 % or more of the plain pilot paths, or no pilot path lost anything), so plain Monte Carlo",
+            is.tranche
         );
     }
     let factor =
