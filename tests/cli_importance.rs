@@ -112,6 +112,21 @@ fn rate_and_sweep_take_importance_sampling() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // sweep.csv: standard errors on every row, the variance reduction on the target's.
+    let mut csv = csv::Reader::from_path(swept.join("sweep.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (tranche, se, vrf) = (
+        col("tranche"),
+        col("probability_of_loss_std_error"),
+        col("variance_reduction"),
+    );
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2 * 4, "two points × four tranches");
+    for r in &rows {
+        assert!(r[se].parse::<f64>().is_ok(), "{r:?}");
+        assert_eq!(r[tranche] == *"A2", !r[vrf].is_empty(), "{r:?}");
+    }
 }
 
 #[test]

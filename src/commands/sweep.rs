@@ -136,7 +136,10 @@ fn write_csv(out: &OutputDir, grid: &Grid, rows: &[SweepRow]) -> Result<(), Repo
         [
             "tranche",
             "expected_loss",
+            "expected_loss_std_error",
             "probability_of_loss",
+            "probability_of_loss_std_error",
+            "variance_reduction",
             "wal_years",
             "yield_at_par",
             "pool_cdr_p50",
@@ -153,7 +156,10 @@ fn write_csv(out: &OutputDir, grid: &Grid, rows: &[SweepRow]) -> Result<(), Repo
         rec.push(r.tranche.clone());
         for x in [
             r.expected_loss,
+            r.expected_loss_std_error,
             r.probability_of_loss,
+            r.probability_of_loss_std_error,
+            r.variance_reduction,
             r.wal_years,
             r.yield_at_par,
             r.pool_cdr_p50,

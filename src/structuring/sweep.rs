@@ -88,7 +88,13 @@ pub struct SweepRow {
     pub values: Vec<f64>,
     pub tranche: String,
     pub expected_loss: f64,
+    /// Monte Carlo standard errors of the two (NaN for a deterministic sweep: no noise).
+    pub expected_loss_std_error: f64,
     pub probability_of_loss: f64,
+    pub probability_of_loss_std_error: f64,
+    /// Under `--importance-sampling`, on the target tranche's rows: the variance-reduction
+    /// factor of its P(loss) at this point (NaN otherwise).
+    pub variance_reduction: f64,
     pub wal_years: f64,
     pub yield_at_par: f64,
     pub pool_cdr_p50: f64,
@@ -109,6 +115,7 @@ pub fn run_point(
         Some(options) => {
             let r = simulate(deal, options, |_, _| {}, progress)?;
             let cdr = &r.pool.cumulative_default_rate;
+            let is = r.importance_sampling.as_ref();
             Ok(r.tranches
                 .iter()
                 .map(|t| SweepRow {
@@ -116,7 +123,13 @@ pub fn run_point(
                     values: values.to_vec(),
                     tranche: t.tranche.clone(),
                     expected_loss: t.expected_loss,
+                    expected_loss_std_error: t.expected_loss_std_error,
                     probability_of_loss: t.probability_of_loss,
+                    probability_of_loss_std_error: t.probability_of_loss_std_error,
+                    variance_reduction: nan_or(
+                        is.filter(|is| is.tranche == t.tranche)
+                            .and_then(|is| is.variance_reduction_probability_of_loss),
+                    ),
                     wal_years: nan_or(t.wal_years.as_ref().map(|d| d.mean)),
                     yield_at_par: nan_or(t.yield_at_par.as_ref().map(|d| d.mean)),
                     pool_cdr_p50: cdr.p50,
@@ -136,6 +149,9 @@ pub fn run_point(
                     values: values.to_vec(),
                     tranche: m.tranche.clone(),
                     expected_loss: m.loss_rate,
+                    expected_loss_std_error: f64::NAN,
+                    probability_of_loss_std_error: f64::NAN,
+                    variance_reduction: f64::NAN,
                     probability_of_loss: if m.principal_loss.to_f64() > 0.005 {
                         1.0
                     } else {
