@@ -14,13 +14,15 @@
 //! the tail. A
 //! tranche that loses on at least that share of plain paths is not in the tail: no shift.
 //!
-//! The pilot draws from its own seed stream and runs on one thread, so the shift — and with
-//! it the whole run — is the same for any thread count. Any shift gives unbiased results: the
+//! The pilot draws from its own seed stream, and its paths are run in parallel but collected
+//! in path order, so the shift — and with it the whole run — is the same for any thread count. Any shift gives unbiased results: the
 //! refinement only changes the variance.
 //!
 //! The refinement also moves the mean of each support promisor's own normal (the tail-bound
 //! rule leaves it at 0): where a tranche loses only when its guarantor fails too, the event
 //! needs the promisor's default as much as the pool's losses.
+
+use rayon::prelude::*;
 
 use super::Setup;
 use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS};
@@ -29,6 +31,8 @@ use crate::deal::Deal;
 
 /// Pilot paths per cross-entropy step.
 const PILOT_PATHS: u64 = CHUNK as u64;
+/// Pieces of a step run in parallel.
+const PILOT_PIECES: u64 = 8;
 /// At most this many steps.
 const MAX_STEPS: u32 = 8;
 /// The elite share of the pilot paths (the multilevel rule's quantile).
@@ -74,7 +78,17 @@ impl Setup {
         for step in 0..MAX_STEPS {
             self.sampler.set_shift(shift);
             let start = u64::from(step) * PILOT_PATHS;
-            let rows = self.run_chunk(seed, start, start + PILOT_PATHS).rows;
+            // In parallel on the run's pool, in pieces collected in path order: the same rows
+            // for any thread count.
+            let piece = PILOT_PATHS / PILOT_PIECES;
+            let rows: Vec<f64> = (0..PILOT_PIECES)
+                .into_par_iter()
+                .map(|j| {
+                    let from = start + j * piece;
+                    self.run_chunk(seed, from, from + piece).rows
+                })
+                .collect::<Vec<_>>()
+                .concat();
             // (score, target lost, weight, factors) per pilot path; the factors are drawn
             // again (the same stream gives the same draws).
             let mut pilot: Vec<(Vec<f64>, bool, f64, Vec<f64>)> = rows

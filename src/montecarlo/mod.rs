@@ -92,9 +92,6 @@ pub fn simulate(
     mut progress: impl FnMut(u64),
 ) -> Result<McResults, McError> {
     let mut setup = Setup::new(deal);
-    if let Some(tranche) = options.importance {
-        setup.calibrate_importance(deal, tranche, options.seed);
-    }
     let width = setup.columns.len();
     let threads = if options.threads == 0 {
         rayon::current_num_threads().max(1)
@@ -108,6 +105,9 @@ pub fn simulate(
             threads,
             reason: e.to_string(),
         })?;
+    if let Some(tranche) = options.importance {
+        pool.install(|| setup.calibrate_importance(deal, tranche, options.seed));
+    }
     let chunks = options.paths.div_ceil(CHUNK as u64);
     let batch = (threads * 4) as u64;
     // One row of numbers per path; reserved up to 4 M paths, grown beyond.
