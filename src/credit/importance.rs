@@ -93,6 +93,10 @@ pub struct FactorShift {
     /// Mean of each support promisor's own normal, in the deal's order.
     #[serde(default)]
     pub promisors: Vec<f64>,
+    /// Student-t copula: the χ²_ν mixing variable is drawn scaled by this (below 1: heavier
+    /// joint tails); 1 under the Gaussian copula.
+    #[serde(default = "one")]
+    pub mixing_scale: f64,
     /// The pool loss the shift aims at, yuan.
     pub target_pool_loss: f64,
     /// The pool's expected loss given default within the deal, yuan, at the model's factors
@@ -107,6 +111,14 @@ pub struct FactorShift {
     pub pilot_iterations: u32,
     #[serde(default)]
     pub pilot_paths: u64,
+    /// The variance-reduction factor of the target's P(loss) that fresh pilot paths measured
+    /// at the refined shift (`None`: none of them lost); below 1 the shift is dropped.
+    #[serde(default)]
+    pub pilot_variance_reduction: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl FactorShift {
@@ -118,6 +130,7 @@ impl FactorShift {
 
     pub fn is_zero(&self) -> bool {
         self.global == 0.0
+            && self.mixing_scale == 1.0
             && self.sectors.iter().all(|m| *m == 0.0)
             && self.promisors.iter().all(|m| *m == 0.0)
     }
@@ -141,11 +154,13 @@ pub fn tail_bound_shift(
         global: 0.0,
         sectors: vec![0.0; sectors],
         promisors: vec![0.0; promisors],
+        mixing_scale: 1.0,
         target_pool_loss: target,
         expected_pool_loss: expected,
         tail_bound_global: 0.0,
         pilot_iterations: 0,
         pilot_paths: 0,
+        pilot_variance_reduction: None,
     };
     if target.is_nan() || target <= expected || target <= 0.0 {
         return zero;
@@ -194,11 +209,13 @@ pub fn tail_bound_shift(
         global: t * v[0],
         sectors: (0..sectors).map(|s| t * v[1 + s]).collect(),
         promisors: vec![0.0; promisors],
+        mixing_scale: 1.0,
         target_pool_loss: target,
         expected_pool_loss: expected,
         tail_bound_global: t * v[0],
         pilot_iterations: 0,
         pilot_paths: 0,
+        pilot_variance_reduction: None,
     }
 }
 

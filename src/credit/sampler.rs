@@ -67,6 +67,8 @@ pub struct CreditSampler {
     shift_sector: Vec<f64>,
     shift_promisor: Vec<f64>,
     shift_half_norm_squared: f64,
+    /// Student-t copula: the χ²_ν mixing variable is drawn scaled by this (1: as the model).
+    mixing_scale: f64,
 }
 
 /// The draws of one path; reused between paths.
@@ -86,6 +88,8 @@ pub struct PathDraws {
     /// Likelihood ratio of the path's factors under the model against the sampling
     /// distribution: 1 for plain Monte Carlo (see [`super::importance`]).
     pub weight: f64,
+    /// The Student-t copula's χ² mixing variable as drawn (unused under the Gaussian).
+    pub mixing: f64,
     sector_factor: Vec<f64>,
     /// Each promisor's own normal (after any shift) and its latent variable.
     support_normal: Vec<f64>,
@@ -262,6 +266,7 @@ impl CreditSampler {
             shift_sector: vec![0.0; sectors],
             shift_promisor: vec![0.0; model.support_loadings.len()],
             shift_half_norm_squared: 0.0,
+            mixing_scale: 1.0,
         }
     }
 
@@ -284,6 +289,10 @@ impl CreditSampler {
         self.shift_sector.clone_from(&shift.sectors);
         self.shift_promisor.clone_from(&shift.promisors);
         self.shift_half_norm_squared = shift.half_norm_squared();
+        self.mixing_scale = match self.copula {
+            Copula::StudentT { .. } => shift.mixing_scale,
+            Copula::Gaussian => 1.0,
+        };
     }
 
     /// What the choice of an importance-sampling shift needs: per obligor its threshold for a
@@ -343,6 +352,7 @@ impl CreditSampler {
             value_normal: vec![0.0; self.asset_obligor.len()],
             support_default: vec![NO_DEFAULT; self.support_loading.len()],
             weight: 1.0,
+            mixing: 0.0,
             sector_factor: vec![0.0; self.sectors],
             support_normal: vec![0.0; self.support_loading.len()],
             support_latent: vec![0.0; self.support_loading.len()],
@@ -370,19 +380,26 @@ impl CreditSampler {
             draws.support_normal[s] = eps;
             *latent = a * z + (1.0 - a * a).max(0.0).sqrt() * eps;
         }
-        draws.weight = if self.shift_half_norm_squared == 0.0 {
-            1.0
-        } else {
-            log_weight.exp()
-        };
         // The t mixing variable comes last: its sampler uses a variable number of uniforms.
+        // Importance sampling may draw it scaled by c (a Gamma(ν/2, 2c) variable W): its
+        // likelihood ratio is c^(ν/2)·exp(W(1/c − 1)/2).
         let scale = match self.copula {
             Copula::Gaussian => 1.0,
             Copula::StudentT { df } => {
                 let chi2 = ChiSquared::new(df).expect("validated: df > 2");
-                let w: f64 = rng.sample(chi2);
+                let c = self.mixing_scale;
+                let w: f64 = rng.sample::<f64, _>(chi2) * c;
+                if c != 1.0 {
+                    log_weight += 0.5 * df * c.ln() + 0.5 * w * (1.0 / c - 1.0);
+                }
+                draws.mixing = w;
                 (df / w).sqrt()
             }
+        };
+        draws.weight = if self.shift_half_norm_squared == 0.0 && self.mixing_scale == 1.0 {
+            1.0
+        } else {
+            log_weight.exp()
         };
         for o in draws.defaulted.drain(..) {
             draws.obligor_default[o as usize] = NO_DEFAULT;

@@ -14,6 +14,15 @@
 //! the tail. A
 //! tranche that loses on at least that share of plain paths is not in the tail: no shift.
 //!
+//! Under the Student-t copula the joint tail comes mostly from the χ² mixing variable W (a
+//! small W scales every latent variable up): the refinement also scales W's distribution,
+//! Gamma(ν/2, 2c) instead of Gamma(ν/2, 2), with c the weighted maximum-likelihood E[W]/ν over
+//! the event (kept in [0.05, 1]).
+//!
+//! A last pilot step at the chosen shift checks that it reduces the variance of the target's
+//! P(loss); where it does not (no pilot path lost, or a factor below 1) the shift is dropped
+//! and the run is plain Monte Carlo.
+//!
 //! The pilot draws from its own seed stream, and its paths are run in parallel but collected
 //! in path order, so the shift — and with it the whole run — is the same for any thread count. Any shift gives unbiased results: the
 //! refinement only changes the variance.
@@ -25,7 +34,7 @@
 use rayon::prelude::*;
 
 use super::Setup;
-use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS};
+use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS, WEIGHT_COLUMN};
 use super::{CHUNK, stream};
 use crate::deal::Deal;
 
@@ -59,9 +68,66 @@ impl Setup {
             .map(loss_column)
             .collect();
         score.push(1); // pool_loss_rate
-        self.refine(&mut shift, tranche, &score, seed.wrapping_add(PILOT_SEED));
+        let seed = seed.wrapping_add(PILOT_SEED);
+        self.refine(&mut shift, tranche, &score, seed);
+        if !shift.is_zero() {
+            // Keep the shift only if fresh pilot paths say it reduces the variance: a copula
+            // whose tail comes from elsewhere (the Student-t mixing variable) may not gain.
+            self.sampler.set_shift(&shift);
+            let start = u64::from(MAX_STEPS) * PILOT_PATHS;
+            let factor = self.pilot_variance_reduction(tranche, seed, start);
+            shift.pilot_paths += PILOT_PATHS;
+            shift.pilot_variance_reduction = factor;
+            if factor.is_none_or(|f| f < 1.0) {
+                shift.global = 0.0;
+                shift.sectors.iter_mut().for_each(|m| *m = 0.0);
+                shift.promisors.iter_mut().for_each(|m| *m = 0.0);
+                shift.mixing_scale = 1.0;
+            }
+        }
         self.sampler.set_shift(&shift);
         self.shift = Some(shift);
+    }
+
+    /// The rows of pilot paths `start..start + PILOT_PATHS`, in parallel on the run's pool in
+    /// pieces collected in path order (the same rows for any thread count).
+    fn pilot_rows(&self, seed: u64, start: u64) -> Vec<f64> {
+        let piece = PILOT_PATHS / PILOT_PIECES;
+        (0..PILOT_PIECES)
+            .into_par_iter()
+            .map(|j| {
+                let from = start + j * piece;
+                self.run_chunk(seed, from, from + piece).rows
+            })
+            .collect::<Vec<_>>()
+            .concat()
+    }
+
+    /// The variance-reduction factor of the target's P(loss) at the current shift, on fresh
+    /// pilot paths; `None` when none of them lost.
+    fn pilot_variance_reduction(&self, tranche: usize, seed: u64, start: u64) -> Option<f64> {
+        let width = self.columns.len();
+        let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * tranche;
+        let original = self.tranche_original[tranche];
+        let rows = self.pilot_rows(seed, start);
+        let n = (rows.len() / width) as f64;
+        let (mut sum, mut squares) = (0.0, 0.0);
+        for row in rows.chunks_exact(width) {
+            if row[base] * original > LOSS_EPSILON {
+                let w = row[WEIGHT_COLUMN];
+                sum += w;
+                squares += w * w;
+            }
+        }
+        let p = sum / n;
+        let variance = squares / n - p * p;
+        (sum > 0.0).then(|| {
+            if variance > 0.0 {
+                p * (1.0 - p) / variance
+            } else {
+                f64::INFINITY
+            }
+        })
     }
 
     fn refine(
@@ -78,17 +144,7 @@ impl Setup {
         for step in 0..MAX_STEPS {
             self.sampler.set_shift(shift);
             let start = u64::from(step) * PILOT_PATHS;
-            // In parallel on the run's pool, in pieces collected in path order: the same rows
-            // for any thread count.
-            let piece = PILOT_PATHS / PILOT_PIECES;
-            let rows: Vec<f64> = (0..PILOT_PIECES)
-                .into_par_iter()
-                .map(|j| {
-                    let from = start + j * piece;
-                    self.run_chunk(seed, from, from + piece).rows
-                })
-                .collect::<Vec<_>>()
-                .concat();
+            let rows = self.pilot_rows(seed, start);
             // (score, target lost, weight, factors) per pilot path; the factors are drawn
             // again (the same stream gives the same draws).
             let mut pilot: Vec<(Vec<f64>, bool, f64, Vec<f64>)> = rows
@@ -100,6 +156,7 @@ impl Setup {
                     let mut factors = vec![draws.global_factor];
                     factors.extend_from_slice(draws.sector_factors());
                     factors.extend_from_slice(draws.promisor_normals());
+                    factors.push(draws.mixing);
                     let closeness = score.iter().map(|&c| row[c]).collect();
                     (
                         closeness,
@@ -145,8 +202,13 @@ impl Setup {
             for (s, mu) in shift.sectors.iter_mut().enumerate() {
                 *mu = mean(1 + s);
             }
+            let promisors = shift.promisors.len();
             for (p, mu) in shift.promisors.iter_mut().enumerate() {
                 *mu = mean(1 + sectors + p);
+            }
+            if let Some(df) = self.student_t_df {
+                // The scale of a Gamma(ν/2, ·) by weighted maximum likelihood: E[W]/ν.
+                shift.mixing_scale = (mean(1 + sectors + promisors) / df).clamp(0.05, 1.0);
             }
             shift.pilot_iterations = step + 1;
             shift.pilot_paths += n as u64;

@@ -230,6 +230,8 @@ struct Setup {
     /// The factors' shift under importance sampling (`None`: plain Monte Carlo; a zero shift
     /// when the target tranche's loss region is not in the tail).
     shift: Option<crate::credit::FactorShift>,
+    /// ν of a Student-t copula (`None`: Gaussian).
+    student_t_df: Option<f64>,
 }
 
 /// The path on which nothing happens (no obligor or promisor defaults), run once. A path is
@@ -305,6 +307,10 @@ impl Setup {
             prep,
             obligor_horizon,
             shift: None,
+            student_t_df: match deal.credit.copula {
+                crate::credit::Copula::StudentT { df } => Some(df),
+                crate::credit::Copula::Gaussian => None,
+            },
             default_free: DefaultFree {
                 states: Vec::new(),
                 cash: Vec::new(),

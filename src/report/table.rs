@@ -144,9 +144,14 @@ pub fn sampling_note(
     let factor =
         |f: Option<f64>| f.map_or("– (no loss seen)".to_string(), |f| format!("{f:.0}×"));
     format!(
-        "importance sampling toward {} (global factor mean {:+.3}; target pool loss {:.0} yuan): variance reduction {} for its P(loss), {} for its EL; effective sample size {:.0} of {} paths; mean likelihood ratio {:.3} ± {:.3}; statistics weighted by each path's likelihood ratio",
+        "importance sampling toward {} (global factor mean {:+.3}{}; target pool loss {:.0} yuan): variance reduction {} for its P(loss), {} for its EL; effective sample size {:.0} of {} paths; mean likelihood ratio {:.3} ± {:.3}; statistics weighted by each path's likelihood ratio",
         is.tranche,
         is.shift.global,
+        if is.shift.mixing_scale == 1.0 {
+            String::new()
+        } else {
+            format!(", t mixing variable scaled by {:.3}", is.shift.mixing_scale)
+        },
         is.shift.target_pool_loss,
         factor(is.variance_reduction_probability_of_loss),
         factor(is.variance_reduction_expected_loss),
