@@ -111,6 +111,9 @@ pub struct McTrancheRow {
     pub expected_loss: f64,
     pub expected_loss_std_error: f64,
     pub probability_of_loss: f64,
+    /// Its Monte Carlo standard error (absent from folders written before it existed).
+    #[serde(default)]
+    pub probability_of_loss_std_error: f64,
     /// Empty for a class without a coupon (owed no interest).
     pub probability_of_missed_interest: Option<f64>,
     /// P(missed interest or principal loss).
@@ -144,6 +147,7 @@ pub fn tranche_rows(results: &McResults) -> Vec<McTrancheRow> {
             expected_loss: t.expected_loss,
             expected_loss_std_error: t.expected_loss_std_error,
             probability_of_loss: t.probability_of_loss,
+            probability_of_loss_std_error: t.probability_of_loss_std_error,
             probability_of_missed_interest: t.probability_of_missed_interest,
             probability_of_default: t.probability_of_default,
             loss_given_loss: t.loss_given_loss,
