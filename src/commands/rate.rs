@@ -79,6 +79,22 @@ pub fn mc_options(
     Ok(options)
 }
 
+/// `options` raised to `paths` paths (the same seed and sampling), checked against memory as
+/// [`mc_options`] checks.
+pub fn with_paths(
+    deal: &crate::deal::Deal,
+    options: McOptions,
+    paths: u64,
+) -> Result<McOptions, AppError> {
+    mc_options(
+        deal,
+        Some(paths),
+        Some(options.seed),
+        options.importance,
+        None,
+    )
+}
+
 /// The tranche of `--importance-sampling TRANCHE`, by name.
 pub fn importance_target(
     deal: &crate::deal::Deal,
@@ -147,13 +163,7 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         match (args.max_paths, needed) {
             (Some(cap), Some(n)) if options.paths < cap && runs.len() < 4 => {
                 let paths = n.min(cap).max(options.paths * 2).min(cap);
-                options = mc_options(
-                    deal,
-                    Some(paths),
-                    Some(options.seed),
-                    options.importance,
-                    None,
-                )?;
+                options = with_paths(deal, options, paths)?;
             }
             _ => break result,
         }

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use std::time::Instant;
 
-use super::rate::{grades_for, mc_options};
+use super::rate::{grades_for, with_paths};
 use super::{AppError, open_output};
 use crate::cli::{SizeArgs, default_out_suffixed};
 use crate::engine::Prepared;
@@ -135,13 +135,7 @@ fn precise_options(
         }
         let factor = (half / precision).powi(2).max(2.0);
         let paths = ((options.paths as f64 * factor).ceil() as u64).min(args.max_paths);
-        options = mc_options(
-            deal,
-            Some(paths),
-            Some(options.seed),
-            options.importance,
-            None,
-        )?;
+        options = with_paths(deal, options, paths)?;
     }
 }
 

@@ -31,6 +31,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sampler::standard_normal_cdf;
+
 /// The pool loss, yuan, at which tranche `tranche` starts to lose: the pool balance at closing
 /// less the balances of the tranche and of every class ranked at or above it, plus the
 /// accounts' initial cash (never below 0).
@@ -64,13 +66,9 @@ pub fn shift_for_tranche(
     tail_bound_shift(&tails, &loadings, promisors, attachment_loss(deal, tranche))
 }
 
-/// Standard normal density and distribution function.
+/// Standard normal density (Φ is the sampler's [`standard_normal_cdf`]).
 fn phi(x: f64) -> f64 {
     (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
-}
-
-fn big_phi(x: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
 }
 
 /// What the shift needs to know of one obligor.
@@ -148,7 +146,7 @@ pub fn tail_bound_shift(
     let sectors = loadings.len();
     let expected: f64 = obligors
         .iter()
-        .map(|o| o.loss_given_default * big_phi(o.threshold))
+        .map(|o| o.loss_given_default * standard_normal_cdf(o.threshold))
         .sum();
     let zero = FactorShift {
         global: 0.0,
@@ -223,7 +221,7 @@ pub fn tail_bound_shift(
 fn log_tail_bound(tails: &[(f64, f64, f64)], t: f64) -> f64 {
     let p: Vec<(f64, f64)> = tails
         .iter()
-        .map(|(h, b, c)| (big_phi((h - b * t) / (1.0 - b * b).sqrt()), *c))
+        .map(|(h, b, c)| (standard_normal_cdf((h - b * t) / (1.0 - b * b).sqrt()), *c))
         .collect();
     let mean: f64 = p.iter().map(|(p, c)| p * c).sum();
     if mean >= 1.0 {
@@ -290,10 +288,11 @@ fn golden_max(f: &impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sampler::standard_normal_quantile;
     use super::*;
 
     fn pool(n: usize, pd: f64) -> Vec<ObligorTail> {
-        let h = -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * pd);
+        let h = standard_normal_quantile(pd);
         (0..n)
             .map(|_| ObligorTail {
                 threshold: h,
@@ -319,7 +318,7 @@ mod tests {
         let s = tail_bound_shift(&pool(n, pd), &[(a, 0.0)], 0, target);
         let h = pool(1, pd)[0].threshold;
         let q = target / n as f64;
-        let inv = -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * q);
+        let inv = standard_normal_quantile(q);
         let z_star = (h - (1.0 - a * a).sqrt() * inv) / a;
         assert!(
             s.global < 0.0 && s.global > z_star - 1e-9,

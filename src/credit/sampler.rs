@@ -566,7 +566,7 @@ fn keyed_uniform(key: u64, index: u64) -> f64 {
 }
 
 /// Φ(x).
-fn standard_normal_cdf(x: f64) -> f64 {
+pub(crate) fn standard_normal_cdf(x: f64) -> f64 {
     if x == f64::INFINITY {
         1.0
     } else if x == f64::NEG_INFINITY {
@@ -577,7 +577,7 @@ fn standard_normal_cdf(x: f64) -> f64 {
 }
 
 /// Φ⁻¹(p) for p in (0, 1].
-fn standard_normal_quantile(p: f64) -> f64 {
+pub(crate) fn standard_normal_quantile(p: f64) -> f64 {
     if p >= 1.0 {
         f64::INFINITY
     } else {

@@ -35,6 +35,7 @@ use rayon::prelude::*;
 
 use super::Setup;
 use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS, WEIGHT_COLUMN};
+use super::summary::variance_reduction;
 use super::{CHUNK, stream};
 use crate::deal::Deal;
 
@@ -120,13 +121,9 @@ impl Setup {
             }
         }
         let p = sum / n;
-        let variance = squares / n - p * p;
+        // Every losing path with the same weight leaves no variance: as good as it gets.
         (sum > 0.0).then(|| {
-            if variance > 0.0 {
-                p * (1.0 - p) / variance
-            } else {
-                f64::INFINITY
-            }
+            variance_reduction(p * (1.0 - p), squares / n - p * p).unwrap_or(f64::INFINITY)
         })
     }
 

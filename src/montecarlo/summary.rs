@@ -102,26 +102,29 @@ impl ImportanceReport {
         shift: crate::credit::FactorShift,
     ) -> Self {
         let paths = rows.len() / width;
+        let n = paths.max(1) as f64;
         let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * index;
-        let (mut weight, mut hit, mut loss) =
-            (Welford::default(), Welford::default(), Welford::default());
-        let (mut sum_w, mut sum_w2, mut second_moment) = (0.0, 0.0, 0.0);
+        // The weighted estimators' per-path variances are those behind the tranche's standard
+        // errors (s.e.² · n); what is left to add up is the weights and E[w·L²].
+        let mut weight = Welford::default();
+        let (mut sum_w2, mut second_moment) = (0.0, 0.0);
         for r in rows.chunks_exact(width) {
-            let w = r[WEIGHT_COLUMN];
-            let l = r[base];
-            let lost = l * info.original_balance > LOSS_EPSILON;
+            let (w, l) = (r[WEIGHT_COLUMN], r[base]);
             weight.push(w);
-            hit.push(if lost { w } else { 0.0 });
-            loss.push(w * l);
-            sum_w += w;
             sum_w2 += w * w;
             second_moment += w * l * l;
         }
-        let p = stats.probability_of_loss;
-        let factor = |plain: f64, sampled: f64| (p > 0.0 && sampled > 0.0).then(|| plain / sampled);
-        let el = stats.expected_loss;
-        let plain_loss_variance = second_moment / paths.max(1) as f64 - el * el;
-        let vrf_p = factor(p * (1.0 - p), hit.variance());
+        let sampled = |se: f64| se * se * n;
+        let (p, el) = (stats.probability_of_loss, stats.expected_loss);
+        let seen = |plain: f64, se: f64| {
+            if p > 0.0 {
+                variance_reduction(plain, sampled(se))
+            } else {
+                None
+            }
+        };
+        let vrf_p = seen(p * (1.0 - p), stats.probability_of_loss_std_error);
+        let sum_w = weight.mean() * n;
         ImportanceReport {
             tranche: info.name.clone(),
             method: "mean shift of the systematic factors (Glasserman & Li 2005), tail-bound rule"
@@ -137,10 +140,19 @@ impl ImportanceReport {
             probability_of_loss: p,
             probability_of_loss_std_error: stats.probability_of_loss_std_error,
             variance_reduction_probability_of_loss: vrf_p,
-            variance_reduction_expected_loss: factor(plain_loss_variance, loss.variance()),
+            variance_reduction_expected_loss: seen(
+                second_moment / n - el * el,
+                stats.expected_loss_std_error,
+            ),
             equivalent_plain_paths: vrf_p.map(|f| f * paths as f64),
         }
     }
+}
+
+/// Plain Monte Carlo's per-path variance over the weighted estimator's: how many times the
+/// paths plain sampling needs for the same standard error (`None` unless both are positive).
+pub fn variance_reduction(plain: f64, sampled: f64) -> Option<f64> {
+    (plain > 0.0 && sampled > 0.0).then(|| plain / sampled)
 }
 
 /// What the summaries need to know of a tranche.

@@ -73,21 +73,7 @@ fn reference_bdr(
     if !support {
         events = events.without_support();
     }
-    let mut prep: Prepared<f64> = Prepared::for_deal(deal);
-    if stress.spread_bp != 0.0 {
-        let shift = stress.spread_bp / 10_000.0;
-        for (a, asset) in deal.pool.assets.iter().enumerate() {
-            let r = asset.rate.to_f64();
-            if r <= 0.0 {
-                continue;
-            }
-            let factor = (r + shift).max(0.0) / r;
-            for t in 0..prep.periods {
-                let k = prep.projection.at(a, t);
-                prep.projection.interest_fraction[k] *= factor;
-            }
-        }
-    }
+    let prep = search::shifted(deal, &Prepared::for_deal(deal), stress.spread_bp);
     let n = periods.min(prep.periods).max(1);
     let mut weights = stress.timing.weights(n);
     weights.resize(prep.periods, 0.0);
