@@ -73,6 +73,9 @@ pub struct ImportanceReport {
     /// The tranche whose loss region the factors were shifted toward.
     pub tranche: String,
     pub method: String,
+    /// How the statistics use the weights ([`ESTIMATORS`]).
+    #[serde(default)]
+    pub estimators: String,
     pub shift: crate::credit::FactorShift,
     /// (Σw)² / Σw²: the number of equally weighted paths the weighted sample is worth for a
     /// distribution's shape.
@@ -90,6 +93,12 @@ pub struct ImportanceReport {
     /// Plain paths needed for the same standard error of P(loss): paths × the factor.
     pub equivalent_plain_paths: Option<f64>,
 }
+
+/// How the shift is chosen, as `mc-summary.json` states it.
+pub const METHOD: &str = "mean shift of the systematic normals (global, sector and support promisors' factors) and, under the Student-t copula, a rescaled mixing variable: Glasserman & Li (2005) tail-bound start, refined by cross-entropy on pilot paths through the deal's waterfall";
+
+/// How the statistics use the likelihood ratios, as `mc-summary.json` states it.
+pub const ESTIMATORS: &str = "means and probabilities: unbiased sum(w*f)/n with the standard error of w*f; distributions, percentiles, histograms and fans: self-normalised weights w/sum(w)";
 
 impl ImportanceReport {
     /// From the rows of an importance-sampled run (weights in `likelihood_ratio`).
@@ -127,8 +136,8 @@ impl ImportanceReport {
         let sum_w = weight.mean() * n;
         ImportanceReport {
             tranche: info.name.clone(),
-            method: "mean shift of the systematic factors (Glasserman & Li 2005), tail-bound rule"
-                .into(),
+            method: METHOD.into(),
+            estimators: ESTIMATORS.into(),
             shift,
             effective_sample_size: if sum_w2 > 0.0 {
                 sum_w * sum_w / sum_w2
