@@ -117,8 +117,7 @@ fn run_once(scenario: &Path, out_dir: &Path, paths: u64, mc_only: bool) -> Vec<f
     lap(&mut times);
     writer.finish(&out, &results.columns, results.seed).unwrap();
     let skipped: &[&'static str] = if mc_only { &MC_ONLY_SKIPS } else { &[] };
-    ipabs::report::montecarlo::write_noting(&out, &deal.name, &results, &meta, 0.0, skipped)
-        .unwrap();
+    ipabs::report::montecarlo::write_noting(&out, &deal.name, &results, &meta, skipped).unwrap();
     let dist = pool_cdr.finish();
     lap(&mut times);
 
@@ -143,12 +142,12 @@ fn run_once(scenario: &Path, out_dir: &Path, paths: u64, mc_only: bool) -> Vec<f
     out.csv("breakeven.csv", &breakeven.rows).unwrap();
     out.json(
         "breakeven.json",
-        &ipabs::commands::breakeven::document(deal, &meta, 0.0, &breakeven).unwrap(),
+        &ipabs::commands::breakeven::document(deal, &meta, &breakeven).unwrap(),
     )
     .unwrap();
     out.json(
         "rating.json",
-        &ipabs::commands::rate::document(deal, &meta, 0.0, &rating).unwrap(),
+        &ipabs::commands::rate::document(deal, &meta, &rating).unwrap(),
     )
     .unwrap();
     lap(&mut times);

@@ -1,5 +1,6 @@
 //! `ipabs breakeven SCENARIO [--tranche NAME] [--periods N] [--out DIR]`.
 
+use crate::report::run_info::RunInfo;
 use std::time::Instant;
 
 use super::{AppError, open_output};
@@ -44,8 +45,8 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
     crate::cancel::check()?;
     let elapsed = started.elapsed().as_secs_f64();
     out.csv("breakeven.csv", &result.rows)?;
-    out.json("breakeven.json", &document(deal, &meta, elapsed, &result)?)?;
-    let written = out.commit()?;
+    out.json("breakeven.json", &document(deal, &meta, &result)?)?;
+    let written = super::commit_with_info(out, &RunInfo::new("breakeven", 0, started))?;
     let mut text = format!(
         "{} — break-even default rates, {} stresses, defaults over the first {} payment dates ({:.2} s)\n",
         deal.name,
@@ -62,14 +63,12 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
 pub fn document(
     deal: &crate::deal::Deal,
     meta: &RunMetadata,
-    elapsed: f64,
     result: &BreakevenResult,
 ) -> Result<serde_json::Value, ReportError> {
     sorted_json(&BreakevenDocument {
         deal: Cow::Borrowed(&deal.name),
         metadata: Cow::Borrowed(meta),
         definition: Cow::Borrowed(BDR_DEFINITION),
-        elapsed_seconds: elapsed,
         result: Cow::Borrowed(result),
     })
 }

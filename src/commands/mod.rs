@@ -125,6 +125,15 @@ pub fn input_files(scenario: &Path, text: &str, extra: &[&Option<PathBuf>]) -> V
 /// Opens the output folder of `command` on the scenario `loaded` from `scenario` (the ownership
 /// checks and the lock of [`OutputDir::create`]) and installs the Ctrl-C / SIGTERM handlers.
 /// Called before any work, so a folder that may not be written, or is in use, fails at once.
+/// Writes `run-info.json` (how the command ran: time, threads, host) and commits the folder.
+pub fn commit_with_info(
+    out: crate::report::OutputDir,
+    info: &crate::report::run_info::RunInfo,
+) -> Result<PathBuf, AppError> {
+    info.write(&out)?;
+    Ok(out.commit()?)
+}
+
 pub fn open_output(
     command: &str,
     scenario: &Path,

@@ -1,5 +1,6 @@
 //! `ipabs rate SCENARIO [--paths N] [--seed S] [--grades FILE] [--loss-table FILE] [--out DIR]`.
 
+use crate::report::run_info::RunInfo;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -169,8 +170,9 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
-    out.json("rating.json", &document(deal, &meta, elapsed, &result)?)?;
-    let written = out.commit()?;
+    out.json("rating.json", &document(deal, &meta, &result)?)?;
+    let threads = crate::montecarlo::worker_threads(options.threads);
+    let written = super::commit_with_info(out, &RunInfo::new("rate", threads, started))?;
     let mut text = format!(
         "{} — implied ratings ({} paths, seed {}, {:.2} s)\n",
         deal.name, result.paths, result.seed, elapsed
@@ -211,13 +213,11 @@ pub fn borderline_paths(r: &RatingResult) -> Option<u64> {
 pub fn document(
     deal: &crate::deal::Deal,
     meta: &RunMetadata,
-    elapsed: f64,
     result: &RatingResult,
 ) -> Result<serde_json::Value, ReportError> {
     sorted_json(&RatingDocument {
         deal: Cow::Borrowed(&deal.name),
         metadata: Cow::Borrowed(meta),
-        elapsed_seconds: elapsed,
         result: Cow::Borrowed(result),
     })
 }

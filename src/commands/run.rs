@@ -12,6 +12,7 @@ use crate::engine::Prepared;
 use crate::engine::deterministic::AssumptionEvents;
 use crate::montecarlo::{MAX_THREADS, simulate};
 use crate::report::montecarlo::{MC_ONLY_SKIPS, PathsWriter};
+use crate::report::run_info::RunInfo;
 use crate::report::{ReportError, cashflow, montecarlo, table};
 use crate::results::cashflow::run_cashflow_prepared;
 
@@ -30,6 +31,7 @@ fn threads(flag: Option<usize>) -> Result<usize, AppError> {
 }
 
 pub fn run(args: &RunArgs) -> Result<String, AppError> {
+    let command_started = Instant::now();
     let loaded = crate::structuring::load(&args.scenario)?;
     let deal = &loaded.deal;
     super::print_warnings(&deal.warnings);
@@ -106,7 +108,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let elapsed = started.elapsed().as_secs_f64();
     writer.finish(&out, &results.columns, results.seed)?;
     let skipped: &[&'static str] = if structuring { &[] } else { &MC_ONLY_SKIPS };
-    montecarlo::write_noting(&out, &deal.name, &results, &meta, elapsed, skipped)?;
+    montecarlo::write_noting(&out, &deal.name, &results, &meta, skipped)?;
     let mut grade_lines = None;
     if let (Some(prep), Some((grades, loss_table))) = (&prepared, tables) {
         // Break-even default rates (deterministic) and the implied rating from this run's pool
@@ -127,12 +129,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         out.csv("breakeven.csv", &breakeven.rows)?;
         out.json(
             "breakeven.json",
-            &super::breakeven::document(deal, &meta, 0.0, &breakeven)?,
+            &super::breakeven::document(deal, &meta, &breakeven)?,
         )?;
-        out.json(
-            "rating.json",
-            &super::rate::document(deal, &meta, 0.0, &rating)?,
-        )?;
+        out.json("rating.json", &super::rate::document(deal, &meta, &rating)?)?;
         // The report's sensitivity table: EL and P(default) against the default multiplier
         // and the correlation, on this run's seed.
         crate::cancel::phase("sensitivity")?;
@@ -145,7 +144,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     // Charts, report.html and results.xlsx from the files just written, before the commit.
     let reports = super::chart::run_reports(out.staging(), &args.report)?;
     // A stop asked for at any point up to here leaves the previous output (commit checks).
-    let written = out.commit()?;
+    let threads = crate::montecarlo::worker_threads(options.threads);
+    let info = RunInfo::new("run", threads, command_started).phase("monte_carlo", elapsed);
+    let written = super::commit_with_info(out, &info)?;
 
     let mut text = format!(
         "{} — base case ({} payment dates)\n",
@@ -156,7 +157,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         "\nMonte Carlo: {} paths, seed {}, {} threads, {:.2} s ({:.0} paths/s)\n",
         results.paths,
         results.seed,
-        results.threads,
+        threads,
         elapsed,
         results.paths as f64 / elapsed.max(1e-9)
     );

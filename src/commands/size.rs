@@ -1,5 +1,6 @@
 //! `ipabs size SCENARIO --target A1=AAA | --target-el A=0.0005 | --target-bdr A=0.25`.
 
+use crate::report::run_info::RunInfo;
 use rust_decimal::Decimal;
 use std::time::Instant;
 
@@ -232,7 +233,10 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                         "unit": args.unit,
                     }),
                 )?;
-                let written = out.commit()?;
+                let written = super::commit_with_info(
+                    out,
+                    &RunInfo::new("size", crate::montecarlo::worker_threads(0), started),
+                )?;
                 return Ok(format!(
                     "{} — sizing: {name} rated {value} or better, with support\nUNREACHABLE at any size: {reason}.\nTry --standalone to size to the pool alone, or a grade at or below {}.\nwritten to {}\n",
                     deal.name,
@@ -459,10 +463,12 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
             "standalone": args.standalone,
             "unit": args.unit,
             "tranches": sized.iter().map(|(n, b)| serde_json::json!({"tranche": n, "balance": b.to_string()})).collect::<Vec<_>>(),
-            "elapsed_seconds": elapsed,
         }),
     )?;
-    let written = out.commit()?;
+    let written = super::commit_with_info(
+        out,
+        &RunInfo::new("size", crate::montecarlo::worker_threads(0), started),
+    )?;
     text += &format!("({:.2} s) written to {}\n", elapsed, written.display());
     Ok(text)
 }

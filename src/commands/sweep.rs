@@ -1,5 +1,6 @@
 //! `ipabs sweep SCENARIO --vary KEY=SPEC [--vary ...] [--paths N] [--seed S] [--deterministic]`.
 
+use crate::report::run_info::RunInfo;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -79,7 +80,8 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     if grid.keys.len() == 2 {
         charts = write_heatmaps(&out, &grid, &rows, &loaded.deal)?;
     }
-    let written = out.commit()?;
+    let threads = options.map_or(0, |o| crate::montecarlo::worker_threads(o.threads));
+    let written = super::commit_with_info(out, &RunInfo::new("sweep", threads, started))?;
     let mut text = format!(
         "{} — sweep of {} points × {} tranches ({}; {:.2} s)\n",
         loaded.deal.name,

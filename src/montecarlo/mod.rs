@@ -53,7 +53,6 @@ pub struct McResults {
     pub paths: u64,
     pub seed: u64,
     pub generator: std::borrow::Cow<'static, str>,
-    pub threads: usize,
     pub columns: Vec<String>,
     /// How every yield (`tranches[..].yield_at_par`, the paths' yield column) is quoted.
     pub yield_convention: YieldConvention,
@@ -83,6 +82,15 @@ pub enum McError {
     Threads { threads: usize, reason: String },
 }
 
+/// The worker threads a run asking for `requested` uses (0 = every core).
+pub fn worker_threads(requested: usize) -> usize {
+    if requested == 0 {
+        rayon::current_num_threads().max(1)
+    } else {
+        requested
+    }
+}
+
 /// Runs the Monte Carlo. `on_chunk(first_path, rows)` receives each chunk's rows in path order
 /// (row width = `columns.len()`), and `progress(paths_done)` after each batch.
 pub fn simulate(
@@ -93,11 +101,7 @@ pub fn simulate(
 ) -> Result<McResults, McError> {
     let mut setup = Setup::new(deal);
     let width = setup.columns.len();
-    let threads = if options.threads == 0 {
-        rayon::current_num_threads().max(1)
-    } else {
-        options.threads
-    };
+    let threads = worker_threads(options.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -182,7 +186,6 @@ pub fn simulate(
         paths: options.paths,
         seed: options.seed,
         generator: stream::GENERATOR.into(),
-        threads,
         columns: setup.columns.clone(),
         yield_convention: YieldConvention::of(deal.frequency),
         pool: pool_stats,

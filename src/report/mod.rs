@@ -9,6 +9,7 @@ pub mod deal_doc;
 pub mod html;
 pub mod montecarlo;
 pub mod outdir;
+pub mod run_info;
 pub mod sections;
 pub mod structuring;
 pub mod table;

@@ -92,8 +92,6 @@ impl PathsWriter {
 pub struct McSummaryFile<'a> {
     pub metadata: Cow<'a, RunMetadata>,
     pub deal: Cow<'a, str>,
-    /// Wall-clock seconds of the simulation (differs between otherwise identical runs).
-    pub elapsed_seconds: f64,
     /// The parts of `ipabs run` this run did not compute ([`MC_ONLY_SKIPS`] under
     /// `--mc-only`); absent when it computed everything.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -241,9 +239,8 @@ pub fn write(
     deal: &str,
     results: &McResults,
     meta: &RunMetadata,
-    elapsed: f64,
 ) -> Result<(), ReportError> {
-    write_noting(out, deal, results, meta, elapsed, &[])
+    write_noting(out, deal, results, meta, &[])
 }
 
 /// What `ipabs run --mc-only` does not compute, as `mc-summary.json` lists it (`skipped`).
@@ -255,7 +252,6 @@ pub fn write_noting(
     deal: &str,
     results: &McResults,
     meta: &RunMetadata,
-    elapsed: f64,
     skipped: &[&'static str],
 ) -> Result<(), ReportError> {
     out.json(
@@ -263,7 +259,6 @@ pub fn write_noting(
         &McSummaryFile {
             metadata: Cow::Borrowed(meta),
             deal: Cow::Borrowed(deal),
-            elapsed_seconds: elapsed,
             skipped: skipped.iter().map(|s| Cow::Borrowed(*s)).collect(),
             results: Cow::Borrowed(results),
         },

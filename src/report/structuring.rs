@@ -19,7 +19,6 @@ pub struct BreakevenDocument<'a> {
     pub deal: Cow<'a, str>,
     pub metadata: Cow<'a, RunMetadata>,
     pub definition: Cow<'a, str>,
-    pub elapsed_seconds: f64,
     pub result: Cow<'a, BreakevenResult>,
 }
 
@@ -28,7 +27,6 @@ pub struct BreakevenDocument<'a> {
 pub struct RatingDocument<'a> {
     pub deal: Cow<'a, str>,
     pub metadata: Cow<'a, RunMetadata>,
-    pub elapsed_seconds: f64,
     pub result: Cow<'a, RatingResult>,
 }
 

@@ -400,10 +400,6 @@ fn monte_carlo_table(mc: &super::charts::McFiles) -> Table {
         ("seed".to_string(), text(r.seed.to_string())),
         ("generator".to_string(), text(r.generator.as_ref())),
         (
-            "elapsed_seconds".to_string(),
-            Cell::Number(mc.summary.elapsed_seconds),
-        ),
-        (
             "yield_convention".to_string(),
             text(r.yield_convention.label.clone()),
         ),
