@@ -19,6 +19,8 @@ pub enum Command {
     Cashflow(CashflowArgs),
     /// Run the base case and a Monte Carlo of correlated defaults through the same waterfall.
     Run(RunArgs),
+    /// Join the shard folders of a run (`run --shard`) into the output a single run writes.
+    Merge(MergeArgs),
     /// Run the Monte Carlo (or the deterministic case) over a grid of scenario values.
     Sweep(SweepArgs),
     /// Break-even default rate of each tranche under a stress set, by bisection.
@@ -53,6 +55,33 @@ pub struct RunArgs {
     /// the report says which sections were not computed.
     #[arg(long)]
     pub mc_only: bool,
+    /// Run only shard i of n of the paths (whole chunks of 4096, numbered from 1) and write
+    /// its rows and exact totals; `ipabs merge` joins the shard folders into the run's output.
+    /// `auto` reads the index and count of a Slurm array, a Kubernetes Indexed Job (with
+    /// --shards) or an AWS Batch array job from the environment.
+    #[arg(long, value_name = "i/n|auto")]
+    pub shard: Option<String>,
+    /// The shard count for `--shard auto` in a Kubernetes Indexed Job (its completions).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
+    #[command(flatten)]
+    pub report: crate::commands::chart::RunReportFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard folders of one run (`ipabs run --shard`), in any order.
+    #[arg(required = true, num_args = 1..)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder: the run's folder, as a single run writes it.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Worker threads for the summaries [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No terminal report.
+    #[arg(long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub report: crate::commands::chart::RunReportFlags,
 }

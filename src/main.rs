@@ -8,6 +8,7 @@ fn main() {
         Command::Validate(args) => commands::validate::run(args).map(|s| (s, false)),
         Command::Cashflow(args) => commands::cashflow::run(args).map(|s| (s, args.quiet)),
         Command::Run(args) => commands::run::run(args).map(|s| (s, args.quiet)),
+        Command::Merge(args) => commands::merge::run(args).map(|s| (s, args.quiet)),
         Command::Sweep(args) => commands::sweep::run(args).map(|s| (s, args.quiet)),
         Command::Breakeven(args) => commands::breakeven::run(args).map(|s| (s, args.quiet)),
         Command::Rate(args) => commands::rate::run(args).map(|s| (s, args.quiet)),

@@ -6,7 +6,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use std::path::Path;
 
 const SECTIONS: [&str; 9] = [
-    "运行日期 Run date",
+    "程序 Program",
     "交易结构 Transaction structure",
     "现金流支付顺序 Priority of payments",
     "假设 Assumptions",

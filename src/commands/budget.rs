@@ -2,7 +2,7 @@
 //! cannot fit is refused with the figures, instead of growing until the machine runs out.
 //!
 //! Today's driver keeps one row of `f64` per path until the end (the statistics are computed
-//! over the whole matrix) and `ipabs run` streams one `f32` row per path to `paths.bin`.
+//! over the whole matrix) and `ipabs run` streams one `f64` row per path to `paths.bin`.
 
 use std::path::Path;
 
@@ -28,7 +28,7 @@ pub fn monte_carlo(deal: &Deal, paths: u64, writes_paths: bool) -> Need {
     // The row matrix (f64, up to twice its size while it grows), one column copied out at a
     // time per worker for percentiles, and the pool CDR kept for the rating.
     let per_path = width * 8 * 2 + 8 * 4;
-    let disk_per_path = if writes_paths { width * 4 } else { 0 };
+    let disk_per_path = if writes_paths { width * 8 } else { 0 };
     Need {
         memory: paths.saturating_mul(per_path).saturating_add(FIXED_MEMORY),
         disk: paths

@@ -4,8 +4,9 @@
 //! Each cell keeps the sum and the sum of squares of its values' deviations from a reference
 //! value fixed for the run: the default-free path's. A path without an event before some date
 //! adds nothing to that date's cells (its deviation is 0), so the driver can skip it; the sums
-//! of a chunk are taken in path order and chunks are added in chunk order, so the result is
-//! the same bits for any thread count. Deviations from a typical path keep the sums small (no
+//! of a chunk (a fixed range of path indices) are taken in path order, and chunks are added
+//! exactly ([`ExactSum`]), so the result is the same bits for any thread count, batching or
+//! sharding. Deviations from a typical path keep the sums small (no
 //! cancellation of large totals), and when every path has the reference value the mean is that
 //! value exactly and the variance exactly 0.
 //!
@@ -14,18 +15,29 @@
 //! ratio has mean one), and its standard error is that of the weighted deviations. A plain
 //! run has `w = 1` and the sums are the unweighted ones bit for bit.
 
-/// Sums of deviations and squared deviations of `cells` quantities over the same paths.
-#[derive(Debug, Clone)]
-pub struct DateMoments {
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::exact::{Accumulator, ExactSum};
+
+/// Sums of deviations and squared deviations of `cells` quantities over the same paths: `f64`
+/// within a chunk (`S = f64`), exact across chunks and shards (`S = ExactSum`, see
+/// [`DateMoments::add_chunk`]), so the totals do not depend on how the paths were grouped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DateMoments<S = f64> {
     count: u64,
     /// The current path's likelihood ratio.
+    #[serde(skip, default = "one")]
     weight: f64,
     reference: Vec<f64>,
-    sum: Vec<f64>,
-    sum_squares: Vec<f64>,
+    sum: Vec<S>,
+    sum_squares: Vec<S>,
 }
 
-impl DateMoments {
+fn one() -> f64 {
+    1.0
+}
+
+impl<S: Accumulator> DateMoments<S> {
     /// Cells measured as deviations from `reference` (one value per cell).
     pub fn new(reference: Vec<f64>) -> Self {
         let cells = reference.len();
@@ -33,11 +45,46 @@ impl DateMoments {
             count: 0,
             weight: 1.0,
             reference,
-            sum: vec![0.0; cells],
-            sum_squares: vec![0.0; cells],
+            sum: vec![S::default(); cells],
+            sum_squares: vec![S::default(); cells],
         }
     }
 
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Whether `other` measures the same cells around the same references.
+    pub fn same_cells(&self, other: &DateMoments<impl Accumulator>) -> bool {
+        self.reference.len() == other.reference.len()
+            && self
+                .reference
+                .iter()
+                .zip(&other.reference)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+
+    pub fn mean(&self, cell: usize) -> f64 {
+        if self.count == 0 {
+            return self.reference[cell];
+        }
+        self.reference[cell] + self.sum[cell].value() / self.count as f64
+    }
+
+    /// Standard error of the mean: √(sample variance / n); 0 for fewer than two paths.
+    pub fn std_error(&self, cell: usize) -> f64 {
+        if self.count > 1 {
+            let n = self.count as f64;
+            let sum = self.sum[cell].value();
+            let m2 = self.sum_squares[cell].value() - sum * sum / n;
+            (m2.max(0.0) / (n - 1.0) / n).sqrt()
+        } else {
+            0.0
+        }
+    }
+}
+
+impl DateMoments<f64> {
     /// A new path with likelihood ratio `weight` (1 for plain Monte Carlo) starts: a cell
     /// the path does not add to counts as the reference value.
     #[inline]
@@ -55,39 +102,31 @@ impl DateMoments {
             self.sum_squares[cell] += d * d;
         }
     }
+}
 
-    /// Appends `other`'s paths (same references) after this one's.
-    pub fn merge(&mut self, other: &DateMoments) {
-        debug_assert_eq!(self.reference, other.reference);
+impl DateMoments<ExactSum> {
+    /// Adds a chunk's sums (same references) exactly.
+    pub fn add_chunk(&mut self, chunk: &DateMoments<f64>) {
+        debug_assert!(self.same_cells(chunk));
+        for (a, b) in self.sum.iter_mut().zip(&chunk.sum) {
+            a.add(*b);
+        }
+        for (a, b) in self.sum_squares.iter_mut().zip(&chunk.sum_squares) {
+            a.add(*b);
+        }
+        self.count += chunk.count;
+    }
+
+    /// Adds the totals of other paths (same references) exactly.
+    pub fn merge(&mut self, other: &DateMoments<ExactSum>) {
+        debug_assert!(self.same_cells(other));
         for (a, b) in self.sum.iter_mut().zip(&other.sum) {
-            *a += b;
+            a.merge(b);
         }
         for (a, b) in self.sum_squares.iter_mut().zip(&other.sum_squares) {
-            *a += b;
+            a.merge(b);
         }
         self.count += other.count;
-    }
-
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    pub fn mean(&self, cell: usize) -> f64 {
-        if self.count == 0 {
-            return self.reference[cell];
-        }
-        self.reference[cell] + self.sum[cell] / self.count as f64
-    }
-
-    /// Standard error of the mean: √(sample variance / n); 0 for fewer than two paths.
-    pub fn std_error(&self, cell: usize) -> f64 {
-        if self.count > 1 {
-            let n = self.count as f64;
-            let m2 = self.sum_squares[cell] - self.sum[cell] * self.sum[cell] / n;
-            (m2.max(0.0) / (n - 1.0) / n).sqrt()
-        } else {
-            0.0
-        }
     }
 }
 
@@ -100,7 +139,7 @@ mod tests {
     }
 
     fn of_around(values: &[f64], reference: f64) -> DateMoments {
-        let mut m = DateMoments::new(vec![reference]);
+        let mut m: DateMoments = DateMoments::new(vec![reference]);
         for v in values {
             m.start_path(1.0);
             m.add(0, *v);
@@ -122,23 +161,34 @@ mod tests {
             .map(|k| 2.5e8 + ((k * 7919) % 1001) as f64)
             .collect();
         let whole = of_around(&xs, 2.5e8);
-        let mut merged = DateMoments::new(vec![2.5e8]);
+        let mut merged = DateMoments::<ExactSum>::new(vec![2.5e8]);
         for chunk in xs.chunks(97) {
-            merged.merge(&of_around(chunk, 2.5e8));
+            merged.add_chunk(&of_around(chunk, 2.5e8));
         }
+        // Grouped differently (chunks into two shards merged), the same bits.
+        let (mut first, mut second) = (
+            DateMoments::<ExactSum>::new(vec![2.5e8]),
+            DateMoments::<ExactSum>::new(vec![2.5e8]),
+        );
+        for (k, chunk) in xs.chunks(97).enumerate() {
+            if k < 4 { &mut first } else { &mut second }.add_chunk(&of_around(chunk, 2.5e8));
+        }
+        second.merge(&first);
+        assert_eq!(second.mean(0).to_bits(), merged.mean(0).to_bits());
+        assert_eq!(second.std_error(0).to_bits(), merged.std_error(0).to_bits());
         assert_eq!(merged.count(), 1000);
         assert!((merged.mean(0) - whole.mean(0)).abs() < 1e-6);
         assert!((merged.std_error(0) / whole.std_error(0) - 1.0).abs() < 1e-10);
         // The same value on every path: the mean is it, bit for bit, and the error 0.
         let x = 123_456_789.123;
-        let mut constant = DateMoments::new(vec![x]);
+        let mut constant = DateMoments::<ExactSum>::new(vec![x]);
         for chunk in [3, 4096, 1] {
-            constant.merge(&of_around(&vec![x; chunk], x));
+            constant.add_chunk(&of_around(&vec![x; chunk], x));
         }
         assert_eq!(constant.mean(0), x);
         assert_eq!(constant.std_error(0), 0.0);
         // A path that adds nothing counts as the reference value.
-        let mut skipped = DateMoments::new(vec![10.0]);
+        let mut skipped: DateMoments = DateMoments::new(vec![10.0]);
         for v in [10.0, 14.0, 10.0, 10.0] {
             skipped.start_path(1.0);
             if v != 10.0 {
@@ -153,7 +203,7 @@ mod tests {
     #[test]
     fn weighted_paths_give_the_likelihood_ratio_estimator() {
         // Values 1, 3 with weights 0.5, 1.5 around reference 1: mean 1 + (0 + 3)/2 = 2.5.
-        let mut m = DateMoments::new(vec![1.0]);
+        let mut m: DateMoments = DateMoments::new(vec![1.0]);
         for (v, w) in [(1.0, 0.5), (3.0, 1.5)] {
             m.start_path(w);
             m.add(0, v);

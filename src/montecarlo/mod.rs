@@ -22,6 +22,7 @@ use crate::dates::years_between;
 use crate::deal::Deal;
 use crate::engine::{Prepared, Scratch, run_from, run_path};
 use crate::metrics::YieldConvention;
+use crate::metrics::exact::ExactSum;
 use by_date::DateMoments;
 use fan::{FanHistogram, FanRow};
 use path::{Folded, PathRecorder, References, TrancheInputs, column_names};
@@ -45,6 +46,13 @@ pub struct McOptions {
     /// Importance sampling toward the loss region of this tranche (index in the deal's
     /// tranche order); `None` for plain Monte Carlo.
     pub importance: Option<usize>,
+}
+
+impl McOptions {
+    /// The worker threads this run uses (`threads` 0 = every core).
+    pub fn threads_used(&self) -> usize {
+        worker_threads(self.threads)
+    }
 }
 
 /// Everything a run produced besides the per-path rows.
@@ -91,16 +99,173 @@ pub fn worker_threads(requested: usize) -> usize {
     }
 }
 
+/// Paths `start..end` of a run: whole chunks of [`CHUNK`] paths (the last one may be short).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl PathRange {
+    /// Every path of a run of `paths`.
+    pub fn all(paths: u64) -> Self {
+        PathRange {
+            start: 0,
+            end: paths,
+        }
+    }
+
+    /// Shard `index` (0-based) of `count` of a run of `paths`: contiguous whole chunks, the
+    /// chunks shared out as evenly as they go (a shard may be empty when there are fewer
+    /// chunks than shards).
+    pub fn shard(paths: u64, index: u64, count: u64) -> Self {
+        let chunks = paths.div_ceil(CHUNK as u64);
+        let at = |k: u64| {
+            let chunk = (u128::from(chunks) * u128::from(k) / u128::from(count.max(1))) as u64;
+            (chunk * CHUNK as u64).min(paths)
+        };
+        PathRange {
+            start: at(index),
+            end: at(index + 1),
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// What a range of paths added to the run's statistics besides its rows: the per-date moments
+/// and the balance fans, as exact sums, so that the totals of shards merge to the bits of a
+/// single run ([`RangeTotals::merge`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RangeTotals {
+    pub range: PathRange,
+    pub pool_fan: FanHistogram<ExactSum>,
+    pub senior_fan: FanHistogram<ExactSum>,
+    pub loss_by_date: DateMoments<ExactSum>,
+    pub balance_by_date: DateMoments<ExactSum>,
+}
+
+impl RangeTotals {
+    fn new(setup: &Setup, range: PathRange) -> Self {
+        let references = &setup.default_free.references;
+        RangeTotals {
+            range,
+            pool_fan: FanHistogram::new(&references.pool_share),
+            senior_fan: FanHistogram::new(&references.senior_share),
+            loss_by_date: DateMoments::new(references.loss.clone()),
+            balance_by_date: DateMoments::new(references.balance.clone()),
+        }
+    }
+
+    /// Adds the totals of the range that follows this one; `Err` when it does not follow it
+    /// or measures other cells (another deal).
+    pub fn merge(&mut self, next: &RangeTotals) -> Result<(), String> {
+        if next.range.start != self.range.end {
+            return Err(format!(
+                "paths {}..{} do not follow paths {}..{}",
+                next.range.start, next.range.end, self.range.start, self.range.end
+            ));
+        }
+        if !(self.pool_fan.same_bins(&next.pool_fan)
+            && self.senior_fan.same_bins(&next.senior_fan)
+            && self.loss_by_date.same_cells(&next.loss_by_date)
+            && self.balance_by_date.same_cells(&next.balance_by_date))
+        {
+            return Err("the per-date statistics are of another deal".into());
+        }
+        self.pool_fan.merge(&next.pool_fan);
+        self.senior_fan.merge(&next.senior_fan);
+        self.loss_by_date.merge(&next.loss_by_date);
+        self.balance_by_date.merge(&next.balance_by_date);
+        self.range.end = next.range.end;
+        Ok(())
+    }
+}
+
+/// What [`simulate_range`] produced besides the rows it handed out.
+#[derive(Debug, Clone)]
+pub struct RangeRun {
+    pub totals: RangeTotals,
+    /// The factors' shift of an importance-sampled run (the same for every range of a run:
+    /// the pilot has its own seed stream).
+    pub shift: Option<crate::credit::FactorShift>,
+    pub columns: Vec<String>,
+}
+
 /// Runs the Monte Carlo. `on_chunk(first_path, rows)` receives each chunk's rows in path order
 /// (row width = `columns.len()`), and `progress(paths_done)` after each batch.
 pub fn simulate(
     deal: &Deal,
     options: McOptions,
     mut on_chunk: impl FnMut(u64, &[f64]),
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> Result<McResults, McError> {
     let mut setup = Setup::new(deal);
+    // One row of numbers per path; reserved up to 4 M paths, grown beyond.
     let width = setup.columns.len();
+    let mut rows: Vec<f64> = Vec::with_capacity(options.paths.min(4_000_000) as usize * width);
+    let run = simulate_range_with(
+        &mut setup,
+        deal,
+        options,
+        PathRange::all(options.paths),
+        |first, chunk| {
+            on_chunk(first, chunk);
+            rows.extend_from_slice(chunk);
+        },
+        progress,
+    )?;
+    Ok(setup.results(deal, options, &run.totals, &rows))
+}
+
+/// Runs the paths of `range` of the run `options` describes: `on_chunk(first_path, rows)`
+/// receives their rows in path order. The rows and the totals of the ranges of a run, in path
+/// order, are what [`summarise_paths`] makes the run's results of.
+pub fn simulate_range(
+    deal: &Deal,
+    options: McOptions,
+    range: PathRange,
+    on_chunk: impl FnMut(u64, &[f64]),
+    progress: impl FnMut(u64),
+) -> Result<RangeRun, McError> {
+    simulate_range_with(
+        &mut Setup::new(deal),
+        deal,
+        options,
+        range,
+        on_chunk,
+        progress,
+    )
+}
+
+/// The results of a run from the rows of all its paths (in path order) and the merged totals
+/// of its ranges: the same bits as [`simulate`] gives, however the paths were split.
+pub fn summarise_paths(
+    deal: &Deal,
+    options: McOptions,
+    shift: Option<crate::credit::FactorShift>,
+    totals: &RangeTotals,
+    rows: &[f64],
+) -> McResults {
+    let mut setup = Setup::new(deal);
+    setup.shift = shift;
+    setup.results(deal, options, totals, rows)
+}
+
+fn simulate_range_with(
+    setup: &mut Setup,
+    deal: &Deal,
+    options: McOptions,
+    range: PathRange,
+    mut on_chunk: impl FnMut(u64, &[f64]),
+    mut progress: impl FnMut(u64),
+) -> Result<RangeRun, McError> {
     let threads = worker_threads(options.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -112,88 +277,42 @@ pub fn simulate(
     if let Some(tranche) = options.importance {
         pool.install(|| setup.calibrate_importance(deal, tranche, options.seed));
     }
-    let chunks = options.paths.div_ceil(CHUNK as u64);
+    let setup = &*setup;
+    let chunk = CHUNK as u64;
+    let (first, end) = (range.start / chunk, range.end.div_ceil(chunk));
     let batch = (threads * 4) as u64;
-    // One row of numbers per path; reserved up to 4 M paths, grown beyond.
-    let mut rows: Vec<f64> = Vec::with_capacity(options.paths.min(4_000_000) as usize * width);
-    let references = &setup.default_free.references;
-    let mut pool_fan = FanHistogram::new(&references.pool_share);
-    let mut senior_fan = FanHistogram::new(&references.senior_share);
-    let mut loss_by_date = DateMoments::new(references.loss.clone());
-    let mut balance_by_date = DateMoments::new(references.balance.clone());
-    let mut first_chunk = 0;
-    while first_chunk < chunks {
+    let mut totals = RangeTotals::new(setup, range);
+    let mut next = first;
+    while next < end {
         if crate::cancel::requested() {
             return Err(McError::Interrupted);
         }
-        let last_chunk = (first_chunk + batch).min(chunks);
+        let last = (next + batch).min(end);
         let results: Vec<ChunkResult> = pool.install(|| {
-            (first_chunk..last_chunk)
+            (next..last)
                 .into_par_iter()
                 .map(|c| {
-                    let start = c * CHUNK as u64;
-                    let end = (start + CHUNK as u64).min(options.paths);
-                    setup.run_chunk(options.seed, start, end)
+                    let start = (c * chunk).max(range.start);
+                    let stop = ((c + 1) * chunk).min(range.end);
+                    setup.run_chunk(options.seed, start, stop)
                 })
                 .collect()
         });
         for (k, result) in results.iter().enumerate() {
-            on_chunk((first_chunk + k as u64) * CHUNK as u64, &result.rows);
-            rows.extend_from_slice(&result.rows);
-            pool_fan.merge(&result.pool_fan);
-            senior_fan.merge(&result.senior_fan);
-            // In chunk order: the same sums for any thread count.
-            loss_by_date.merge(&result.loss_by_date);
-            balance_by_date.merge(&result.balance_by_date);
+            on_chunk(((next + k as u64) * chunk).max(range.start), &result.rows);
+            // Exact sums: the same totals for any thread count, batching or sharding.
+            totals.pool_fan.add_chunk(&result.pool_fan);
+            totals.senior_fan.add_chunk(&result.senior_fan);
+            totals.loss_by_date.add_chunk(&result.loss_by_date);
+            totals.balance_by_date.add_chunk(&result.balance_by_date);
         }
-        first_chunk = last_chunk;
-        progress((first_chunk * CHUNK as u64).min(options.paths));
+        next = last;
+        progress((next * chunk).min(range.end) - range.start);
     }
-    let tranches: Vec<TrancheInfo> = setup
-        .names
-        .iter()
-        .zip(&setup.tranche_original)
-        .zip(&setup.has_coupon)
-        .map(|((name, original), has_coupon)| TrancheInfo {
-            name: name.clone(),
-            original_balance: *original,
-            has_coupon: *has_coupon,
-        })
-        .collect();
-    let tranche_by_date = summary::tranche_by_date(
-        &tranches,
-        &deal.period_ends,
-        &loss_by_date,
-        &balance_by_date,
-    );
-    let (pool_stats, tranche_stats) = pool.install(|| {
-        summarise(
-            &rows,
-            width,
-            &tranches,
-            deal.pool.obligors.len(),
-            setup.per_year,
-            setup.weighted(),
-        )
-    });
-    let importance_sampling = options
-        .importance
-        .zip(setup.shift.clone())
-        .map(|(i, shift)| {
-            ImportanceReport::new(&rows, width, &tranches[i], i, &tranche_stats[i], shift)
-        });
-    Ok(McResults {
-        paths: options.paths,
-        seed: options.seed,
-        generator: stream::GENERATOR.into(),
+    Ok(RangeRun {
+        totals,
+        shift: setup.shift.clone(),
         columns: setup.columns.clone(),
-        yield_convention: YieldConvention::of(deal.frequency),
-        pool: pool_stats,
-        tranches: tranche_stats,
-        tranche_by_date,
-        pool_balance_fan: pool_fan.bands(setup.prep.original_pool_balance),
-        senior_balance_fan: senior_fan.bands(setup.senior_original),
-        importance_sampling,
     })
 }
 
@@ -351,6 +470,72 @@ impl Setup {
     /// Whether paths carry weights other than 1 (importance sampling with a non-zero shift).
     fn weighted(&self) -> bool {
         self.shift.as_ref().is_some_and(|s| !s.is_zero())
+    }
+
+    /// The run's results from every path's row and the run's totals.
+    fn results(
+        &self,
+        deal: &Deal,
+        options: McOptions,
+        totals: &RangeTotals,
+        rows: &[f64],
+    ) -> McResults {
+        let width = self.columns.len();
+        let tranches: Vec<TrancheInfo> = self
+            .names
+            .iter()
+            .zip(&self.tranche_original)
+            .zip(&self.has_coupon)
+            .map(|((name, original), has_coupon)| TrancheInfo {
+                name: name.clone(),
+                original_balance: *original,
+                has_coupon: *has_coupon,
+            })
+            .collect();
+        let tranche_by_date = summary::tranche_by_date(
+            &tranches,
+            &deal.period_ends,
+            &totals.loss_by_date,
+            &totals.balance_by_date,
+        );
+        let summarise_all = || {
+            summarise(
+                rows,
+                width,
+                &tranches,
+                deal.pool.obligors.len(),
+                self.per_year,
+                self.weighted(),
+            )
+        };
+        // Each tranche's summary reads its own columns in path order: the same results on any
+        // number of threads.
+        let (pool_stats, tranche_stats) = match rayon::ThreadPoolBuilder::new()
+            .num_threads(worker_threads(options.threads))
+            .build()
+        {
+            Ok(pool) => pool.install(summarise_all),
+            Err(_) => summarise_all(),
+        };
+        let importance_sampling = options
+            .importance
+            .zip(self.shift.clone())
+            .map(|(i, shift)| {
+                ImportanceReport::new(rows, width, &tranches[i], i, &tranche_stats[i], shift)
+            });
+        McResults {
+            paths: options.paths,
+            seed: options.seed,
+            generator: stream::GENERATOR.into(),
+            columns: self.columns.clone(),
+            yield_convention: YieldConvention::of(deal.frequency),
+            pool: pool_stats,
+            tranches: tranche_stats,
+            tranche_by_date,
+            pool_balance_fan: totals.pool_fan.bands(self.prep.original_pool_balance),
+            senior_balance_fan: totals.senior_fan.bands(self.senior_original),
+            importance_sampling,
+        }
     }
 
     fn recorder(&self, references: &References) -> PathRecorder<'_> {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::by_date::DateMoments;
 use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS, WEIGHT_COLUMN};
+use crate::metrics::exact::ExactSum;
 use crate::metrics::stats::{Distribution, Welford, percentile_select};
 
 /// Monte Carlo measures of one tranche.
@@ -198,8 +199,8 @@ pub struct TrancheDateStats {
 pub fn tranche_by_date(
     tranches: &[TrancheInfo],
     dates: &[NaiveDate],
-    loss: &DateMoments,
-    balance: &DateMoments,
+    loss: &DateMoments<ExactSum>,
+    balance: &DateMoments<ExactSum>,
 ) -> Vec<TrancheDateStats> {
     let periods = dates.len();
     tranches

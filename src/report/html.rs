@@ -318,7 +318,6 @@ pub fn render(run: &RunFiles, charts: &[ChartFile], unit: AmountUnit) -> std::io
     super::sections::cover(
         &mut html,
         &s.deal,
-        &extras,
         &s.metadata.version,
         &s.metadata.scenario_file,
         &s.metadata.scenario_sha256,

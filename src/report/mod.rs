@@ -11,6 +11,7 @@ pub mod montecarlo;
 pub mod outdir;
 pub mod run_info;
 pub mod sections;
+pub mod shard;
 pub mod structuring;
 pub mod table;
 pub mod xlsx;

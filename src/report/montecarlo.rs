@@ -16,14 +16,65 @@ pub const PATHS_DESCRIPTOR: &str = "paths.json";
 /// (rows of [`crate::montecarlo::summary::TrancheDateStats`]).
 pub const TRANCHE_BY_DATE_FILE: &str = "mc_tranche_by_date.csv";
 
-/// Describes `paths.bin`: `rows × columns` little-endian `f32`, row-major, in path order.
-/// Read back by [`crate::report::charts::inputs::read_path_columns`].
+/// Describes `paths.bin`: `rows × columns` little-endian `f64`, row-major, in path order —
+/// the run's own values, so statistics recomputed from the file are the run's, and the files
+/// of shards, concatenated in path order, are the file of a single run. Read back by
+/// [`read_rows`].
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct PathsDescriptor {
     pub format: String,
     pub rows: u64,
     pub columns: Vec<String>,
     pub seed: u64,
+}
+
+/// The layout of `paths.bin`, as `paths.json` states it.
+pub const PATHS_FORMAT: &str = "f64 little-endian, row-major, one row per path in path order; NaN = not defined (WAL without principal repaid, missed interest of a class without a coupon)";
+
+/// Bytes of one value in `paths.bin`.
+pub const PATHS_VALUE_BYTES: usize = 8;
+
+/// Reads `rows` rows of `width` values from a `paths.bin` at `path`, handing them to `each`
+/// in batches in path order (memory: one batch); the file must hold exactly those rows.
+pub fn read_rows(
+    path: &std::path::Path,
+    width: usize,
+    rows: u64,
+    mut each: impl FnMut(&[f64]),
+) -> Result<(), ReportError> {
+    use std::io::Read;
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let row_bytes = (width * PATHS_VALUE_BYTES) as u64;
+    let found = file.metadata().map_err(io)?.len();
+    if rows.checked_mul(row_bytes) != Some(found) || width == 0 {
+        return Err(ReportError::Other(format!(
+            "{}: expected {rows} rows of {width} f64 ({} bytes), found {found} bytes",
+            path.display(),
+            rows.saturating_mul(row_bytes)
+        )));
+    }
+    let batch_rows = (1 << 20) / (width * PATHS_VALUE_BYTES) + 1;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut bytes = vec![0u8; batch_rows * width * PATHS_VALUE_BYTES];
+    let mut values = Vec::with_capacity(batch_rows * width);
+    let mut left = rows;
+    while left > 0 {
+        let n = left.min(batch_rows as u64) as usize;
+        let buf = &mut bytes[..n * width * PATHS_VALUE_BYTES];
+        reader.read_exact(buf).map_err(io)?;
+        values.clear();
+        values.extend(
+            buf.chunks_exact(PATHS_VALUE_BYTES)
+                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
+        );
+        each(&values);
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 /// Streams per-path rows to `paths.bin` as chunks finish.
@@ -50,9 +101,9 @@ impl PathsWriter {
     }
 
     pub fn write_rows(&mut self, rows: &[f64]) -> Result<(), ReportError> {
-        let mut bytes = Vec::with_capacity(rows.len() * 4);
+        let mut bytes = Vec::with_capacity(rows.len() * 8);
         for v in rows {
-            bytes.extend_from_slice(&(*v as f32).to_le_bytes());
+            bytes.extend_from_slice(&v.to_le_bytes());
         }
         self.out
             .write_all(&bytes)
@@ -64,24 +115,31 @@ impl PathsWriter {
         Ok(())
     }
 
-    pub fn finish(
-        mut self,
-        dir: &OutputDir,
-        columns: &[String],
-        seed: u64,
-    ) -> Result<u64, ReportError> {
+    /// Writes out what is buffered; returns the rows written.
+    pub fn flush(mut self) -> Result<u64, ReportError> {
         self.out.flush().map_err(|source| ReportError::Io {
             path: self.path.clone(),
             source,
         })?;
+        Ok(self.rows)
+    }
+
+    /// Flushes and writes the descriptor `paths.json`.
+    pub fn finish(
+        self,
+        dir: &OutputDir,
+        columns: &[String],
+        seed: u64,
+    ) -> Result<u64, ReportError> {
+        let rows = self.flush()?;
         let descriptor = PathsDescriptor {
-            format: "f32 little-endian, row-major, one row per path in path order; NaN = not defined (WAL without principal repaid, missed interest of a class without a coupon)".into(),
-            rows: self.rows,
+            format: PATHS_FORMAT.into(),
+            rows,
             columns: columns.to_vec(),
             seed,
         };
         dir.json(PATHS_DESCRIPTOR, &descriptor)?;
-        Ok(self.rows)
+        Ok(rows)
     }
 }
 

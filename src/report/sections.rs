@@ -20,20 +20,14 @@ use crate::structuring::rating::{Awarded, Method, RatingResult};
 pub struct Extras {
     pub deal: Option<DealDocument>,
     pub sensitivity: Option<crate::structuring::sensitivity::Sensitivity>,
-
-    /// When the output folder was created (its marker), seconds since the Unix epoch.
-    pub created_unix: Option<u64>,
 }
 
 impl Extras {
     pub fn load(dir: &Path) -> Extras {
         let read = |name: &str| crate::input::read_text(&dir.join(name)).ok();
-        let marker = crate::report::outdir::read_marker(dir);
         Extras {
             deal: read("deal.json").and_then(|t| serde_json::from_str(&t).ok()),
             sensitivity: read("sensitivity.json").and_then(|t| serde_json::from_str(&t).ok()),
-
-            created_unix: marker.map(|m| m.created_unix).filter(|t| *t > 0),
         }
     }
 }
@@ -70,30 +64,17 @@ fn pairs_table(html: &mut String, head: &str, rows: &[(&str, &str)]) {
     html.push_str("</table>\n");
 }
 
-/// The cover: deal, run date, program version and scenario hash.
-pub fn cover(
-    html: &mut String,
-    deal: &str,
-    extras: &Extras,
-    version: &str,
-    scenario: &str,
-    sha256: &str,
-) {
-    let date = extras
-        .created_unix
-        .and_then(|t| chrono::DateTime::from_timestamp(t as i64, 0))
-        .map_or("-".to_string(), |d| {
-            d.format("%Y-%m-%d %H:%M UTC").to_string()
-        });
+/// The cover: deal, program version and scenario hash. No clock time: the report is made of
+/// the results only, so the same scenario and seed give the same report byte for byte however
+/// and whenever they ran (when and where is in `run-info.json`).
+pub fn cover(html: &mut String, deal: &str, version: &str, scenario: &str, sha256: &str) {
     let _ = writeln!(
         html,
         "<section class=\"cover\">\n<h1>{}</h1>\n<p class=\"sub\">知识产权资产支持证券 信用分析报告 · IP ABS credit analysis report</p>\n\
-         <table class=\"kv\"><tr><th>运行日期 Run date</th><td>{}</td></tr>\
-         <tr><th>程序 Program</th><td>ipabs {}</td></tr>\
+         <table class=\"kv\"><tr><th>程序 Program</th><td>ipabs {}</td></tr>\
          <tr><th>情景文件 Scenario</th><td><code>{}</code></td></tr>\
          <tr><th>情景 SHA-256</th><td><code>{}</code></td></tr></table>\n</section>",
         escape(deal),
-        escape(&date),
         escape(version),
         escape(scenario),
         escape(sha256)

@@ -761,6 +761,10 @@ pub fn write(run: &RunFiles, path: &Path) -> Result<(), XlsxWriteError> {
     };
     let formats = Formats::new();
     let mut book = Workbook::new();
+    // A fixed creation date (1980-01-01, the ZIP epoch that reproducible archives use) instead
+    // of the clock: two runs of one scenario and seed write the same workbook byte for byte.
+    let epoch = rust_xlsxwriter::ExcelDateTime::from_ymd(1980, 1, 1).map_err(xerr)?;
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&epoch));
     for (name, t) in &tables {
         let sheet = book.add_worksheet();
         sheet.set_name(*name).map_err(xerr)?;

@@ -337,42 +337,29 @@ pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns,
         .map(|t| find(&format!("{t}_loss_rate")))
         .collect::<Result<_, _>>()?;
     let bin = dir.join(PATHS_FILE);
-    let bytes = std::fs::read(&bin).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            InputError::new(&bin, "file not found")
-        } else {
-            InputError::new(&bin, e)
-        }
-    })?;
-    let row_bytes = width * 4;
-    let expected = (desc.rows as usize).checked_mul(row_bytes);
-    if expected != Some(bytes.len()) || desc.rows == 0 {
-        return Err(InputError::new(
-            &bin,
-            format!(
-                "expected {} rows of {width} f32 ({} bytes), found {} bytes",
-                desc.rows,
-                expected.map_or("?".into(), |e| e.to_string()),
-                bytes.len()
-            ),
-        ));
+    if !bin.is_file() {
+        return Err(InputError::new(&bin, "file not found"));
     }
-    let at = |row: &[u8], c: usize| {
-        f32::from_le_bytes([row[4 * c], row[4 * c + 1], row[4 * c + 2], row[4 * c + 3]])
-    };
+    if desc.rows == 0 {
+        return Err(InputError::new(&bin, "no paths"));
+    }
     let n = desc.rows as usize;
     let mut pool_cdr = Vec::with_capacity(n);
     let mut weight = Vec::with_capacity(if weight_column.is_some() { n } else { 0 });
     let mut tranche_loss: Vec<Vec<f32>> = loss.iter().map(|_| Vec::with_capacity(n)).collect();
-    for row in bytes.chunks_exact(row_bytes) {
-        pool_cdr.push(at(row, cdr));
-        if let Some(c) = weight_column {
-            weight.push(at(row, c));
+    // The charts draw at f32 precision (a pixel is coarser than that).
+    crate::report::montecarlo::read_rows(&bin, width, desc.rows, |rows| {
+        for row in rows.chunks_exact(width) {
+            pool_cdr.push(row[cdr] as f32);
+            if let Some(c) = weight_column {
+                weight.push(row[c] as f32);
+            }
+            for (out, &c) in tranche_loss.iter_mut().zip(&loss) {
+                out.push(row[c] as f32);
+            }
         }
-        for (out, &c) in tranche_loss.iter_mut().zip(&loss) {
-            out.push(at(row, c));
-        }
-    }
+    })
+    .map_err(|e| InputError::new(&bin, e.to_string()))?;
     Ok(PathColumns {
         rows: desc.rows,
         seed: desc.seed,

@@ -1,0 +1,229 @@
+//! `ipabs merge SHARD_DIR... --out DIR`: joins the shard folders of one run (`ipabs run
+//! --shard i/n`) into the folder a single run writes, byte for byte (`run-info.json` aside).
+//!
+//! Before it writes anything it checks that the shards are of one run — same program version,
+//! scenario (SHA-256), seed, path count, shard count, sampling and columns — and that their path
+//! ranges cover the run exactly once: a missing shard, or one given twice (a requeued task), is
+//! an error naming it. The rows are concatenated in path order, the exact totals added, and the
+//! results written by the same code as `ipabs run` ([`super::run::write_results`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::AppError;
+use super::run::{Results, base_case, rating_tables, write_results};
+use crate::cli::MergeArgs;
+use crate::montecarlo::{McOptions, PathRange, summarise_paths};
+use crate::report::ReportError;
+use crate::report::montecarlo::{PATHS_FILE, PathsWriter, read_rows};
+use crate::report::run_info::RunInfo;
+use crate::report::shard::{SHARD_FILE, ShardFile};
+use crate::structuring::rating::CdrRows;
+
+pub fn run(args: &MergeArgs) -> Result<String, AppError> {
+    let started = Instant::now();
+    let shards = read_shards(&args.shards)?;
+    let first = &shards[0].1;
+    let loaded = crate::structuring::load(&first.scenario_path)?;
+    let deal = &loaded.deal;
+    let meta = crate::report::RunMetadata::new(&first.scenario_path, &loaded.text);
+    if meta.scenario_sha256 != first.metadata.scenario_sha256 {
+        return Err(AppError::Usage(format!(
+            "{} has changed since the shards ran (SHA-256 {}, the shards' {}): merge needs the scenario they ran",
+            first.scenario_path.display(),
+            meta.scenario_sha256,
+            first.metadata.scenario_sha256
+        )));
+    }
+    let importance = super::rate::importance_target(deal, first.importance_sampling.as_deref())?;
+    let options = McOptions {
+        threads: super::run::threads(args.threads)?,
+        ..super::rate::mc_options(
+            deal,
+            Some(first.paths),
+            Some(first.seed),
+            importance,
+            Some(args.out.parent().unwrap_or(Path::new("."))),
+        )?
+    };
+    let structuring = !first.mc_only;
+    let tables = rating_tables(&loaded, structuring)?;
+    // The shard folders are inputs: the output may not be one of them or hold one.
+    let inputs: Vec<Option<PathBuf>> = shards.iter().map(|(d, _)| Some(d.clone())).collect();
+    let inputs: Vec<&Option<PathBuf>> = inputs.iter().collect();
+    let (out, _) = super::open_output("merge", &first.scenario_path, &loaded, &args.out, &inputs)?;
+    // The run's identity is the shards' (the scenario as their command line named it).
+    let meta = first.metadata.clone();
+    let (_, prepared) = base_case(&out, &first.scenario_path, &loaded, &meta, structuring)?;
+
+    crate::cancel::phase("merge")?;
+    let width = first.columns.len();
+    let mut writer = PathsWriter::create(&out, width)?;
+    let mut write_error: Option<ReportError> = None;
+    let mut rows: Vec<f64> = Vec::with_capacity(first.paths as usize * width);
+    let mut pool_cdr = CdrRows::new(deal, first.paths);
+    let mut totals = first.totals.clone();
+    for (k, (dir, shard)) in shards.iter().enumerate() {
+        crate::cancel::check()?;
+        if k > 0 {
+            totals
+                .merge(&shard.totals)
+                .map_err(|e| AppError::Usage(format!("{}: {e}", dir.join(SHARD_FILE).display())))?;
+        }
+        read_rows(
+            &dir.join(PATHS_FILE),
+            width,
+            shard.totals.range.len(),
+            |batch| {
+                if write_error.is_none() {
+                    write_error = writer.write_rows(batch).err();
+                }
+                rows.extend_from_slice(batch);
+                if structuring {
+                    pool_cdr.extend(batch);
+                }
+            },
+        )?;
+    }
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    writer.finish(&out, &first.columns, first.seed)?;
+    let results = summarise_paths(deal, options, first.shift.clone(), &totals, &rows);
+    drop(rows);
+    let after = Results {
+        scenario: &first.scenario_path,
+        loaded: &loaded,
+        meta: &meta,
+        options,
+        mc_only: first.mc_only,
+        report: &args.report,
+    };
+    let summary = write_results(&after, &out, &results, pool_cdr, prepared, tables)?;
+    let info = RunInfo::new("merge", options.threads_used(), started);
+    let written = super::commit_with_info(out, &info)?;
+    Ok(format!(
+        "{} — merged {} shards: {} paths, seed {}\n{summary}written to {}\n",
+        deal.name,
+        shards.len(),
+        first.paths,
+        first.seed,
+        written.display()
+    ))
+}
+
+/// The shards' files, in shard order, after checking that they are one run and cover it
+/// exactly once.
+fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> {
+    let mut shards = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let file = ShardFile::read(dir).map_err(|e| {
+            AppError::Usage(format!(
+                "{}: not a shard folder of `ipabs run --shard` ({e})",
+                dir.display()
+            ))
+        })?;
+        shards.push((dir.clone(), file));
+    }
+    let (first_dir, first) = &shards[0];
+    for (dir, s) in &shards[1..] {
+        let differs = |what: &str, a: String, b: String| {
+            AppError::Usage(format!(
+                "{} and {} are not shards of one run: {what} {a} vs {b}",
+                first_dir.display(),
+                dir.display()
+            ))
+        };
+        let checks: [(&str, String, String); 9] = [
+            (
+                "ipabs version",
+                first.metadata.version.to_string(),
+                s.metadata.version.to_string(),
+            ),
+            (
+                "scenario SHA-256",
+                first.metadata.scenario_sha256.clone(),
+                s.metadata.scenario_sha256.clone(),
+            ),
+            ("seed", first.seed.to_string(), s.seed.to_string()),
+            ("paths", first.paths.to_string(), s.paths.to_string()),
+            (
+                "shard count",
+                first.shards.to_string(),
+                s.shards.to_string(),
+            ),
+            (
+                "importance sampling",
+                format!("{:?}", first.importance_sampling),
+                format!("{:?}", s.importance_sampling),
+            ),
+            (
+                "--mc-only",
+                first.mc_only.to_string(),
+                s.mc_only.to_string(),
+            ),
+            ("columns", first.columns.join(","), s.columns.join(",")),
+            (
+                "importance-sampling shift",
+                format!("{:?}", first.shift),
+                format!("{:?}", s.shift),
+            ),
+        ];
+        for (what, a, b) in checks {
+            if a != b {
+                return Err(differs(what, a, b));
+            }
+        }
+    }
+    let count = first.shards;
+    let mut by_number: BTreeMap<u64, (PathBuf, ShardFile)> = BTreeMap::new();
+    for (dir, s) in shards {
+        let expected = PathRange::shard(s.paths, s.shard.saturating_sub(1), count);
+        if s.shard == 0 || s.shard > count || s.totals.range != expected {
+            return Err(AppError::Usage(format!(
+                "{}: shard {}/{count} covers paths {}..{}, but shard {}/{count} of {} paths is {}..{}",
+                dir.join(SHARD_FILE).display(),
+                s.shard,
+                s.totals.range.start,
+                s.totals.range.end,
+                s.shard,
+                s.paths,
+                expected.start,
+                expected.end
+            )));
+        }
+        if let Some((other, _)) = by_number.get(&s.shard) {
+            return Err(AppError::Usage(format!(
+                "shard {}/{count} is given twice: {} and {} (a requeued task? keep one of them)",
+                s.shard,
+                other.display(),
+                dir.display()
+            )));
+        }
+        by_number.insert(s.shard, (dir, s));
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !by_number.contains_key(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        let listed = missing
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (noun, verb) = if missing.len() == 1 {
+            ("shard", "is")
+        } else {
+            ("shards", "are")
+        };
+        let more = if missing.len() > 20 { ", ..." } else { "" };
+        return Err(AppError::Usage(format!(
+            "{noun} {listed}{more} {verb} missing: a merge needs every shard of the run ({} of {count} given)",
+            by_number.len()
+        )));
+    }
+    Ok(by_number.into_values().collect())
+}
