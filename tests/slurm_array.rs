@@ -301,6 +301,9 @@ fn a_slurm_array_of_shards_merges_to_the_single_run_byte_for_byte() {
     );
     let states = cluster.wait(&[&array_job, &merge_job], &job_logs);
     let slurm_seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "slurm: array and merge finished after {slurm_seconds:.1} s (first sbatch to last job)"
+    );
     let completed = states
         .iter()
         .filter(|line| line.split_whitespace().nth(1) == Some("COMPLETED"))
@@ -310,9 +313,6 @@ fn a_slurm_array_of_shards_merges_to_the_single_run_byte_for_byte() {
         "Slurm jobs did not all complete (array job {array_job}, merge job {merge_job}):\n{}\n{}",
         states.join("\n"),
         read_logs(&job_logs)
-    );
-    eprintln!(
-        "slurm: {SHARDS}-task array and merge done in {slurm_seconds:.1} s (submit to last job)"
     );
 
     let output = Command::new(ipabs)
