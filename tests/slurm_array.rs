@@ -1,11 +1,15 @@
 //! A real Slurm job array on localhost: the Monte Carlo split into shard tasks of one array, merged
 //! by a job that depends on the array, gives the same folder, byte for byte, as one run of the
-//! same paths (all but `run-info.json`, which records timings, host and threads).
+//! same paths (all but `run-info.json`, which records timings, host and threads, and the
+//! output marker `.ipabs-output.json`, which records the command and when the folder was made).
 //!
 //! Needs root and apt (`scripts/slurm/cluster.sh install` adds Debian's slurm-wlm and munge), so
 //! it runs only with `IPABS_SLURM_TEST=1`. The cluster lives in the test's temporary folder and
 //! its daemons are stopped by a guard, also when the test fails.
 
+mod common;
+
+use common::folders::assert_same_folders;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -18,8 +22,6 @@ const SHARDS: u32 = 4;
 /// The whole Slurm part (array and merge) must finish within this.
 const JOBS_TIMEOUT: Duration = Duration::from_secs(900);
 const POLL: Duration = Duration::from_millis(500);
-/// The one file allowed to differ: it records how the command ran (wall time, host, threads).
-const HOW_IT_RAN: &str = "run-info.json";
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -180,51 +182,6 @@ fn sh_quote(path: &Path) -> String {
 
 fn write_script(path: &Path, command: &str) {
     std::fs::write(path, format!("#!/bin/bash\nset -euo pipefail\n{command}\n")).unwrap();
-}
-
-/// Files under `root` as sorted relative paths, [`HOW_IT_RAN`] left out wherever it is.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else if path.file_name().is_some_and(|n| n != HOW_IT_RAN) {
-                out.push(path.strip_prefix(root).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
-}
-
-fn assert_same_folders(single: &Path, merged: &Path) {
-    let files = files_under(single);
-    assert!(!files.is_empty(), "the single run wrote nothing");
-    assert_eq!(
-        files,
-        files_under(merged),
-        "the merged folder has other files than the single run"
-    );
-    let differing: Vec<String> = files
-        .iter()
-        .filter_map(|file| {
-            let a = std::fs::read(single.join(file)).unwrap();
-            let b = std::fs::read(merged.join(file)).unwrap();
-            (a != b).then(|| format!("{} ({} vs {} bytes)", file.display(), a.len(), b.len()))
-        })
-        .collect();
-    assert!(
-        differing.is_empty(),
-        "merged files differ from the single run: {}",
-        differing.join(", ")
-    );
-    eprintln!(
-        "slurm: {} files equal byte for byte ({HOW_IT_RAN} aside)",
-        files.len()
-    );
 }
 
 #[test]

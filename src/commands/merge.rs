@@ -16,7 +16,7 @@ use super::run::{Results, base_case, rating_tables, write_results};
 use crate::cli::MergeArgs;
 use crate::montecarlo::{McOptions, PathRange, summarise_paths};
 use crate::report::ReportError;
-use crate::report::montecarlo::{PATHS_FILE, PathsWriter, read_rows};
+use crate::report::montecarlo::{PATHS_FILE, PATHS_VALUE_BYTES, PathsWriter, read_rows};
 use crate::report::run_info::RunInfo;
 use crate::report::shard::{SHARD_FILE, ShardFile};
 use crate::structuring::rating::CdrRows;
@@ -199,6 +199,23 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> 
                 s.shard,
                 other.display(),
                 dir.display()
+            )));
+        }
+        // The rows must all be there before anything is written.
+        let bin = dir.join(PATHS_FILE);
+        let want = s.totals.range.len() * (s.columns.len() * PATHS_VALUE_BYTES) as u64;
+        let found = std::fs::metadata(&bin).map(|m| m.len());
+        if found.as_ref().ok() != Some(&want) {
+            return Err(AppError::Usage(format!(
+                "{}: shard {}/{count} needs {} rows of {} f64 ({want} bytes), found {}",
+                bin.display(),
+                s.shard,
+                s.totals.range.len(),
+                s.columns.len(),
+                match found {
+                    Ok(n) => format!("{n} bytes (an interrupted or damaged shard: run it again)"),
+                    Err(e) => e.to_string(),
+                }
             )));
         }
         by_number.insert(s.shard, (dir, s));

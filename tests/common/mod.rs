@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod conservation;
+pub mod folders;
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
