@@ -215,7 +215,7 @@ fn a_slurm_array_of_shards_merges_to_the_single_run_byte_for_byte() {
     write_script(
         &array_script,
         &format!(
-            "exec {} run {} --paths {PATHS} --seed {SEED} --mc-only --no-charts --shard auto \
+            "exec {} run {} --paths {PATHS} --seed {SEED} --mc-only --shard auto \
              --out {}/shard-\"$SLURM_ARRAY_TASK_ID\"",
             sh_quote(ipabs),
             sh_quote(&scenario),
@@ -275,7 +275,7 @@ fn a_slurm_array_of_shards_merges_to_the_single_run_byte_for_byte() {
     let output = Command::new(ipabs)
         .arg("run")
         .arg(&scenario)
-        .args(["--paths", PATHS, "--seed", SEED, "--mc-only", "--no-charts"])
+        .args(["--paths", PATHS, "--seed", SEED, "--mc-only"])
         .arg("--out")
         .arg(&single)
         .output()

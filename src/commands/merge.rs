@@ -14,7 +14,7 @@ use std::time::Instant;
 use super::AppError;
 use super::run::{Results, base_case, rating_tables, write_results};
 use crate::cli::MergeArgs;
-use crate::montecarlo::{McOptions, PathRange, summarise_paths};
+use crate::montecarlo::{McOptions, PathRange};
 use crate::report::ReportError;
 use crate::report::montecarlo::{PATHS_FILE, PATHS_VALUE_BYTES, PathsWriter, read_rows};
 use crate::report::run_info::RunInfo;
@@ -61,7 +61,6 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
     let width = first.columns.len();
     let mut writer = PathsWriter::create(&out, width)?;
     let mut write_error: Option<ReportError> = None;
-    let mut rows: Vec<f64> = Vec::with_capacity(first.paths as usize * width);
     let mut pool_cdr = CdrRows::new(deal, first.paths);
     let mut totals = first.totals.clone();
     for (k, (dir, shard)) in shards.iter().enumerate() {
@@ -79,7 +78,6 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
                 if write_error.is_none() {
                     write_error = writer.write_rows(batch).err();
                 }
-                rows.extend_from_slice(batch);
                 if structuring {
                     pool_cdr.extend(batch);
                 }
@@ -90,8 +88,8 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
         return Err(e.into());
     }
     writer.finish(&out, &first.columns, first.seed)?;
-    let results = summarise_paths(deal, options, first.shift.clone(), &totals, &rows);
-    drop(rows);
+    // The summaries stream the merged paths.bin, as a single run's do.
+    let results = super::run::summarise_file(&out, deal, options, first.shift.clone(), &totals)?;
     let after = Results {
         scenario: &first.scenario_path,
         loaded: &loaded,

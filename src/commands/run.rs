@@ -18,7 +18,7 @@ use crate::cli::{RunArgs, default_out};
 use crate::commands::chart::RunReportFlags;
 use crate::engine::Prepared;
 use crate::engine::deterministic::AssumptionEvents;
-use crate::montecarlo::{MAX_THREADS, McOptions, McResults, PathRange, simulate, simulate_range};
+use crate::montecarlo::{MAX_THREADS, McOptions, McResults, PathRange, simulate_range};
 use crate::report::montecarlo::{MC_ONLY_SKIPS, PathsWriter};
 use crate::report::run_info::RunInfo;
 use crate::report::shard::{SHARD_FORMAT, ShardFile};
@@ -111,9 +111,12 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let mut write_error: Option<ReportError> = None;
     // The pool CDR of every path, for the target default rates of the implied rating.
     let mut pool_cdr = CdrRows::new(deal, options.paths);
-    let results = simulate(
+    // The rows go to paths.bin only; the summaries stream it back (memory does not grow with
+    // the paths), exactly as `ipabs merge` does with the shards' rows.
+    let run = simulate_range(
         deal,
         options,
+        PathRange::all(options.paths),
         |_, rows| {
             if write_error.is_none() {
                 write_error = writer.write_rows(rows).err();
@@ -127,8 +130,9 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     if let Some(e) = write_error {
         return Err(e.into());
     }
+    writer.finish(&out, &run.columns, options.seed)?;
+    let results = summarise_file(&out, deal, options, run.shift, &run.totals)?;
     let elapsed = started.elapsed().as_secs_f64();
-    writer.finish(&out, &results.columns, results.seed)?;
     let after = Results {
         scenario: &args.scenario,
         loaded: &loaded,
@@ -158,6 +162,24 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     text += &summary;
     text += &format!("written to {}\n", written.display());
     Ok(text)
+}
+
+/// The run's results from its `paths.bin` in `out` (streamed) and its merged totals.
+pub(super) fn summarise_file(
+    out: &OutputDir,
+    deal: &crate::deal::Deal,
+    options: McOptions,
+    shift: Option<crate::credit::FactorShift>,
+    totals: &crate::montecarlo::RangeTotals,
+) -> Result<McResults, AppError> {
+    let path = out.path(crate::report::montecarlo::PATHS_FILE)?;
+    let file = crate::report::montecarlo::PathsFile {
+        path: path.clone(),
+        width: crate::montecarlo::path::row_width(deal.structure.tranches.len()),
+        rows: options.paths,
+    };
+    crate::montecarlo::summarise_paths(deal, options, shift, totals, &file)
+        .map_err(|source| ReportError::Io { path, source }.into())
 }
 
 /// The grade and loss tables of the rating (`None` when the run does not rate).

@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod exact;
+pub mod select;
 pub mod stats;
 
 /// How yields are quoted, written beside them in `summary.json` and `mc-summary.json`.

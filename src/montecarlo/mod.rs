@@ -27,6 +27,7 @@ use by_date::DateMoments;
 use fan::{FanHistogram, FanRow};
 use path::{Folded, PathRecorder, References, TrancheInputs, column_names};
 pub use summary::ImportanceReport;
+pub use summary::{InMemory, RowSource};
 use summary::{PoolStats, TrancheDateStats, TrancheInfo, TrancheStats, summarise};
 
 /// Paths per chunk (the unit of parallel work and of writing).
@@ -221,7 +222,10 @@ pub fn simulate(
         },
         progress,
     )?;
-    Ok(setup.results(deal, options, &run.totals, &rows))
+    let rows = summary::InMemory { rows: &rows, width };
+    Ok(setup
+        .results(deal, options, &run.totals, &rows)
+        .expect("rows in memory read without error"))
 }
 
 /// Runs the paths of `range` of the run `options` describes: `on_chunk(first_path, rows)`
@@ -244,15 +248,16 @@ pub fn simulate_range(
     )
 }
 
-/// The results of a run from the rows of all its paths (in path order) and the merged totals
-/// of its ranges: the same bits as [`simulate`] gives, however the paths were split.
+/// The results of a run from the rows of all its paths (in path order: in memory or streamed
+/// from `paths.bin`) and the merged totals of its ranges: the same bits as [`simulate`] gives,
+/// however the paths were split.
 pub fn summarise_paths(
     deal: &Deal,
     options: McOptions,
     shift: Option<crate::credit::FactorShift>,
     totals: &RangeTotals,
-    rows: &[f64],
-) -> McResults {
+    rows: &dyn RowSource,
+) -> std::io::Result<McResults> {
     let mut setup = Setup::new(deal);
     setup.shift = shift;
     setup.results(deal, options, totals, rows)
@@ -472,15 +477,14 @@ impl Setup {
         self.shift.as_ref().is_some_and(|s| !s.is_zero())
     }
 
-    /// The run's results from every path's row and the run's totals.
+    /// The run's results from every path's row (in path order) and the run's totals.
     fn results(
         &self,
         deal: &Deal,
         options: McOptions,
         totals: &RangeTotals,
-        rows: &[f64],
-    ) -> McResults {
-        let width = self.columns.len();
+        rows: &dyn RowSource,
+    ) -> std::io::Result<McResults> {
         let tranches: Vec<TrancheInfo> = self
             .names
             .iter()
@@ -498,44 +502,39 @@ impl Setup {
             &totals.loss_by_date,
             &totals.balance_by_date,
         );
-        let summarise_all = || {
-            summarise(
-                rows,
-                width,
-                &tranches,
-                deal.pool.obligors.len(),
-                self.per_year,
-                self.weighted(),
-            )
-        };
-        // Each tranche's summary reads its own columns in path order: the same results on any
-        // number of threads.
-        let (pool_stats, tranche_stats) = match rayon::ThreadPoolBuilder::new()
-            .num_threads(worker_threads(options.threads))
-            .build()
-        {
-            Ok(pool) => pool.install(summarise_all),
-            Err(_) => summarise_all(),
-        };
+        let summary = summarise(
+            rows,
+            &tranches,
+            deal.pool.obligors.len(),
+            self.per_year,
+            self.weighted(),
+            options.importance,
+        )?;
         let importance_sampling = options
             .importance
             .zip(self.shift.clone())
             .map(|(i, shift)| {
-                ImportanceReport::new(rows, width, &tranches[i], i, &tranche_stats[i], shift)
+                ImportanceReport::new(
+                    &summary.weights,
+                    options.paths,
+                    &tranches[i],
+                    &summary.tranches[i],
+                    shift,
+                )
             });
-        McResults {
+        Ok(McResults {
             paths: options.paths,
             seed: options.seed,
             generator: stream::GENERATOR.into(),
             columns: self.columns.clone(),
             yield_convention: YieldConvention::of(deal.frequency),
-            pool: pool_stats,
-            tranches: tranche_stats,
+            pool: summary.pool,
+            tranches: summary.tranches,
             tranche_by_date,
             pool_balance_fan: totals.pool_fan.bands(self.prep.original_pool_balance),
             senior_balance_fan: totals.senior_fan.bands(self.senior_original),
             importance_sampling,
-        }
+        })
     }
 
     fn recorder(&self, references: &References) -> PathRecorder<'_> {

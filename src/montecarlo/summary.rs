@@ -1,13 +1,13 @@
 //! Statistics over paths: per tranche and for the pool, as plain serde structs.
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::by_date::DateMoments;
 use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS, WEIGHT_COLUMN};
 use crate::metrics::exact::ExactSum;
-use crate::metrics::stats::{Distribution, Welford, percentile_select};
+use crate::metrics::select::Selector;
+use crate::metrics::stats::{Distribution, PERCENTILES, Welford};
 
 /// Monte Carlo measures of one tranche.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,29 +101,27 @@ pub const METHOD: &str = "mean shift of the systematic normals (global, sector a
 /// How the statistics use the likelihood ratios, as `mc-summary.json` states it.
 pub const ESTIMATORS: &str = "means and probabilities: unbiased sum(w*f)/n with the standard error of w*f; distributions, percentiles, histograms and fans: self-normalised weights w/sum(w)";
 
+/// What the importance-sampling report adds up over the paths besides the tranche's own
+/// statistics: the weights, and the target's E[w·L²].
+#[derive(Debug, Clone, Default)]
+pub struct WeightSums {
+    weight: Welford,
+    sum_w2: f64,
+    second_moment: f64,
+}
+
 impl ImportanceReport {
-    /// From the rows of an importance-sampled run (weights in `likelihood_ratio`).
+    /// From the weight sums of an importance-sampled run and its target tranche's statistics.
     pub fn new(
-        rows: &[f64],
-        width: usize,
+        sums: &WeightSums,
+        paths: u64,
         info: &TrancheInfo,
-        index: usize,
         stats: &TrancheStats,
         shift: crate::credit::FactorShift,
     ) -> Self {
-        let paths = rows.len() / width;
         let n = paths.max(1) as f64;
-        let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * index;
         // The weighted estimators' per-path variances are those behind the tranche's standard
         // errors (s.e.² · n); what is left to add up is the weights and E[w·L²].
-        let mut weight = Welford::default();
-        let (mut sum_w2, mut second_moment) = (0.0, 0.0);
-        for r in rows.chunks_exact(width) {
-            let (w, l) = (r[WEIGHT_COLUMN], r[base]);
-            weight.push(w);
-            sum_w2 += w * w;
-            second_moment += w * l * l;
-        }
         let sampled = |se: f64| se * se * n;
         let (p, el) = (stats.probability_of_loss, stats.expected_loss);
         let seen = |plain: f64, se: f64| {
@@ -134,24 +132,24 @@ impl ImportanceReport {
             }
         };
         let vrf_p = seen(p * (1.0 - p), stats.probability_of_loss_std_error);
-        let sum_w = weight.mean() * n;
+        let sum_w = sums.weight.mean() * n;
         ImportanceReport {
             tranche: info.name.clone(),
             method: METHOD.into(),
             estimators: ESTIMATORS.into(),
             shift,
-            effective_sample_size: if sum_w2 > 0.0 {
-                sum_w * sum_w / sum_w2
+            effective_sample_size: if sums.sum_w2 > 0.0 {
+                sum_w * sum_w / sums.sum_w2
             } else {
                 0.0
             },
-            mean_likelihood_ratio: weight.mean(),
-            mean_likelihood_ratio_std_error: weight.std_error(),
+            mean_likelihood_ratio: sums.weight.mean(),
+            mean_likelihood_ratio_std_error: sums.weight.std_error(),
             probability_of_loss: p,
             probability_of_loss_std_error: stats.probability_of_loss_std_error,
             variance_reduction_probability_of_loss: vrf_p,
             variance_reduction_expected_loss: seen(
-                second_moment / n - el * el,
+                sums.second_moment / n - el * el,
                 stats.expected_loss_std_error,
             ),
             equivalent_plain_paths: vrf_p.map(|f| f * paths as f64),
@@ -223,163 +221,330 @@ pub fn tranche_by_date(
         .collect()
 }
 
-/// How the summaries weight paths.
+/// The rows of a run in path order (columns as in `path::column_names`), readable as often
+/// as the summaries need: in memory, or streamed from `paths.bin` so that memory does not grow
+/// with the number of paths.
+pub trait RowSource {
+    fn width(&self) -> usize;
+    /// Calls `each` with consecutive batches of whole rows, in path order, from the first.
+    fn read(&self, each: &mut dyn FnMut(&[f64])) -> std::io::Result<()>;
+}
+
+/// Rows held in memory.
+pub struct InMemory<'a> {
+    pub rows: &'a [f64],
+    pub width: usize,
+}
+
+impl RowSource for InMemory<'_> {
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn read(&self, each: &mut dyn FnMut(&[f64])) -> std::io::Result<()> {
+        self.rows
+            .chunks(super::CHUNK * self.width.max(1))
+            .for_each(each);
+        Ok(())
+    }
+}
+
+/// The mean, spread and percentiles of one column's finite values (mapped by `map`), over
+/// as many passes as its percentiles need.
+///
+/// Plain Monte Carlo: mean Σx/n, sample standard deviation √(Σ(x − mean)²/(n − 1)) (the
+/// deviations summed in a second pass), percentiles by linear interpolation between order
+/// statistics (R-7), the order statistics exact ([`Selector`]). Importance sampling: the
+/// self-normalised weighted sample — mean Σwx/Σw, √(Σw(x − mean)²/Σw) and each percentile the
+/// smallest value whose cumulative weight reaches its share of Σw.
+struct Column {
+    source: usize,
+    map: fn(f64, f64) -> f64,
+    sum: f64,
+    squares: f64,
+    selector: Selector,
+    /// `(rank, fraction)` per percentile (plain), set after the first pass.
+    interpolate: Vec<(usize, f64)>,
+}
+
+impl Column {
+    fn new(source: usize, map: fn(f64, f64) -> f64) -> Self {
+        Column {
+            source,
+            map,
+            sum: 0.0,
+            squares: 0.0,
+            selector: Selector::default(),
+            interpolate: Vec::new(),
+        }
+    }
+
+    fn mean(&self, weighted: bool) -> f64 {
+        let n = if weighted {
+            self.selector.total_weight()
+        } else {
+            self.selector.count() as f64
+        };
+        self.sum / n.max(if weighted { f64::MIN_POSITIVE } else { 1.0 })
+    }
+
+    /// The first pass is over: ask for the percentiles' order statistics.
+    fn want_percentiles(&mut self, weighted: bool) {
+        if weighted {
+            let levels: Vec<f64> = PERCENTILES.iter().map(|p| p / 100.0).collect();
+            self.selector.want_weight_shares(&levels);
+            return;
+        }
+        let n = self.selector.count();
+        let mut ranks = Vec::new();
+        for p in PERCENTILES {
+            let rank = (p / 100.0).clamp(0.0, 1.0) * n.saturating_sub(1) as f64;
+            let lo = rank.floor() as u64;
+            let frac = rank - lo as f64;
+            self.interpolate.push((ranks.len(), frac));
+            ranks.push(lo);
+            ranks.push(if frac > 0.0 { lo + 1 } else { lo });
+        }
+        self.selector.want_ranks(&ranks);
+    }
+
+    fn distribution(&self, weighted: bool) -> Option<Distribution> {
+        let n = self.selector.count();
+        if n == 0 {
+            return None;
+        }
+        let found = self.selector.results();
+        let percentiles: Vec<f64> = if weighted {
+            found
+        } else {
+            self.interpolate
+                .iter()
+                .map(|&(k, frac)| found[k] + (found[k + 1] - found[k]) * frac)
+                .collect()
+        };
+        let (mean, variance) = if weighted {
+            let total = self.selector.total_weight();
+            if total.is_nan() || total <= 0.0 {
+                return Some(Distribution {
+                    mean: f64::NAN,
+                    std: f64::NAN,
+                    p5: f64::NAN,
+                    p50: f64::NAN,
+                    p95: f64::NAN,
+                    p99: f64::NAN,
+                    p99_9: f64::NAN,
+                });
+            }
+            (self.sum / total, self.squares / total)
+        } else {
+            let mean = self.sum / n as f64;
+            let variance = if n > 1 {
+                self.squares / (n - 1) as f64
+            } else {
+                0.0
+            };
+            (mean, variance)
+        };
+        Some(Distribution {
+            mean,
+            std: variance.max(0.0).sqrt(),
+            p5: percentiles[0],
+            p50: percentiles[1],
+            p95: percentiles[2],
+            p99: percentiles[3],
+            p99_9: percentiles[4],
+        })
+    }
+}
+
+/// One tranche's one-pass sums.
+#[derive(Default)]
+struct TrancheSums {
+    el: Welford,
+    pv: Welford,
+    hits: Welford,
+    lost: f64,
+    missed: f64,
+    defaulted: f64,
+    lost_weight: f64,
+    lost_sum: f64,
+}
+
+/// What [`summarise`] finds.
+pub struct Summary {
+    pub pool: PoolStats,
+    pub tranches: Vec<TrancheStats>,
+    /// The weights and the importance target's E[w·L²] (see [`ImportanceReport::new`]).
+    pub weights: WeightSums,
+}
+
+/// Summaries of a run's rows (see [`RowSource`]); `weighted`: the rows come from importance
+/// sampling; `target`: the tranche whose E[w·L²] the importance report needs.
 ///
 /// Plain Monte Carlo: every path counts once. Importance sampling: a path counts with its
 /// likelihood ratio `w` (column `likelihood_ratio`). Means and probabilities — expected loss,
 /// PV loss, P(loss), P(missed interest), P(default), the support's mean and P(drawn) — are the
 /// unbiased estimators `Σ w·f / n` with the standard error of `w·f`; distributions (mean,
 /// spread and percentiles of a column, the defaulted-obligors histogram, loss given loss)
-/// are the self-normalised weighted sample (weights `w / Σ w`).
-struct Weights<'a> {
-    /// `None`: plain Monte Carlo.
-    of_path: Option<&'a [f64]>,
-    paths: usize,
-}
-
-impl Weights<'_> {
-    fn weight(&self, path: usize) -> f64 {
-        self.of_path.map_or(1.0, |w| w[path])
-    }
-
-    /// The unbiased estimate of the mean of `f` (in path order) and its standard error.
-    fn mean(&self, values: &[f64]) -> Welford {
-        let mut el = Welford::default();
-        match self.of_path {
-            None => values.iter().for_each(|x| el.push(*x)),
-            Some(w) => values.iter().zip(w).for_each(|(x, w)| el.push(x * w)),
-        }
-        el
-    }
-
-    /// The estimate of the probability of the paths where `hit` is set.
-    fn probability(&self, hit: impl Iterator<Item = bool>) -> f64 {
-        let n = self.paths.max(1) as f64;
-        match self.of_path {
-            None => hit.filter(|h| *h).count() as f64 / n,
-            Some(w) => hit.zip(w).filter(|(h, _)| *h).map(|(_, w)| w).sum::<f64>() / n,
-        }
-    }
-
-    /// The distribution of the finite values of `values`, mapped by `f`.
-    fn distribution(&self, values: &[f64], f: impl Fn(f64) -> f64) -> Option<Distribution> {
-        match self.of_path {
-            None => {
-                let mut v: Vec<f64> = values
-                    .iter()
-                    .filter(|x| x.is_finite())
-                    .map(|x| f(*x))
-                    .collect();
-                (!v.is_empty()).then(|| Distribution::of(&mut v))
-            }
-            Some(w) => {
-                let mut v: Vec<(f64, f64)> = values
-                    .iter()
-                    .zip(w)
-                    .filter(|(x, _)| x.is_finite())
-                    .map(|(x, w)| (f(*x), *w))
-                    .collect();
-                (!v.is_empty()).then(|| Distribution::weighted(&mut v))
-            }
-        }
-    }
-}
-
-/// Summaries of the path matrix (one row per path, columns as in `path::column_names`);
-/// `weighted`: the rows come from importance sampling (see [`Weights`]).
+/// are the self-normalised weighted sample (weights `w / Σ w`). Every sum runs over the paths
+/// in path order, so the results are a function of the rows alone: the same bits however the
+/// run was threaded or sharded.
 pub fn summarise(
-    rows: &[f64],
-    width: usize,
+    source: &dyn RowSource,
     tranches: &[TrancheInfo],
     obligors: usize,
     periods_per_year: u32,
     weighted: bool,
-) -> (PoolStats, Vec<TrancheStats>) {
+    target: Option<usize>,
+) -> std::io::Result<Summary> {
     let m = f64::from(periods_per_year.max(1));
-    let paths = rows.len() / width;
-    let column = |c: usize| -> Vec<f64> { rows.chunks_exact(width).map(|r| r[c]).collect() };
-    let weight_column = weighted.then(|| column(WEIGHT_COLUMN));
-    let weights = Weights {
-        of_path: weight_column.as_deref(),
-        paths,
-    };
-    let mut histogram = vec![0.0; obligors + 1];
-    for (k, r) in rows.chunks_exact(width).enumerate() {
-        histogram[(r[2] as usize).min(obligors)] += weights.weight(k);
+    let width = source.width();
+    let same = |_: f64, y: f64| y;
+    let effective = |m: f64, y: f64| (1.0 + y / m).max(0.0).powf(m) - 1.0;
+    // Distributions: pool CDR, pool loss, support drawn; per tranche loss, WAL, yield and the
+    // yield restated annual effective.
+    let mut columns = vec![
+        Column::new(0, same),
+        Column::new(1, same),
+        Column::new(3, same),
+    ];
+    for i in 0..tranches.len() {
+        let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
+        columns.push(Column::new(base, same));
+        columns.push(Column::new(base + 1, same));
+        columns.push(Column::new(base + 2, same));
+        columns.push(Column::new(base + 2, effective));
     }
+    let mut histogram = vec![0.0; obligors + 1];
+    let mut paths = 0u64;
+    let mut support_mean = Welford::default();
+    let mut support_drawn = 0.0;
+    let mut sums: Vec<TrancheSums> = tranches.iter().map(|_| TrancheSums::default()).collect();
+    let mut weights = WeightSums::default();
+    let weight_of = |r: &[f64]| if weighted { r[WEIGHT_COLUMN] } else { 1.0 };
+    // Pass 1: every one-pass sum, and each column's sum and first histogram.
+    source.read(&mut |rows| {
+        for r in rows.chunks_exact(width) {
+            paths += 1;
+            let w = weight_of(r);
+            histogram[(r[2] as usize).min(obligors)] += w;
+            support_mean.push(w * r[3]);
+            if r[3] > 0.005 {
+                support_drawn += w;
+            }
+            for (i, (t, s)) in tranches.iter().zip(&mut sums).enumerate() {
+                let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
+                let l = r[base];
+                let lost = l * t.original_balance > LOSS_EPSILON;
+                let missed = t.has_coupon && r[base + 3] > 0.5;
+                s.el.push(w * l);
+                s.pv.push(w * r[base + 4]);
+                s.hits.push(w * f64::from(u8::from(lost)));
+                if lost {
+                    s.lost += w;
+                    s.lost_weight += w;
+                    s.lost_sum += w * l;
+                }
+                if missed {
+                    s.missed += w;
+                }
+                if lost || missed {
+                    s.defaulted += w;
+                }
+                if target == Some(i) {
+                    weights.second_moment += w * l * l;
+                }
+            }
+            if weighted {
+                weights.weight.push(w);
+                weights.sum_w2 += w * w;
+            }
+            for c in &mut columns {
+                let x = (c.map)(m, r[c.source]);
+                if x.is_finite() {
+                    c.sum += w * x;
+                    c.selector.push(x, w);
+                }
+            }
+        }
+    })?;
+    for c in &mut columns {
+        c.want_percentiles(weighted);
+    }
+    // Pass 2: squared deviations from the means; then as many passes as the percentiles need.
+    let means: Vec<f64> = columns.iter().map(|c| c.mean(weighted)).collect();
+    let mut first = true;
+    while first || columns.iter().any(|c| c.selector.wants_pass()) {
+        source.read(&mut |rows| {
+            for r in rows.chunks_exact(width) {
+                let w = weight_of(r);
+                for (c, mean) in columns.iter_mut().zip(&means) {
+                    let x = (c.map)(m, r[c.source]);
+                    if !x.is_finite() {
+                        continue;
+                    }
+                    if first {
+                        c.squares += w * (x - mean) * (x - mean);
+                    }
+                    if c.selector.wants_pass() {
+                        c.selector.push(x, w);
+                    }
+                }
+            }
+        })?;
+        for c in &mut columns {
+            if c.selector.wants_pass() {
+                c.selector.end_pass();
+            }
+        }
+        first = false;
+    }
+    let n = paths.max(1) as f64;
+    let distribution = |k: usize| columns[k].distribution(weighted);
+    let all = |k: usize| distribution(k).expect("one value per path");
     let histogram_total: f64 = histogram.iter().sum();
-    let support = column(3);
-    let support_drawn_probability = weights.probability(support.iter().map(|s| *s > 0.005));
-    let all = |v: &[f64]| weights.distribution(v, |x| x).expect("one value per path");
-    let support_distribution = all(&support);
+    let support = all(2);
     let pool = PoolStats {
-        cumulative_default_rate: all(&column(0)),
-        loss_rate: all(&column(1)),
+        cumulative_default_rate: all(0),
+        loss_rate: all(1),
         defaulted_obligors_histogram: histogram
             .into_iter()
             .map(|c| c / histogram_total.max(f64::MIN_POSITIVE))
             .collect(),
-        support_drawn_probability,
-        support_drawn_mean: weights.mean(&support).mean(),
-        support_drawn_p99: match weights.of_path {
-            None => percentile_select(&mut support.clone(), 99.0),
-            Some(_) => support_distribution.p99,
-        },
+        support_drawn_probability: support_drawn / n,
+        support_drawn_mean: support_mean.mean(),
+        support_drawn_p99: support.p99,
     };
-    // Tranches are summarised in parallel; each summary reads its own columns in path order,
-    // so the results do not depend on the thread count.
     let stats = tranches
-        .par_iter()
+        .iter()
+        .zip(&sums)
         .enumerate()
-        .map(|(i, t)| {
-            let original = t.original_balance;
-            let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
-            let losses = column(base);
-            let el = weights.mean(&losses);
-            let lost = |l: f64| l * original > LOSS_EPSILON;
-            let missed_column = column(base + 3);
-            let pv_loss = weights.mean(&column(base + 4));
-            let missed = |m: f64| t.has_coupon && m > 0.5;
-            let hits: Vec<f64> = losses
-                .iter()
-                .map(|l| f64::from(u8::from(lost(*l))))
-                .collect();
-            let (mut lost_weight, mut lost_sum) = (0.0, 0.0);
-            for (k, l) in losses.iter().enumerate().filter(|(_, l)| lost(**l)) {
-                lost_weight += weights.weight(k);
-                lost_sum += weights.weight(k) * l;
-            }
-            let same = |y: f64| y;
-            let effective = |y: f64| (1.0 + y / m).max(0.0).powf(m) - 1.0;
-            let yields = column(base + 2);
+        .map(|(i, (t, s))| {
+            let k = 3 + 4 * i;
             TrancheStats {
                 tranche: t.name.clone(),
-                original_balance: original,
-                expected_loss: el.mean(),
-                expected_loss_std_error: el.std_error(),
-                expected_pv_loss: pv_loss.mean(),
-                expected_pv_loss_std_error: pv_loss.std_error(),
-                probability_of_loss: weights.probability(losses.iter().map(|l| lost(*l))),
-                probability_of_loss_std_error: weights.mean(&hits).std_error(),
-                probability_of_missed_interest: t
-                    .has_coupon
-                    .then(|| weights.probability(missed_column.iter().map(|m| missed(*m)))),
-                probability_of_default: weights.probability(
-                    losses
-                        .iter()
-                        .zip(&missed_column)
-                        .map(|(l, m)| lost(*l) || missed(*m)),
-                ),
-                loss_given_loss: (lost_weight > 0.0).then(|| lost_sum / lost_weight),
-                loss_rate: all(&losses),
-                wal_years: weights.distribution(&column(base + 1), same),
+                original_balance: t.original_balance,
+                expected_loss: s.el.mean(),
+                expected_loss_std_error: s.el.std_error(),
+                expected_pv_loss: s.pv.mean(),
+                expected_pv_loss_std_error: s.pv.std_error(),
+                probability_of_loss: s.lost / n,
+                probability_of_loss_std_error: s.hits.std_error(),
+                probability_of_missed_interest: t.has_coupon.then(|| s.missed / n),
+                probability_of_default: s.defaulted / n,
+                loss_given_loss: (s.lost_weight > 0.0).then(|| s.lost_sum / s.lost_weight),
+                loss_rate: all(k),
+                wal_years: distribution(k + 1),
                 // Finite on every path of a class with a balance (total losses at the floor).
-                yield_at_par: weights.distribution(&yields, same),
-                yield_annual_effective: weights.distribution(&yields, effective),
+                yield_at_par: distribution(k + 2),
+                yield_annual_effective: distribution(k + 3),
             }
         })
         .collect();
-    (pool, stats)
+    Ok(Summary {
+        pool,
+        tranches: stats,
+        weights,
+    })
 }
 
 #[cfg(test)]
@@ -407,11 +572,17 @@ mod tests {
             .collect()
     }
 
+    fn rows_of(rows: &[f64]) -> InMemory<'_> {
+        InMemory { rows, width: 11 }
+    }
+
     #[test]
     fn probability_of_default_is_loss_or_missed_interest() {
         // Paths: clean; missed interest only; loss only; both.
         let r = rows(&[(0.0, 0.0), (0.0, 1.0), (0.5, 0.0), (0.2, 1.0)]);
-        let (_, stats) = summarise(&r, 11, &[tranche("A", true)], 1, 4, false);
+        let stats = summarise(&rows_of(&r), &[tranche("A", true)], 1, 4, false, None)
+            .unwrap()
+            .tranches;
         let a = &stats[0];
         assert_eq!(a.probability_of_loss, 0.5);
         assert_eq!(a.probability_of_missed_interest, Some(0.5));
@@ -426,7 +597,9 @@ mod tests {
             (0.0, f64::NAN),
             (1.0, f64::NAN),
         ]);
-        let (_, stats) = summarise(&r, 11, &[tranche("Sub", false)], 1, 4, false);
+        let stats = summarise(&rows_of(&r), &[tranche("Sub", false)], 1, 4, false, None)
+            .unwrap()
+            .tranches;
         let sub = &stats[0];
         assert_eq!(sub.probability_of_missed_interest, None);
         assert_eq!(sub.probability_of_default, sub.probability_of_loss);

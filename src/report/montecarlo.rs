@@ -34,47 +34,79 @@ pub const PATHS_FORMAT: &str = "f64 little-endian, row-major, one row per path i
 /// Bytes of one value in `paths.bin`.
 pub const PATHS_VALUE_BYTES: usize = 8;
 
-/// Reads `rows` rows of `width` values from a `paths.bin` at `path`, handing them to `each`
-/// in batches in path order (memory: one batch); the file must hold exactly those rows.
+/// A `paths.bin` of `rows` rows of `width` values, read in batches of about 1 MB (memory: one
+/// batch, however many paths), as often as the summaries need.
+#[derive(Debug, Clone)]
+pub struct PathsFile {
+    pub path: PathBuf,
+    pub width: usize,
+    pub rows: u64,
+}
+
+impl crate::montecarlo::RowSource for PathsFile {
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn read(&self, each: &mut dyn FnMut(&[f64])) -> std::io::Result<()> {
+        use std::io::Read;
+        let named = |e: std::io::Error| {
+            std::io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
+        };
+        let file = std::fs::File::open(&self.path).map_err(named)?;
+        let row_bytes = (self.width * PATHS_VALUE_BYTES) as u64;
+        let found = file.metadata().map_err(named)?.len();
+        if self.rows.checked_mul(row_bytes) != Some(found) || self.width == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{}: expected {} rows of {} f64 ({} bytes), found {found} bytes",
+                    self.path.display(),
+                    self.rows,
+                    self.width,
+                    self.rows.saturating_mul(row_bytes)
+                ),
+            ));
+        }
+        let batch_rows = (1 << 20) / (self.width * PATHS_VALUE_BYTES) + 1;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut bytes = vec![0u8; batch_rows * self.width * PATHS_VALUE_BYTES];
+        let mut values = Vec::with_capacity(batch_rows * self.width);
+        let mut left = self.rows;
+        while left > 0 {
+            let n = left.min(batch_rows as u64) as usize;
+            let buf = &mut bytes[..n * self.width * PATHS_VALUE_BYTES];
+            reader.read_exact(buf).map_err(named)?;
+            values.clear();
+            values.extend(
+                buf.chunks_exact(PATHS_VALUE_BYTES)
+                    .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
+            );
+            each(&values);
+            left -= n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the rows of a `paths.bin` (see [`PathsFile`]) into `each`, batch by batch.
 pub fn read_rows(
     path: &std::path::Path,
     width: usize,
     rows: u64,
     mut each: impl FnMut(&[f64]),
 ) -> Result<(), ReportError> {
-    use std::io::Read;
-    let io = |source| ReportError::Io {
+    use crate::montecarlo::RowSource;
+    PathsFile {
+        path: path.to_path_buf(),
+        width,
+        rows,
+    }
+    .read(&mut each)
+    .map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let row_bytes = (width * PATHS_VALUE_BYTES) as u64;
-    let found = file.metadata().map_err(io)?.len();
-    if rows.checked_mul(row_bytes) != Some(found) || width == 0 {
-        return Err(ReportError::Other(format!(
-            "{}: expected {rows} rows of {width} f64 ({} bytes), found {found} bytes",
-            path.display(),
-            rows.saturating_mul(row_bytes)
-        )));
-    }
-    let batch_rows = (1 << 20) / (width * PATHS_VALUE_BYTES) + 1;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut bytes = vec![0u8; batch_rows * width * PATHS_VALUE_BYTES];
-    let mut values = Vec::with_capacity(batch_rows * width);
-    let mut left = rows;
-    while left > 0 {
-        let n = left.min(batch_rows as u64) as usize;
-        let buf = &mut bytes[..n * width * PATHS_VALUE_BYTES];
-        reader.read_exact(buf).map_err(io)?;
-        values.clear();
-        values.extend(
-            buf.chunks_exact(PATHS_VALUE_BYTES)
-                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
-        );
-        each(&values);
-        left -= n as u64;
-    }
-    Ok(())
+    })
 }
 
 /// Streams per-path rows to `paths.bin` as chunks finish.
