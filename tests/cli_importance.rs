@@ -64,9 +64,16 @@ fn run_with_importance_sampling_reports_it_everywhere_and_weights_paths_bin() {
         .map(|t| t["tranche"].as_str().unwrap().to_string())
         .collect();
     let columns = ipabs::report::charts::inputs::read_path_columns(&out, &names).unwrap();
-    let weights = columns.weight.expect("likelihood_ratio column");
+    assert!(columns.weighted);
+    let width = summary["columns"].as_array().unwrap().len();
+    let mut weights = Vec::new();
+    ipabs::report::montecarlo::read_rows(&out.join("paths.bin"), width, 3000, |rows| {
+        rows.chunks_exact(width).for_each(|r| weights.push(r[5]))
+    })
+    .unwrap();
     assert_eq!(weights.len(), 3000);
     assert!(weights.iter().all(|w| w.is_finite() && *w > 0.0));
+    assert!(weights.iter().any(|w| *w != 1.0));
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("importance sampling toward A2"));
 
@@ -82,7 +89,7 @@ fn run_with_importance_sampling_reports_it_everywhere_and_weights_paths_bin() {
     );
     assert!(json(&plain.join("mc-summary.json"))["importance_sampling"].is_null());
     let columns = ipabs::report::charts::inputs::read_path_columns(&plain, &names).unwrap();
-    assert!(columns.weight.is_none());
+    assert!(!columns.weighted);
 }
 
 #[test]

@@ -166,14 +166,24 @@ fn run_writes_monte_carlo_results_for_every_shipped_scenario() {
             .collect();
         let columns = ipabs::report::charts::inputs::read_path_columns(&out, &names).unwrap();
         assert_eq!(columns.rows, 3000);
-        assert_eq!(columns.pool_cdr.len(), 3000);
-        assert!(columns.tranche_loss.iter().all(|c| c.len() == 3000));
-        // The summary's pool CDR mean is the mean of the per-path column (f32 in the file).
-        let mean: f64 = columns.pool_cdr.iter().map(|x| f64::from(*x)).sum::<f64>() / 3000.0;
+        assert_eq!(columns.exceedance.len(), names.len());
+        assert_eq!(columns.pool_cdr_cell_paths.iter().sum::<u64>(), 3000);
+        // paths.bin holds the run's own values (f64): the summary's pool CDR mean is the mean
+        // of the file's column, to the bit.
+        let width = summary["columns"].as_array().unwrap().len();
+        let mut sum = 0.0;
+        ipabs::report::montecarlo::read_rows(&out.join("paths.bin"), width, 3000, |rows| {
+            rows.chunks_exact(width).for_each(|r| sum += r[0])
+        })
+        .unwrap();
         let reported = summary["pool"]["cumulative_default_rate"]["mean"]
             .as_f64()
             .unwrap();
-        assert!((mean - reported).abs() < 1e-6, "{mean} vs {reported}");
+        assert_eq!(
+            (sum / 3000.0).to_bits(),
+            reported.to_bits(),
+            "{sum} vs {reported}"
+        );
         assert!(out.join("summary.json").is_file());
         // Break-even rates and implied grades of this run, for the charts and the report.
         let rating = json(&out.join("rating.json"));

@@ -101,12 +101,19 @@ fn importance_sampled_shards_merge_to_the_single_run_on_any_thread_count() {
     assert_same_folders(&single, &merged);
 }
 
+/// A batch system's name, the variables it sets in a task, and the flags the task adds.
+type Environment = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<&'static str>,
+);
+
 #[test]
 fn shard_auto_reads_the_job_array_variables() {
     let tmp = tempfile::tempdir().unwrap();
     let explicit = tmp.path().join("explicit");
     run(&explicit, &["--mc-only", "--no-charts", "--shard", "2/3"]);
-    let environments: [(&str, Vec<(&str, &str)>, Vec<&str>); 3] = [
+    let environments: [Environment; 3] = [
         (
             "slurm",
             vec![

@@ -61,7 +61,7 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
     let width = first.columns.len();
     let mut writer = PathsWriter::create(&out, width)?;
     let mut write_error: Option<ReportError> = None;
-    let mut pool_cdr = CdrRows::new(deal, first.paths);
+    let mut pool_cdr = CdrRows::new(deal, if structuring { first.paths } else { 0 });
     let mut totals = first.totals.clone();
     for (k, (dir, shard)) in shards.iter().enumerate() {
         crate::cancel::check()?;

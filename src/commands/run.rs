@@ -110,7 +110,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let mut writer = PathsWriter::create(&out, width)?;
     let mut write_error: Option<ReportError> = None;
     // The pool CDR of every path, for the target default rates of the implied rating.
-    let mut pool_cdr = CdrRows::new(deal, options.paths);
+    let mut pool_cdr = CdrRows::new(deal, if structuring { options.paths } else { 0 });
     // The rows go to paths.bin only; the summaries stream it back (memory does not grow with
     // the paths), exactly as `ipabs merge` does with the shards' rows.
     let run = simulate_range(

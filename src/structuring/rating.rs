@@ -1189,8 +1189,9 @@ pub struct CdrRows {
     width: usize,
     cdr: Vec<f64>,
     promisor: Vec<bool>,
-    /// Each path's likelihood ratio (all 1 for plain Monte Carlo).
-    weight: Vec<f64>,
+    /// Each path's likelihood ratio; `None` while every one has been 1 (plain Monte Carlo
+    /// keeps no copy of them).
+    weight: Option<Vec<f64>>,
 }
 
 impl CdrRows {
@@ -1200,7 +1201,7 @@ impl CdrRows {
             width: crate::montecarlo::path::row_width(deal.structure.tranches.len()),
             cdr: Vec::with_capacity(capacity),
             promisor: Vec::with_capacity(capacity),
-            weight: Vec::with_capacity(capacity),
+            weight: None,
         }
     }
 
@@ -1209,16 +1210,24 @@ impl CdrRows {
         for r in rows.chunks_exact(self.width) {
             self.cdr.push(r[0]);
             self.promisor.push(r[4] > 0.5);
-            self.weight.push(r[crate::montecarlo::path::WEIGHT_COLUMN]);
+            let w = r[crate::montecarlo::path::WEIGHT_COLUMN];
+            match &mut self.weight {
+                Some(weights) => weights.push(w),
+                None if w != 1.0 => {
+                    let mut weights = vec![1.0; self.cdr.len() - 1];
+                    weights.push(w);
+                    self.weight = Some(weights);
+                }
+                None => {}
+            }
         }
     }
 
     /// The distribution; weighted when any path weighs other than 1 (importance sampling).
     pub fn finish(self) -> CdrDistribution {
-        if self.weight.iter().all(|w| *w == 1.0) {
-            CdrDistribution::with_promisor(self.cdr, &self.promisor)
-        } else {
-            CdrDistribution::weighted(&self.cdr, &self.promisor, &self.weight)
+        match &self.weight {
+            None => CdrDistribution::with_promisor(self.cdr, &self.promisor),
+            Some(weights) => CdrDistribution::weighted(&self.cdr, &self.promisor, weights),
         }
     }
 }

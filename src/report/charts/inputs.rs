@@ -41,26 +41,30 @@ pub use crate::report::montecarlo::McTrancheRow as McTranche;
 /// One row of `mc_*_fan.csv`, as the Monte Carlo writes it.
 pub use crate::montecarlo::fan::FanRow;
 
-/// The columns of `paths.bin` the charts use, as `f32` (one value per path).
+/// What the charts draw from `paths.bin`, gathered in one streaming pass (memory does not
+/// grow with the number of paths). Each path counts with its weight: its likelihood ratio
+/// under importance sampling, else 1.
 #[derive(Debug, Clone)]
 pub struct PathColumns {
     pub rows: u64,
     pub seed: u64,
-    /// `pool_cdr` per path.
-    pub pool_cdr: Vec<f32>,
-    /// `<tranche>_loss_rate` per path, in the deal's tranche order.
-    pub tranche_loss: Vec<Vec<f32>>,
-    /// `likelihood_ratio` per path when the run was importance-sampled (`None`: every path
-    /// weighs 1, or a folder written before the column existed).
-    pub weight: Option<Vec<f32>>,
+    /// Largest finite `pool_cdr` (0 without one).
+    pub pool_cdr_max: f64,
+    /// Weight of the paths per pool CDR cell of [`CDR_GRID`] cells over [0, 1] (the last
+    /// cell also takes a CDR of exactly 1), and the total weight of all paths.
+    pub pool_cdr_cells: Vec<f64>,
+    /// Paths per cell (for the count of paths beyond the chart's axis).
+    pub pool_cdr_cell_paths: Vec<u64>,
+    pub total_weight: f64,
+    /// Per tranche in the deal's order, `(x, P(loss > x))` on the exceedance grid.
+    pub exceedance: Vec<Vec<(f64, f64)>>,
+    /// Whether any path weighs other than 1 (an importance-sampled run).
+    pub weighted: bool,
 }
 
-impl PathColumns {
-    /// Path `k`'s weight in a chart's counts.
-    pub fn weight(&self, k: usize) -> f64 {
-        self.weight.as_ref().map_or(1.0, |w| f64::from(w[k]))
-    }
-}
+/// Cells of the pool CDR over [0, 1]: 6,000, so that every histogram the chart draws (60 bins
+/// up to a whole percent) is made of whole cells.
+pub const CDR_GRID: usize = 6000;
 
 /// The Monte Carlo files of an `ipabs run` folder.
 #[derive(Debug, Clone)]
@@ -319,7 +323,8 @@ fn read_optional_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, Inp
     }
 }
 
-/// Reads `pool_cdr` and every `<tranche>_loss_rate` column of paths.bin in one pass.
+/// Reads `pool_cdr`, `likelihood_ratio` and every `<tranche>_loss_rate` column of paths.bin
+/// in one streaming pass.
 pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns, InputError> {
     let desc_path = dir.join(PATHS_DESCRIPTOR);
     let desc: PathsDescriptor = read_json(&desc_path)?;
@@ -343,19 +348,25 @@ pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns,
     if desc.rows == 0 {
         return Err(InputError::new(&bin, "no paths"));
     }
-    let n = desc.rows as usize;
-    let mut pool_cdr = Vec::with_capacity(n);
-    let mut weight = Vec::with_capacity(if weight_column.is_some() { n } else { 0 });
-    let mut tranche_loss: Vec<Vec<f32>> = loss.iter().map(|_| Vec::with_capacity(n)).collect();
-    // The charts draw at f32 precision (a pixel is coarser than that).
+    let mut cells = vec![0.0; CDR_GRID];
+    let mut cell_paths = vec![0u64; CDR_GRID];
+    let (mut max, mut total, mut weighted) = (0.0f64, 0.0, false);
+    let mut exceedance: Vec<super::Exceedance> =
+        loss.iter().map(|_| super::Exceedance::default()).collect();
     crate::report::montecarlo::read_rows(&bin, width, desc.rows, |rows| {
         for row in rows.chunks_exact(width) {
-            pool_cdr.push(row[cdr] as f32);
-            if let Some(c) = weight_column {
-                weight.push(row[c] as f32);
+            let w = weight_column.map_or(1.0, |c| row[c]);
+            weighted |= w != 1.0;
+            total += w;
+            let cdr = row[cdr];
+            if cdr.is_finite() {
+                max = max.max(cdr);
+                let cell = ((cdr.max(0.0) * CDR_GRID as f64) as usize).min(CDR_GRID - 1);
+                cells[cell] += w;
+                cell_paths[cell] += 1;
             }
-            for (out, &c) in tranche_loss.iter_mut().zip(&loss) {
-                out.push(row[c] as f32);
+            for (e, &c) in exceedance.iter_mut().zip(&loss) {
+                e.push(row[c], w);
             }
         }
     })
@@ -363,9 +374,12 @@ pub fn read_path_columns(dir: &Path, tranches: &[String]) -> Result<PathColumns,
     Ok(PathColumns {
         rows: desc.rows,
         seed: desc.seed,
-        pool_cdr,
-        tranche_loss,
-        weight: (weight.iter().any(|w| *w != 1.0)).then_some(weight),
+        pool_cdr_max: max,
+        pool_cdr_cells: cells,
+        pool_cdr_cell_paths: cell_paths,
+        total_weight: total,
+        exceedance: exceedance.iter().map(|e| e.points(desc.rows)).collect(),
+        weighted,
     })
 }
 

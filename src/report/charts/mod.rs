@@ -425,12 +425,8 @@ const CDR_BINS: usize = 60;
 /// Histogram of the pool cumulative default rate over paths, with mean, percentile and
 /// break-even markers.
 fn pool_default_distribution(run: &RunFiles, mc: &McFiles) -> HistogramChart {
-    let values = &mc.paths.pool_cdr;
     let d = &mc.summary.results.pool.cumulative_default_rate;
-    let max = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, |m, v| m.max(f64::from(*v)));
+    let max = mc.paths.pool_cdr_max;
     // The axis stops a little past the 99.9th percentile so the body of the distribution is
     // readable; the few paths beyond it are counted in the legend.
     let mut hi = (d.p99_9 * 1.15).min(max);
@@ -446,26 +442,23 @@ fn pool_default_distribution(run: &RunFiles, mc: &McFiles) -> HistogramChart {
     // defaults more than the whole pool.
     let hi = (((hi * 1.02).max(0.01) * 100.0).ceil() / 100.0).min(1.0);
     let width = hi / CDR_BINS as f64;
-    // Each path counts with its weight (its likelihood ratio under importance sampling, else
-    // 1); the bars are shares of the total weight.
+    // The bars are shares of the total weight, summed from the CDR cells: `hi` is a whole
+    // percent, so each bar is a whole number of cells.
+    let cells_per_bin = ((hi * 100.0).round() as usize * inputs::CDR_GRID / 100) / CDR_BINS;
     let mut counts = vec![0.0f64; CDR_BINS];
     let mut beyond = 0u64;
-    let mut total = 0.0;
-    for (k, v) in values.iter().enumerate() {
-        let w = mc.paths.weight(k);
-        total += w;
-        if !v.is_finite() {
-            continue;
-        }
-        let b = (f64::from(*v) / width) as usize;
-        if b < CDR_BINS {
-            counts[b] += w;
-        } else if f64::from(*v) <= hi {
-            counts[CDR_BINS - 1] += w;
-        } else {
-            beyond += 1;
+    let cells = mc
+        .paths
+        .pool_cdr_cells
+        .iter()
+        .zip(&mc.paths.pool_cdr_cell_paths);
+    for (cell, (w, paths)) in cells.enumerate() {
+        match cell / cells_per_bin.max(1) {
+            b if b < CDR_BINS => counts[b] += w,
+            _ => beyond += paths,
         }
     }
+    let total = mc.paths.total_weight;
     let total = if total > 0.0 { total } else { 1.0 };
     let mut markers = vec![
         Marker::statistic("均值 mean", d.mean),
@@ -561,17 +554,29 @@ fn chart_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 /// Loss-rate grid steps of the exceedance curves (x = k / STEPS).
 const EXCEEDANCE_STEPS: usize = 500;
 
-/// `(x, P(loss > x))` on the grid x = k / EXCEEDANCE_STEPS, 0 ≤ x ≤ 1; one pass, no sort.
-/// Under importance sampling each path counts with its likelihood ratio (`weights`), and
-/// P(loss > x) is the unbiased Σ w·1{loss > x} / paths.
-pub fn exceedance_points(losses: &[f32], weights: Option<&[f32]>) -> Vec<(f64, f64)> {
-    let steps = EXCEEDANCE_STEPS;
-    // above[m] = weight of the paths whose loss exceeds exactly the grid points 0..m.
-    let mut above = vec![0.0f64; steps + 2];
-    for (i, v) in losses.iter().enumerate() {
-        let v = f64::from(*v);
+/// Exceedance probabilities of one loss column, gathered path by path: `(x, P(loss > x))` on
+/// the grid x = k / EXCEEDANCE_STEPS, 0 ≤ x ≤ 1; one pass, no sort. Under importance
+/// sampling each path counts with its likelihood ratio, and P(loss > x) is the unbiased
+/// Σ w·1{loss > x} / paths.
+#[derive(Debug, Clone)]
+pub struct Exceedance {
+    /// above[m] = weight of the paths whose loss exceeds exactly the grid points 0..m.
+    above: Vec<f64>,
+}
+
+impl Default for Exceedance {
+    fn default() -> Self {
+        Exceedance {
+            above: vec![0.0; EXCEEDANCE_STEPS + 2],
+        }
+    }
+}
+
+impl Exceedance {
+    pub fn push(&mut self, v: f64, weight: f64) {
+        let steps = EXCEEDANCE_STEPS;
         if v.is_nan() || v <= 0.0 {
-            continue;
+            return;
         }
         let m = ((v * steps as f64).ceil() as usize).min(steps + 1);
         // Guard against rounding: grid point m-1 must be below v.
@@ -580,28 +585,37 @@ pub fn exceedance_points(losses: &[f32], weights: Option<&[f32]>) -> Vec<(f64, f
         } else {
             m
         };
-        above[m] += weights.map_or(1.0, |w| f64::from(w[i]));
+        self.above[m] += weight;
     }
-    let n = losses.len().max(1) as f64;
-    let mut points = Vec::with_capacity(steps + 1);
-    // Paths exceeding grid point k: those with m > k.
-    let mut exceed: f64 = above[1..].iter().sum();
-    for k in 0..=steps {
-        points.push((k as f64 / steps as f64, exceed / n));
-        exceed -= above[k + 1];
+
+    /// The curve over `paths` paths.
+    pub fn points(&self, paths: u64) -> Vec<(f64, f64)> {
+        let steps = EXCEEDANCE_STEPS;
+        let n = paths.max(1) as f64;
+        let mut points = Vec::with_capacity(steps + 1);
+        // Paths exceeding grid point k: those with m > k.
+        let mut exceed: f64 = self.above[1..].iter().sum();
+        for k in 0..=steps {
+            points.push((k as f64 / steps as f64, exceed / n));
+            exceed -= self.above[k + 1];
+        }
+        points
     }
-    points
+}
+
+/// [`Exceedance`] of a whole column at once.
+pub fn exceedance_points(losses: &[f64], weights: Option<&[f64]>) -> Vec<(f64, f64)> {
+    let mut e = Exceedance::default();
+    for (i, v) in losses.iter().enumerate() {
+        e.push(*v, weights.map_or(1.0, |w| w[i]));
+    }
+    e.points(losses.len() as u64)
 }
 
 /// One exceedance curve per tranche, log probability axis.
 fn loss_exceedance(run: &RunFiles, mc: &McFiles) -> ExceedanceCurve {
     let names = run.tranche_names();
-    let curves: Vec<Vec<(f64, f64)>> = mc
-        .paths
-        .tranche_loss
-        .par_iter()
-        .map(|col| exceedance_points(col, mc.paths.weight.as_deref()))
-        .collect();
+    let curves: Vec<Vec<(f64, f64)>> = mc.paths.exceedance.clone();
     let series = names
         .into_iter()
         .zip(curves)
@@ -689,8 +703,8 @@ mod tests {
 
     #[test]
     fn exceedance_counts_strictly_greater() {
-        // Exactly representable in f32, and on the grid.
-        let losses = [0.0f32, 0.0, 0.25, 0.5, 1.0];
+        // On the grid.
+        let losses = [0.0, 0.0, 0.25, 0.5, 1.0];
         let pts = exceedance_points(&losses, None);
         assert_eq!(pts.len(), EXCEEDANCE_STEPS + 1);
         assert_eq!(pts[0], (0.0, 3.0 / 5.0));
@@ -703,7 +717,7 @@ mod tests {
         // Non-increasing.
         assert!(pts.windows(2).all(|w| w[1].1 <= w[0].1));
         // Weighted (importance sampling): Σ w·1{loss > x} / paths.
-        let weights = [1.0f32, 1.0, 0.5, 0.25, 0.125];
+        let weights = [1.0, 1.0, 0.5, 0.25, 0.125];
         let pts = exceedance_points(&losses, Some(&weights));
         let at = |x: f64| pts[(x * EXCEEDANCE_STEPS as f64).round() as usize].1;
         assert_eq!(at(0.0), 0.875 / 5.0);
@@ -713,11 +727,10 @@ mod tests {
 
     #[test]
     fn exceedance_matches_brute_force() {
-        let losses: Vec<f32> = (0..997).map(|k| ((k * 37) % 1000) as f32 / 999.0).collect();
+        let losses: Vec<f64> = (0..997).map(|k| ((k * 37) % 1000) as f64 / 999.0).collect();
         let pts = exceedance_points(&losses, None);
         for (x, p) in pts.iter().step_by(7) {
-            let brute =
-                losses.iter().filter(|v| f64::from(**v) > *x).count() as f64 / losses.len() as f64;
+            let brute = losses.iter().filter(|v| **v > *x).count() as f64 / losses.len() as f64;
             assert_eq!(*p, brute, "x = {x}");
         }
     }
