@@ -82,6 +82,9 @@ pub struct MergeArgs {
     /// No terminal report.
     #[arg(long)]
     pub quiet: bool,
+    /// Merge even when the estimated memory or disk exceeds what this machine has free.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub report: crate::commands::chart::RunReportFlags,
 }
@@ -256,6 +259,9 @@ pub struct SimulationArgs {
     /// likelihood ratio in every statistic (mc-summary.json reports the variance reduction).
     #[arg(long, value_name = "TRANCHE")]
     pub importance_sampling: Option<String>,
+    /// Run even when the estimated memory or disk exceeds what this machine has free.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `output/<scenario stem>` unless `--out` says otherwise.

@@ -1,8 +1,12 @@
 //! What a Monte Carlo run will need in memory and disk, checked before it starts: a run that
-//! cannot fit is refused with the figures, instead of growing until the machine runs out.
+//! cannot fit is refused with the figures (unless `--force`), instead of growing until the
+//! machine runs out.
 //!
-//! Today's driver keeps one row of `f64` per path until the end (the statistics are computed
-//! over the whole matrix) and `ipabs run` streams one `f64` row per path to `paths.bin`.
+//! `ipabs run` (and a shard, and `ipabs merge`) streams one `f64` row per path to `paths.bin`
+//! and reads it back for the summaries and charts in passes of bounded memory; what it keeps
+//! per path is the rating's pool CDR (and promisor flag, and under importance sampling the
+//! weight and its tail sums). `rate`, `sweep` and `size` keep the rows of their paths in
+//! memory.
 
 use std::path::Path;
 
@@ -10,7 +14,8 @@ use super::AppError;
 use crate::deal::Deal;
 use crate::montecarlo::path::row_width;
 
-/// Memory besides the per-path rows: the deal, schedules, chunk buffers, charts.
+/// Memory besides what grows with the paths: the deal, schedules, chunk buffers, the
+/// summaries' histograms, charts.
 const FIXED_MEMORY: u64 = 256 << 20;
 /// Disk besides `paths.bin`: CSVs, JSON, charts, report.
 const FIXED_DISK: u64 = 64 << 20;
@@ -22,13 +27,20 @@ pub struct Need {
     pub disk: u64,
 }
 
-/// The need of `paths` paths of `deal`; `disk` counts `paths.bin` when `writes_paths` is set.
-pub fn monte_carlo(deal: &Deal, paths: u64, writes_paths: bool) -> Need {
+/// The need of `paths` paths of `deal`: `streamed` for a run that writes `paths.bin` (and
+/// needs the disk for it), `importance` for an importance-sampled one.
+pub fn monte_carlo(deal: &Deal, paths: u64, streamed: bool, importance: bool) -> Need {
     let width = row_width(deal.structure.tranches.len()) as u64;
-    // The row matrix (f64, up to twice its size while it grows), one column copied out at a
-    // time per worker for percentiles, and the pool CDR kept for the rating.
-    let per_path = width * 8 * 2 + 8 * 4;
-    let disk_per_path = if writes_paths { width * 8 } else { 0 };
+    // The rating's pool CDR (sorted in place) and promisor flag; under importance sampling
+    // the weights and their tail sums as well.
+    let rating = 9 + if importance { 24 } else { 0 };
+    // Rows in memory: f64, up to twice their size while the vector grows.
+    let per_path = if streamed {
+        rating
+    } else {
+        width * 8 * 2 + rating
+    };
+    let disk_per_path = if streamed { width * 8 } else { 0 };
     Need {
         memory: paths.saturating_mul(per_path).saturating_add(FIXED_MEMORY),
         disk: paths
@@ -38,29 +50,55 @@ pub fn monte_carlo(deal: &Deal, paths: u64, writes_paths: bool) -> Need {
 }
 
 /// Refuses a run whose need exceeds what this machine has (memory available to this process,
-/// free disk under `out_parent`). Where a figure cannot be read, that check is skipped.
-pub fn check(need: Need, paths: u64, out_parent: Option<&Path>) -> Result<(), AppError> {
+/// free disk under `out_parent`), unless `force`; where a figure cannot be read, that check is
+/// skipped.
+pub fn check(
+    need: Need,
+    paths: u64,
+    out_parent: Option<&Path>,
+    force: bool,
+) -> Result<(), AppError> {
+    let refuse = |m: String| {
+        if force {
+            eprintln!("warning: {m} (going ahead: --force)");
+            Ok(())
+        } else {
+            Err(AppError::Usage(format!("{m}; --force runs it anyway")))
+        }
+    };
     if let Some(available) = available_memory()
         && need.memory > available
     {
-        return Err(AppError::Usage(format!(
+        refuse(format!(
             "--paths {paths} needs about {} of memory; {} is available. Use fewer paths",
             human(need.memory),
             human(available)
-        )));
+        ))?;
     }
     if let Some(dir) = out_parent
         && let Some(free) = free_disk(dir)
         && need.disk > free
     {
-        return Err(AppError::Usage(format!(
+        refuse(format!(
             "--paths {paths} needs about {} of disk under {} (paths.bin holds one row per path); {} is free. Use fewer paths or another --out",
             human(need.disk),
             dir.display(),
             human(free)
-        )));
+        ))?;
     }
     Ok(())
+}
+
+/// The line `ipabs run` prints before it starts.
+pub fn describe(need: Need, paths: u64, out_parent: &Path) -> String {
+    let free = free_disk(out_parent).map_or("unknown".into(), human);
+    let available = available_memory().map_or("unknown".into(), human);
+    format!(
+        "{paths} paths: about {} of memory ({available} available) and {} of disk under {} ({free} free)",
+        human(need.memory),
+        human(need.disk),
+        out_parent.display()
+    )
 }
 
 /// `1.5 GB` style (decimal units, as `df -H` prints).
@@ -117,7 +155,7 @@ mod tests {
             memory: u64::MAX,
             disk: 0,
         };
-        match check(need, 10_000_000_000_000, None) {
+        match check(need, 10_000_000_000_000, None, false) {
             Err(AppError::Usage(m)) => {
                 assert!(m.contains("needs about") && m.contains("available"), "{m}")
             }
@@ -134,7 +172,7 @@ mod tests {
             memory: 1 << 20,
             disk: 1 << 20,
         };
-        assert!(check(need, 1000, Some(Path::new("."))).is_ok());
+        assert!(check(need, 1000, Some(Path::new(".")), false).is_ok());
     }
 
     #[test]

@@ -45,8 +45,14 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
             Some(first.seed),
             importance,
             Some(args.out.parent().unwrap_or(Path::new("."))),
+            args.force,
         )?
     };
+    if !args.quiet {
+        let need = super::budget::monte_carlo(deal, first.paths, true, importance.is_some());
+        let parent = args.out.parent().unwrap_or(Path::new("."));
+        eprintln!("{}", super::budget::describe(need, first.paths, parent));
+    }
     let structuring = !first.mc_only;
     let tables = rating_tables(&loaded, structuring)?;
     // The shard folders are inputs: the output may not be one of them or hold one.

@@ -57,14 +57,16 @@ pub fn loss_table_for(
     }
 }
 
-/// Monte Carlo options from the flags and the scenario, refused when the paths cannot fit in
-/// this machine's memory or, for a run that writes `paths.bin` into `paths_file_dir`, its disk.
+/// Monte Carlo options from the flags and the scenario, refused (unless `force`) when the
+/// paths cannot fit in this machine's memory or, for a run that streams its rows to
+/// `paths.bin` in `paths_file_dir`, its disk.
 pub fn mc_options(
     deal: &crate::deal::Deal,
     paths: Option<u64>,
     seed: Option<u64>,
     importance: Option<usize>,
     paths_file_dir: Option<&Path>,
+    force: bool,
 ) -> Result<McOptions, AppError> {
     let options = McOptions {
         paths: paths.unwrap_or(deal.simulation.paths),
@@ -75,8 +77,13 @@ pub fn mc_options(
     if options.paths == 0 {
         return Err(AppError::Usage("--paths expects at least 1 path".into()));
     }
-    let need = super::budget::monte_carlo(deal, options.paths, paths_file_dir.is_some());
-    super::budget::check(need, options.paths, paths_file_dir)?;
+    let need = super::budget::monte_carlo(
+        deal,
+        options.paths,
+        paths_file_dir.is_some(),
+        importance.is_some(),
+    );
+    super::budget::check(need, options.paths, paths_file_dir, force)?;
     Ok(options)
 }
 
@@ -86,6 +93,7 @@ pub fn with_paths(
     deal: &crate::deal::Deal,
     options: McOptions,
     paths: u64,
+    force: bool,
 ) -> Result<McOptions, AppError> {
     mc_options(
         deal,
@@ -93,6 +101,7 @@ pub fn with_paths(
         Some(options.seed),
         options.importance,
         None,
+        force,
     )
 }
 
@@ -115,7 +124,14 @@ pub fn simulation_options(
     paths_file_dir: Option<&Path>,
 ) -> Result<McOptions, AppError> {
     let importance = importance_target(deal, args.importance_sampling.as_deref())?;
-    mc_options(deal, args.paths, args.seed, importance, paths_file_dir)
+    mc_options(
+        deal,
+        args.paths,
+        args.seed,
+        importance,
+        paths_file_dir,
+        args.force,
+    )
 }
 
 pub fn run(args: &RateArgs) -> Result<String, AppError> {
@@ -164,7 +180,7 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         match (args.max_paths, needed) {
             (Some(cap), Some(n)) if options.paths < cap && runs.len() < 4 => {
                 let paths = n.min(cap).max(options.paths * 2).min(cap);
-                options = with_paths(deal, options, paths)?;
+                options = with_paths(deal, options, paths, args.simulation.force)?;
             }
             _ => break result,
         }

@@ -95,6 +95,14 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         Some(target.parent().unwrap_or(Path::new("."))),
     )?;
     options.threads = threads;
+    if !args.quiet {
+        let paths = shard.map_or(options.paths, |s| {
+            PathRange::shard(options.paths, s.index, s.count).len()
+        });
+        let need = super::budget::monte_carlo(deal, paths, true, options.importance.is_some());
+        let parent = target.parent().unwrap_or(Path::new("."));
+        eprintln!("{}", super::budget::describe(need, paths, parent));
+    }
     if let Some(shard) = shard {
         return run_shard(args, &loaded, shard, options, &target, command_started);
     }

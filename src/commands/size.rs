@@ -136,7 +136,7 @@ fn precise_options(
         }
         let factor = (half / precision).powi(2).max(2.0);
         let paths = ((options.paths as f64 * factor).ceil() as u64).min(args.max_paths);
-        options = with_paths(deal, options, paths)?;
+        options = with_paths(deal, options, paths, false)?;
     }
 }
 
