@@ -187,7 +187,14 @@ impl Selector {
 
     /// Resolves what this pass gathered and sets up the next one.
     pub fn end_pass(&mut self) {
-        let groups = std::mem::take(&mut self.groups);
+        let mut groups = std::mem::take(&mut self.groups);
+        for g in &mut groups {
+            // Kept values are sorted once for every target of the group (stable: the same
+            // order, by value then path, on every run).
+            if let Gather::Keep(values) = &mut g.gather {
+                values.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
+        }
         for g in &groups {
             for t in self
                 .targets
@@ -294,17 +301,15 @@ fn narrow(t: &mut Target, counts: &[u64], weights: &[f64]) -> Option<usize> {
     None
 }
 
-/// The statistic among the kept values of its bucket.
-fn pick(values: &[(f64, f64)], t: &Target) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+/// The statistic among the kept values of its bucket (sorted by value).
+fn pick(sorted: &[(f64, f64)], t: &Target) -> f64 {
     match t.want {
         Want::Rank(r) => sorted
             .get((r - t.before_count) as usize)
             .map_or(f64::NAN, |v| v.0),
         Want::Weight(level) => {
             let mut seen = t.before_weight;
-            for (x, w) in &sorted {
+            for (x, w) in sorted {
                 seen += w;
                 if seen >= level {
                     return *x;

@@ -502,14 +502,25 @@ impl Setup {
             &totals.loss_by_date,
             &totals.balance_by_date,
         );
-        let summary = summarise(
-            rows,
-            &tranches,
-            deal.pool.obligors.len(),
-            self.per_year,
-            self.weighted(),
-            options.importance,
-        )?;
+        let summarise_all = || {
+            summarise(
+                rows,
+                &tranches,
+                deal.pool.obligors.len(),
+                self.per_year,
+                self.weighted(),
+                options.importance,
+            )
+        };
+        // The columns are summarised in parallel, each in path order: the same results on any
+        // number of threads.
+        let summary = match rayon::ThreadPoolBuilder::new()
+            .num_threads(options.threads_used())
+            .build()
+        {
+            Ok(pool) => pool.install(summarise_all),
+            Err(_) => summarise_all(),
+        }?;
         let importance_sampling = options
             .importance
             .zip(self.shift.clone())

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::by_date::DateMoments;
 use super::path::{LOSS_EPSILON, POOL_COLUMNS, TRANCHE_COLUMNS, WEIGHT_COLUMN};
 use crate::metrics::exact::ExactSum;
+use rayon::prelude::*;
+
 use crate::metrics::select::Selector;
 use crate::metrics::stats::{Distribution, PERCENTILES, Welford};
 
@@ -224,7 +226,7 @@ pub fn tranche_by_date(
 /// The rows of a run in path order (columns as in `path::column_names`), readable as often
 /// as the summaries need: in memory, or streamed from `paths.bin` so that memory does not grow
 /// with the number of paths.
-pub trait RowSource {
+pub trait RowSource: Sync {
     fn width(&self) -> usize;
     /// Calls `each` with consecutive batches of whole rows, in path order, from the first.
     fn read(&self, each: &mut dyn FnMut(&[f64])) -> std::io::Result<()>;
@@ -259,11 +261,16 @@ impl RowSource for InMemory<'_> {
 struct Column {
     source: usize,
     map: fn(f64, f64) -> f64,
+    /// `map` is non-decreasing and this column's order statistics are `map` of column
+    /// `order_of`'s (its selector does the work once).
+    order_of: Option<usize>,
     sum: f64,
     squares: f64,
     selector: Selector,
     /// `(rank, fraction)` per percentile (plain), set after the first pass.
     interpolate: Vec<(usize, f64)>,
+    /// The mean, once the first pass has found it.
+    mean: Option<f64>,
 }
 
 impl Column {
@@ -271,10 +278,40 @@ impl Column {
         Column {
             source,
             map,
+            order_of: None,
             sum: 0.0,
             squares: 0.0,
             selector: Selector::default(),
             interpolate: Vec::new(),
+            mean: None,
+        }
+    }
+
+    /// Adds a batch of rows: in the first pass (`squares` None) to the sum and the selector;
+    /// later to the squared deviations (`squares` Some(true), the second pass) and to the
+    /// selector while it wants passes.
+    fn add(&mut self, rows: &[f64], width: usize, weighted: bool, m: f64, squares: Option<bool>) {
+        if squares == Some(false) && !self.selector.wants_pass() {
+            return;
+        }
+        // The first pass counts every column's values; later passes refine the order
+        // statistics of the columns that have their own.
+        let select = squares.is_none() || (self.order_of.is_none() && self.selector.wants_pass());
+        let mean = self.mean.unwrap_or(0.0);
+        for r in rows.chunks_exact(width) {
+            let x = (self.map)(m, r[self.source]);
+            if !x.is_finite() {
+                continue;
+            }
+            let w = if weighted { r[WEIGHT_COLUMN] } else { 1.0 };
+            match squares {
+                None => self.sum += w * x,
+                Some(true) => self.squares += w * (x - mean) * (x - mean),
+                Some(false) => {}
+            }
+            if select {
+                self.selector.push(x, w);
+            }
         }
     }
 
@@ -289,6 +326,9 @@ impl Column {
 
     /// The first pass is over: ask for the percentiles' order statistics.
     fn want_percentiles(&mut self, weighted: bool) {
+        if self.order_of.is_some() {
+            return;
+        }
         if weighted {
             let levels: Vec<f64> = PERCENTILES.iter().map(|p| p / 100.0).collect();
             self.selector.want_weight_shares(&levels);
@@ -307,16 +347,29 @@ impl Column {
         self.selector.want_ranks(&ranks);
     }
 
-    fn distribution(&self, weighted: bool) -> Option<Distribution> {
+    /// The distribution, once every pass is done (`columns`: all of them, for a column whose
+    /// order statistics are another's).
+    fn distribution(&self, weighted: bool, m: f64, columns: &[Column]) -> Option<Distribution> {
         let n = self.selector.count();
         if n == 0 {
             return None;
         }
-        let found = self.selector.results();
+        let (found, interpolate) = match self.order_of {
+            None => (self.selector.results(), &self.interpolate),
+            Some(k) => (
+                columns[k]
+                    .selector
+                    .results()
+                    .iter()
+                    .map(|v| (self.map)(m, *v))
+                    .collect(),
+                &columns[k].interpolate,
+            ),
+        };
         let percentiles: Vec<f64> = if weighted {
             found
         } else {
-            self.interpolate
+            interpolate
                 .iter()
                 .map(|&(k, frac)| found[k] + (found[k + 1] - found[k]) * frac)
                 .collect()
@@ -324,15 +377,7 @@ impl Column {
         let (mean, variance) = if weighted {
             let total = self.selector.total_weight();
             if total.is_nan() || total <= 0.0 {
-                return Some(Distribution {
-                    mean: f64::NAN,
-                    std: f64::NAN,
-                    p5: f64::NAN,
-                    p50: f64::NAN,
-                    p95: f64::NAN,
-                    p99: f64::NAN,
-                    p99_9: f64::NAN,
-                });
+                return Some(Distribution::undefined());
             }
             (self.sum / total, self.squares / total)
         } else {
@@ -367,6 +412,65 @@ struct TrancheSums {
     defaulted: f64,
     lost_weight: f64,
     lost_sum: f64,
+}
+
+/// The one-pass sums over every path (in path order).
+struct PathSums {
+    paths: u64,
+    histogram: Vec<f64>,
+    support_mean: Welford,
+    support_drawn: f64,
+    tranches: Vec<TrancheSums>,
+    weights: WeightSums,
+}
+
+impl PathSums {
+    fn add(
+        &mut self,
+        rows: &[f64],
+        width: usize,
+        tranches: &[TrancheInfo],
+        weighted: bool,
+        target: Option<usize>,
+    ) {
+        let obligors = self.histogram.len() - 1;
+        for r in rows.chunks_exact(width) {
+            self.paths += 1;
+            let w = if weighted { r[WEIGHT_COLUMN] } else { 1.0 };
+            self.histogram[(r[2] as usize).min(obligors)] += w;
+            self.support_mean.push(w * r[3]);
+            if r[3] > 0.005 {
+                self.support_drawn += w;
+            }
+            for (i, (t, s)) in tranches.iter().zip(&mut self.tranches).enumerate() {
+                let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
+                let l = r[base];
+                let lost = l * t.original_balance > LOSS_EPSILON;
+                let missed = t.has_coupon && r[base + 3] > 0.5;
+                s.el.push(w * l);
+                s.pv.push(w * r[base + 4]);
+                s.hits.push(w * f64::from(u8::from(lost)));
+                if lost {
+                    s.lost += w;
+                    s.lost_weight += w;
+                    s.lost_sum += w * l;
+                }
+                if missed {
+                    s.missed += w;
+                }
+                if lost || missed {
+                    s.defaulted += w;
+                }
+                if target == Some(i) {
+                    self.weights.second_moment += w * l * l;
+                }
+            }
+            if weighted {
+                self.weights.weight.push(w);
+                self.weights.sum_w2 += w * w;
+            }
+        }
+    }
 }
 
 /// What [`summarise`] finds.
@@ -412,84 +516,46 @@ pub fn summarise(
         columns.push(Column::new(base, same));
         columns.push(Column::new(base + 1, same));
         columns.push(Column::new(base + 2, same));
-        columns.push(Column::new(base + 2, effective));
+        // (1 + y/m)^m − 1 is non-decreasing in y: its order statistics are the yields'.
+        let mut restated = Column::new(base + 2, effective);
+        restated.order_of = Some(columns.len() - 1);
+        columns.push(restated);
     }
-    let mut histogram = vec![0.0; obligors + 1];
-    let mut paths = 0u64;
-    let mut support_mean = Welford::default();
-    let mut support_drawn = 0.0;
-    let mut sums: Vec<TrancheSums> = tranches.iter().map(|_| TrancheSums::default()).collect();
-    let mut weights = WeightSums::default();
-    let weight_of = |r: &[f64]| if weighted { r[WEIGHT_COLUMN] } else { 1.0 };
-    // Pass 1: every one-pass sum, and each column's sum and first histogram.
+    let mut sums = PathSums {
+        paths: 0,
+        histogram: vec![0.0; obligors + 1],
+        support_mean: Welford::default(),
+        support_drawn: 0.0,
+        tranches: tranches.iter().map(|_| TrancheSums::default()).collect(),
+        weights: WeightSums::default(),
+    };
+    // Pass 1: every one-pass sum, and each column's sum and first histogram. Columns are
+    // independent and each reads its values in path order: they run in parallel with the
+    // same results on any number of threads.
     source.read(&mut |rows| {
-        for r in rows.chunks_exact(width) {
-            paths += 1;
-            let w = weight_of(r);
-            histogram[(r[2] as usize).min(obligors)] += w;
-            support_mean.push(w * r[3]);
-            if r[3] > 0.005 {
-                support_drawn += w;
-            }
-            for (i, (t, s)) in tranches.iter().zip(&mut sums).enumerate() {
-                let base = POOL_COLUMNS.len() + TRANCHE_COLUMNS.len() * i;
-                let l = r[base];
-                let lost = l * t.original_balance > LOSS_EPSILON;
-                let missed = t.has_coupon && r[base + 3] > 0.5;
-                s.el.push(w * l);
-                s.pv.push(w * r[base + 4]);
-                s.hits.push(w * f64::from(u8::from(lost)));
-                if lost {
-                    s.lost += w;
-                    s.lost_weight += w;
-                    s.lost_sum += w * l;
-                }
-                if missed {
-                    s.missed += w;
-                }
-                if lost || missed {
-                    s.defaulted += w;
-                }
-                if target == Some(i) {
-                    weights.second_moment += w * l * l;
-                }
-            }
-            if weighted {
-                weights.weight.push(w);
-                weights.sum_w2 += w * w;
-            }
-            for c in &mut columns {
-                let x = (c.map)(m, r[c.source]);
-                if x.is_finite() {
-                    c.sum += w * x;
-                    c.selector.push(x, w);
-                }
-            }
-        }
+        rayon::join(
+            || sums.add(rows, width, tranches, weighted, target),
+            || {
+                columns
+                    .par_iter_mut()
+                    .for_each(|c| c.add(rows, width, weighted, m, None))
+            },
+        );
     })?;
     for c in &mut columns {
         c.want_percentiles(weighted);
     }
     // Pass 2: squared deviations from the means; then as many passes as the percentiles need.
-    let means: Vec<f64> = columns.iter().map(|c| c.mean(weighted)).collect();
+    for c in &mut columns {
+        c.mean = Some(c.mean(weighted));
+    }
     let mut first = true;
     while first || columns.iter().any(|c| c.selector.wants_pass()) {
         source.read(&mut |rows| {
-            for r in rows.chunks_exact(width) {
-                let w = weight_of(r);
-                for (c, mean) in columns.iter_mut().zip(&means) {
-                    let x = (c.map)(m, r[c.source]);
-                    if !x.is_finite() {
-                        continue;
-                    }
-                    if first {
-                        c.squares += w * (x - mean) * (x - mean);
-                    }
-                    if c.selector.wants_pass() {
-                        c.selector.push(x, w);
-                    }
-                }
-            }
+            columns
+                .par_iter_mut()
+                .filter(|c| first || c.selector.wants_pass())
+                .for_each(|c| c.add(rows, width, weighted, m, Some(first)));
         })?;
         for c in &mut columns {
             if c.selector.wants_pass() {
@@ -498,8 +564,16 @@ pub fn summarise(
         }
         first = false;
     }
+    let PathSums {
+        paths,
+        histogram,
+        support_mean,
+        support_drawn,
+        tranches: sums,
+        weights,
+    } = sums;
     let n = paths.max(1) as f64;
-    let distribution = |k: usize| columns[k].distribution(weighted);
+    let distribution = |k: usize| columns[k].distribution(weighted, m, &columns);
     let all = |k: usize| distribution(k).expect("one value per path");
     let histogram_total: f64 = histogram.iter().sum();
     let support = all(2);
@@ -574,6 +648,55 @@ mod tests {
 
     fn rows_of(rows: &[f64]) -> InMemory<'_> {
         InMemory { rows, width: 11 }
+    }
+
+    /// Rows of one tranche whose loss column is `losses`, weighted by `weights`.
+    fn loss_rows(losses: &[f64], weights: &[f64]) -> Vec<f64> {
+        losses
+            .iter()
+            .zip(weights)
+            .flat_map(|(l, w)| [0.0, 0.0, 0.0, 0.0, 0.0, *w, *l, 1.0, 0.04, 0.0, *l])
+            .collect()
+    }
+
+    #[test]
+    fn percentiles_are_the_interpolated_order_statistics_and_the_spread_two_pass() {
+        let losses: Vec<f64> = (0..1001)
+            .map(|k| ((k * 7919) % 1001) as f64 / 3000.0)
+            .collect();
+        let r = loss_rows(&losses, &vec![1.0; losses.len()]);
+        let s = summarise(&rows_of(&r), &[tranche("A", true)], 1, 4, false, None).unwrap();
+        let d = &s.tranches[0].loss_rate;
+        let mut sorted = losses.clone();
+        sorted.sort_by(f64::total_cmp);
+        let p = |q| crate::metrics::stats::percentile_sorted(&sorted, q);
+        assert_eq!(
+            (d.p5, d.p50, d.p95, d.p99, d.p99_9),
+            (p(5.0), p(50.0), p(95.0), p(99.0), p(99.9))
+        );
+        let mean = losses.iter().sum::<f64>() / 1001.0;
+        let var = losses.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / 1000.0;
+        assert_eq!(d.mean, mean);
+        assert_eq!(d.std, var.sqrt());
+    }
+
+    #[test]
+    fn weighted_distributions_are_the_self_normalised_sample() {
+        // Equal weights: the sample's own percentiles (no interpolation).
+        let losses: Vec<f64> = (1..=1000).map(|k| f64::from(k) / 1000.0).collect();
+        let r = loss_rows(&losses, &vec![2.0; 1000]);
+        let s = summarise(&rows_of(&r), &[tranche("A", true)], 1, 4, true, None).unwrap();
+        let d = &s.tranches[0].loss_rate;
+        assert!((d.mean - 0.5005).abs() < 1e-12);
+        assert_eq!((d.p5, d.p50, d.p99, d.p99_9), (0.05, 0.5, 0.99, 0.999));
+        // A weight moves mass: a zero loss carrying 99.5 % of it is every percentile below.
+        let r = loss_rows(&[0.0, 1.0], &[199.0, 1.0]);
+        let s = summarise(&rows_of(&r), &[tranche("A", true)], 1, 4, true, None).unwrap();
+        let d = &s.tranches[0].loss_rate;
+        assert_eq!((d.p50, d.p99, d.p99_9), (0.0, 0.0, 1.0));
+        assert!((d.mean - 0.005).abs() < 1e-15);
+        // Means and probabilities are the unbiased Σ w·f / n: P(loss) = 1 · 1 / 2.
+        assert_eq!(s.tranches[0].probability_of_loss, 0.5);
     }
 
     #[test]
