@@ -138,6 +138,14 @@ pub struct SweepArgs {
     /// No progress bar and no terminal report.
     #[arg(long)]
     pub quiet: bool,
+    /// Run only shard i of n of the grid points (contiguous, numbered from 1); `ipabs merge`
+    /// joins the shard folders into the sweep's output. `auto`: from the job-array variables,
+    /// as `run --shard auto`.
+    #[arg(long, value_name = "i/n|auto")]
+    pub shard: Option<String>,
+    /// The shard count for `--shard auto` in a Kubernetes Indexed Job.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
 }
 
 #[derive(Debug, Args)]

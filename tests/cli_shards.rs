@@ -248,3 +248,57 @@ fn merges_of_anything_but_one_whole_run_are_refused_by_name() {
     std::fs::write(&bin, &bytes[..bytes.len() - 8]).unwrap();
     refused(&folders, "paths.bin");
 }
+
+#[test]
+fn sweep_shards_merge_to_the_single_sweep_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vary = [
+        "--vary",
+        "model.correlation.intra_sector=0.2,0.3,0.4",
+        "--vary",
+        "pool.pd_multiplier=1,1.5",
+    ];
+    let sweep = |out: &Path, extra: &[&str]| {
+        cargo_bin_cmd!("ipabs")
+            .arg("sweep")
+            .arg(scenario())
+            .args(vary)
+            .args(["--paths", "3000", "--seed", SEED, "--quiet"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let single = tmp.path().join("single");
+    sweep(&single, &[]);
+    // Six grid points in four shards (1, 2, 1, 2 points), given out of order.
+    let folders: Vec<PathBuf> = [3, 1, 4, 2]
+        .iter()
+        .map(|i| {
+            let out = tmp.path().join(format!("shard-{i}"));
+            sweep(&out, &["--shard", &format!("{i}/4")]);
+            out
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    cargo_bin_cmd!("ipabs")
+        .arg("merge")
+        .args(&folders)
+        .args(["--quiet", "--out"])
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_same_folders(&single, &merged);
+    assert!(merged.join("heatmaps").is_dir());
+    // A missing shard of a sweep is refused by name too.
+    let assert = cargo_bin_cmd!("ipabs")
+        .arg("merge")
+        .args(&folders[..3])
+        .arg("--out")
+        .arg(tmp.path().join("partial"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("shard 2/4 is missing"), "{stderr}");
+}

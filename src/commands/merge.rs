@@ -18,10 +18,14 @@ use crate::montecarlo::{McOptions, PathRange};
 use crate::report::ReportError;
 use crate::report::montecarlo::{PATHS_FILE, PATHS_VALUE_BYTES, PathsWriter, read_rows};
 use crate::report::run_info::RunInfo;
-use crate::report::shard::{SHARD_FILE, ShardFile};
+use crate::report::shard::{SHARD_FILE, SWEEP_SHARD_FILE, ShardFile, SweepShardFile};
 use crate::structuring::rating::CdrRows;
 
 pub fn run(args: &MergeArgs) -> Result<String, AppError> {
+    // Shards of a sweep carry sweep-shard.json; shards of a run, shard.json.
+    if args.shards[0].join(SWEEP_SHARD_FILE).is_file() {
+        return merge_sweep(args);
+    }
     let started = Instant::now();
     let shards = read_shards(&args.shards)?;
     let first = &shards[0].1;
@@ -50,7 +54,11 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
     };
     if !args.quiet {
         let need = super::budget::monte_carlo(deal, first.paths, true, importance.is_some());
-        let parent = args.out.parent().unwrap_or(Path::new("."));
+        let parent = args
+            .out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         eprintln!("{}", super::budget::describe(need, first.paths, parent));
     }
     let structuring = !first.mc_only;
@@ -132,59 +140,50 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> 
     }
     let (first_dir, first) = &shards[0];
     for (dir, s) in &shards[1..] {
-        let differs = |what: &str, a: String, b: String| {
-            AppError::Usage(format!(
-                "{} and {} are not shards of one run: {what} {a} vs {b}",
-                first_dir.display(),
-                dir.display()
-            ))
-        };
-        let checks: [(&str, String, String); 9] = [
-            (
-                "ipabs version",
-                first.metadata.version.to_string(),
-                s.metadata.version.to_string(),
-            ),
-            (
-                "scenario SHA-256",
-                first.metadata.scenario_sha256.clone(),
-                s.metadata.scenario_sha256.clone(),
-            ),
-            ("seed", first.seed.to_string(), s.seed.to_string()),
-            ("paths", first.paths.to_string(), s.paths.to_string()),
-            (
-                "shard count",
-                first.shards.to_string(),
-                s.shards.to_string(),
-            ),
-            (
-                "importance sampling",
-                format!("{:?}", first.importance_sampling),
-                format!("{:?}", s.importance_sampling),
-            ),
-            (
-                "--mc-only",
-                first.mc_only.to_string(),
-                s.mc_only.to_string(),
-            ),
-            ("columns", first.columns.join(","), s.columns.join(",")),
-            (
-                "importance-sampling shift",
-                format!("{:?}", first.shift),
-                format!("{:?}", s.shift),
-            ),
-        ];
-        for (what, a, b) in checks {
-            if a != b {
-                return Err(differs(what, a, b));
-            }
-        }
+        same_run(
+            first_dir,
+            dir,
+            &[
+                (
+                    "ipabs version",
+                    first.metadata.version.to_string(),
+                    s.metadata.version.to_string(),
+                ),
+                (
+                    "scenario SHA-256",
+                    first.metadata.scenario_sha256.clone(),
+                    s.metadata.scenario_sha256.clone(),
+                ),
+                ("seed", first.seed.to_string(), s.seed.to_string()),
+                ("paths", first.paths.to_string(), s.paths.to_string()),
+                (
+                    "shard count",
+                    first.shards.to_string(),
+                    s.shards.to_string(),
+                ),
+                (
+                    "importance sampling",
+                    format!("{:?}", first.importance_sampling),
+                    format!("{:?}", s.importance_sampling),
+                ),
+                (
+                    "--mc-only",
+                    first.mc_only.to_string(),
+                    s.mc_only.to_string(),
+                ),
+                ("columns", first.columns.join(","), s.columns.join(",")),
+                (
+                    "importance-sampling shift",
+                    format!("{:?}", first.shift),
+                    format!("{:?}", s.shift),
+                ),
+            ],
+        )?;
     }
     let count = first.shards;
-    let mut by_number: BTreeMap<u64, (PathBuf, ShardFile)> = BTreeMap::new();
-    for (dir, s) in shards {
+    for (dir, s) in &shards {
         let expected = PathRange::shard(s.paths, s.shard.saturating_sub(1), count);
-        if s.shard == 0 || s.shard > count || s.totals.range != expected {
+        if (1..=count).contains(&s.shard) && s.totals.range != expected {
             return Err(AppError::Usage(format!(
                 "{}: shard {}/{count} covers paths {}..{}, but shard {}/{count} of {} paths is {}..{}",
                 dir.join(SHARD_FILE).display(),
@@ -195,14 +194,6 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> 
                 s.paths,
                 expected.start,
                 expected.end
-            )));
-        }
-        if let Some((other, _)) = by_number.get(&s.shard) {
-            return Err(AppError::Usage(format!(
-                "shard {}/{count} is given twice: {} and {} (a requeued task? keep one of them)",
-                s.shard,
-                other.display(),
-                dir.display()
             )));
         }
         // The rows must all be there before anything is written.
@@ -222,7 +213,51 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> 
                 }
             )));
         }
-        by_number.insert(s.shard, (dir, s));
+    }
+    in_shard_order(count, shards, |s| s.shard)
+}
+
+/// Refuses `dir` as a shard of `first_dir`'s run when any of `checks` — (what, the first
+/// shard's value, this one's) — differs.
+fn same_run(
+    first_dir: &Path,
+    dir: &Path,
+    checks: &[(&str, String, String)],
+) -> Result<(), AppError> {
+    match checks.iter().find(|(_, a, b)| a != b) {
+        None => Ok(()),
+        Some((what, a, b)) => Err(AppError::Usage(format!(
+            "{} and {} are not shards of one run: {what} {a} vs {b}",
+            first_dir.display(),
+            dir.display()
+        ))),
+    }
+}
+
+/// The shards in shard order, refusing a shard number out of 1..=count, one given twice (a
+/// requeued task that wrote a second folder) and a missing one, naming them.
+fn in_shard_order<T>(
+    count: u64,
+    shards: Vec<(PathBuf, T)>,
+    number: impl Fn(&T) -> u64,
+) -> Result<Vec<(PathBuf, T)>, AppError> {
+    let mut by_number: BTreeMap<u64, (PathBuf, T)> = BTreeMap::new();
+    for (dir, s) in shards {
+        let k = number(&s);
+        if k == 0 || k > count {
+            return Err(AppError::Usage(format!(
+                "{}: shard {k} of a run of {count} shards",
+                dir.display()
+            )));
+        }
+        if let Some((other, _)) = by_number.get(&k) {
+            return Err(AppError::Usage(format!(
+                "shard {k}/{count} is given twice: {} and {} (a requeued task? keep one of them)",
+                other.display(),
+                dir.display()
+            )));
+        }
+        by_number.insert(k, (dir, s));
     }
     let missing: Vec<String> = (1..=count)
         .filter(|k| !by_number.contains_key(k))
@@ -247,4 +282,97 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> 
         )));
     }
     Ok(by_number.into_values().collect())
+}
+
+/// `ipabs merge` of `ipabs sweep --shard` folders: the rows of every shard's grid points, in
+/// point order, written as a single sweep writes them.
+fn merge_sweep(args: &MergeArgs) -> Result<String, AppError> {
+    let started = Instant::now();
+    let mut shards = Vec::with_capacity(args.shards.len());
+    for dir in &args.shards {
+        let file = SweepShardFile::read(dir).map_err(|e| {
+            AppError::Usage(format!(
+                "{}: not a shard folder of `ipabs sweep --shard` ({e})",
+                dir.display()
+            ))
+        })?;
+        shards.push((dir.clone(), file));
+    }
+    let (first_dir, first) = &shards[0];
+    for (dir, s) in &shards[1..] {
+        same_run(
+            first_dir,
+            dir,
+            &[
+                (
+                    "ipabs version",
+                    first.metadata.version.to_string(),
+                    s.metadata.version.to_string(),
+                ),
+                (
+                    "scenario SHA-256",
+                    first.metadata.scenario_sha256.clone(),
+                    s.metadata.scenario_sha256.clone(),
+                ),
+                ("--vary", first.vary.join(" "), s.vary.join(" ")),
+                (
+                    "--deterministic",
+                    first.deterministic.to_string(),
+                    s.deterministic.to_string(),
+                ),
+                (
+                    "paths",
+                    format!("{:?}", first.paths),
+                    format!("{:?}", s.paths),
+                ),
+                ("seed", format!("{:?}", first.seed), format!("{:?}", s.seed)),
+                (
+                    "importance sampling",
+                    format!("{:?}", first.importance_sampling),
+                    format!("{:?}", s.importance_sampling),
+                ),
+                (
+                    "shard count",
+                    first.shards.to_string(),
+                    s.shards.to_string(),
+                ),
+            ],
+        )?;
+    }
+    for (dir, s) in &shards {
+        let (a, b) = crate::report::shard::part(s.points, s.shard.saturating_sub(1), s.shards);
+        if (s.first_point, s.end_point) != (a, b) {
+            return Err(AppError::Usage(format!(
+                "{}: shard {}/{} ran grid points {}..{}, but that shard is points {a}..{b}",
+                dir.join(SWEEP_SHARD_FILE).display(),
+                s.shard,
+                s.shards,
+                s.first_point,
+                s.end_point
+            )));
+        }
+    }
+    let count = first.shards;
+    let shards = in_shard_order(count, shards, |s| s.shard)?;
+    let first = &shards[0].1;
+    let loaded = crate::structuring::load(&first.scenario_path)?;
+    let grid = super::sweep::grid_of(&first.vary)?;
+    let inputs: Vec<Option<PathBuf>> = shards.iter().map(|(d, _)| Some(d.clone())).collect();
+    let inputs: Vec<&Option<PathBuf>> = inputs.iter().collect();
+    let (out, _) = super::open_output("merge", &first.scenario_path, &loaded, &args.out, &inputs)?;
+    let rows: Vec<_> = shards.iter().flat_map(|(_, s)| s.rows.clone()).collect();
+    let charts = super::sweep::write_outputs(&out, &grid, &rows, &loaded.deal)?;
+    let written = super::commit_with_info(out, &RunInfo::new("merge", 0, started))?;
+    Ok(format!(
+        "{} — merged {count} sweep shards: {} grid points, {} rows{}\nwritten to {}\n",
+        loaded.deal.name,
+        first.points,
+        rows.len(),
+        if charts > 0 {
+            format!(", {charts} heat maps")
+        } else {
+            String::new()
+        },
+        written.display()
+    ))
 }

@@ -100,7 +100,10 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
             PathRange::shard(options.paths, s.index, s.count).len()
         });
         let need = super::budget::monte_carlo(deal, paths, true, options.importance.is_some());
-        let parent = target.parent().unwrap_or(Path::new("."));
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         eprintln!("{}", super::budget::describe(need, paths, parent));
     }
     if let Some(shard) = shard {

@@ -30,14 +30,7 @@ pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
 }
 
 pub fn run(args: &SweepArgs) -> Result<String, AppError> {
-    let mut keys = Vec::new();
-    let mut values = Vec::new();
-    for v in &args.vary {
-        let (k, vals) = parse_vary(v)?;
-        keys.push(k);
-        values.push(vals);
-    }
-    let grid = Grid { keys, values };
+    let grid = grid_of(&args.vary)?;
     let loaded = structuring::load(&args.scenario)?;
     super::print_warnings(&loaded.deal.warnings);
     let doc = loaded.document(&args.scenario)?;
@@ -51,13 +44,36 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
             None,
         )?)
     };
-    let target = default_out_suffixed(&args.scenario, &args.out, "sweep");
-    let (out, _) = open_output("sweep", &args.scenario, &loaded, &target, &[])?;
+    let shard = match (&args.shard, args.shards) {
+        (Some(flag), shards) => Some(super::shard::parse(flag, shards, |k| {
+            std::env::var(k).ok()
+        })?),
+        (None, Some(_)) => {
+            return Err(AppError::Usage(
+                "--shards goes with --shard auto (a Kubernetes Indexed Job)".into(),
+            ));
+        }
+        (None, None) => None,
+    };
+    let total_points = deals.len() as u64;
+    let (first_point, end_point) = shard.map_or((0, total_points), |s| {
+        crate::report::shard::part(total_points, s.index, s.count)
+    });
+    let target = match shard {
+        Some(s) if args.out.is_none() => default_out_suffixed(
+            &args.scenario,
+            &None,
+            &format!("sweep-shard-{}-of-{}", s.index + 1, s.count),
+        ),
+        _ => default_out_suffixed(&args.scenario, &args.out, "sweep"),
+    };
+    let (out, meta) = open_output("sweep", &args.scenario, &loaded, &target, &[])?;
     let per_point = options.map_or(1, |o: McOptions| o.paths);
-    let bar = progress_bar(per_point * deals.len() as u64, args.quiet);
+    let bar = progress_bar(per_point * (end_point - first_point), args.quiet);
     let started = Instant::now();
     let mut rows: Vec<SweepRow> = Vec::new();
-    for (n, (point, deal)) in deals.iter().enumerate() {
+    let range = first_point as usize..end_point as usize;
+    for (n, (point, deal)) in deals.iter().enumerate().filter(|(n, _)| range.contains(n)) {
         crate::cancel::check()?;
         let vals: Vec<f64> = grid
             .values
@@ -65,7 +81,7 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
             .zip(point)
             .map(|(v, &i)| v[i].try_into().unwrap_or(f64::NAN))
             .collect();
-        let done_before = per_point * n as u64;
+        let done_before = per_point * (n - range.start) as u64;
         rows.extend(run_point(deal, options, n, &vals, |d| {
             bar.set_position(done_before + d)
         })?);
@@ -74,13 +90,39 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     bar.finish_and_clear();
     crate::cancel::check()?;
     let elapsed = started.elapsed().as_secs_f64();
-
-    write_csv(&out, &grid, &rows)?;
-    let mut charts = 0;
-    if grid.keys.len() == 2 {
-        charts = write_heatmaps(&out, &grid, &rows, &loaded.deal)?;
-    }
     let threads = options.map_or(0, |o| crate::montecarlo::worker_threads(o.threads));
+    if let Some(s) = shard {
+        let scenario_path = crate::report::outdir::resolve(&args.scenario)
+            .map_err(|e| AppError::Usage(format!("{}: {e}", args.scenario.display())))?;
+        crate::report::shard::SweepShardFile {
+            format: crate::report::shard::SHARD_FORMAT,
+            metadata: meta,
+            deal: loaded.deal.name.clone(),
+            scenario_path,
+            vary: args.vary.clone(),
+            deterministic: args.deterministic,
+            paths: options.map(|o| o.paths),
+            seed: options.map(|o| o.seed),
+            importance_sampling: args.simulation.importance_sampling.clone(),
+            shard: s.index + 1,
+            shards: s.count,
+            points: total_points,
+            first_point,
+            end_point,
+            rows,
+        }
+        .write(&out)?;
+        let mut info = RunInfo::new("sweep", threads, started);
+        info.shard = Some(s.to_string());
+        let written = super::commit_with_info(out, &info)?;
+        return Ok(format!(
+            "{} — sweep shard {s}: grid points {first_point}..{end_point} of {total_points} ({:.2} s)\nwritten to {}\njoin the shards with: ipabs merge <shard folders> --out DIR\n",
+            loaded.deal.name,
+            elapsed,
+            written.display()
+        ));
+    }
+    let charts = write_outputs(&out, &grid, &rows, &loaded.deal)?;
     let written = super::commit_with_info(out, &RunInfo::new("sweep", threads, started))?;
     let mut text = format!(
         "{} — sweep of {} points × {} tranches ({}; {:.2} s)\n",
@@ -121,6 +163,34 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     }
     text += &format!("written to {}\n", written.display());
     Ok(text)
+}
+
+/// The sweep's files from its rows: `sweep.csv` and, for two keys, the heat maps (how many).
+/// `ipabs merge` of sweep shards writes them with the same call.
+pub(super) fn write_outputs(
+    out: &OutputDir,
+    grid: &Grid,
+    rows: &[SweepRow],
+    deal: &crate::deal::Deal,
+) -> Result<usize, ReportError> {
+    write_csv(out, grid, rows)?;
+    if grid.keys.len() == 2 {
+        write_heatmaps(out, grid, rows, deal)
+    } else {
+        Ok(0)
+    }
+}
+
+/// The grid of `--vary` arguments.
+pub(super) fn grid_of(vary: &[String]) -> Result<Grid, AppError> {
+    let mut keys = Vec::new();
+    let mut values = Vec::new();
+    for v in vary {
+        let (k, vals) = parse_vary(v)?;
+        keys.push(k);
+        values.push(vals);
+    }
+    Ok(Grid { keys, values })
 }
 
 /// `sweep.csv`: one row per grid point per tranche, the keys' values first (cells that would

@@ -48,14 +48,10 @@ impl ShardFile {
     /// Reads the `shard.json` of the folder `dir`.
     pub fn read(dir: &Path) -> Result<Self, ReportError> {
         let path = dir.join(SHARD_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let file: ShardFile = serde_json::from_str(&text).map_err(|source| ReportError::Json {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
+        let file: ShardFile = serde_json::from_str(&text)
+            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
         if file.format != SHARD_FORMAT {
             return Err(ReportError::Other(format!(
                 "{}: shard format {} (this ipabs reads format {SHARD_FORMAT})",
@@ -65,4 +61,61 @@ impl ShardFile {
         }
         Ok(file)
     }
+}
+
+/// Name of the file in a sweep shard folder (`ipabs sweep --shard i/n`).
+pub const SWEEP_SHARD_FILE: &str = "sweep-shard.json";
+
+/// The contents of `sweep-shard.json`: the rows of the grid points one shard ran.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepShardFile {
+    pub format: u32,
+    pub metadata: RunMetadata,
+    pub deal: String,
+    pub scenario_path: PathBuf,
+    /// The `--vary` arguments as given (the grid, in key order).
+    pub vary: Vec<String>,
+    pub deterministic: bool,
+    /// Paths and seed per point (absent for a deterministic sweep), and the tranche of
+    /// `--importance-sampling`.
+    pub paths: Option<u64>,
+    pub seed: Option<u64>,
+    pub importance_sampling: Option<String>,
+    pub shard: u64,
+    pub shards: u64,
+    /// Grid points in the whole sweep, and the range `first_point..end_point` this shard ran.
+    pub points: u64,
+    pub first_point: u64,
+    pub end_point: u64,
+    pub rows: Vec<crate::structuring::sweep::SweepRow>,
+}
+
+impl SweepShardFile {
+    pub fn write(&self, out: &OutputDir) -> Result<(), ReportError> {
+        out.json(SWEEP_SHARD_FILE, self)
+    }
+
+    /// Reads the `sweep-shard.json` of the folder `dir`.
+    pub fn read(dir: &Path) -> Result<Self, ReportError> {
+        let path = dir.join(SWEEP_SHARD_FILE);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
+        let file: SweepShardFile = serde_json::from_str(&text)
+            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
+        if file.format != SHARD_FORMAT {
+            return Err(ReportError::Other(format!(
+                "{}: shard format {} (this ipabs reads format {SHARD_FORMAT})",
+                path.display(),
+                file.format
+            )));
+        }
+        Ok(file)
+    }
+}
+
+/// Items `0..count` split into `shards` contiguous parts as evenly as they go: part `index`
+/// (0-based). Grid points of a sweep are split this way.
+pub fn part(count: u64, index: u64, shards: u64) -> (u64, u64) {
+    let at = |k: u64| (u128::from(count) * u128::from(k) / u128::from(shards.max(1))) as u64;
+    (at(index), at(index + 1))
 }

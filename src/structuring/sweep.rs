@@ -80,26 +80,42 @@ impl Grid {
     }
 }
 
-/// One grid point and tranche.
-#[derive(Debug, Clone, Serialize)]
+/// One grid point and tranche (a row of `sweep.csv`; kept in a sweep shard's file).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct SweepRow {
     pub point: usize,
     /// The keys' values at this point, in key order.
     pub values: Vec<f64>,
     pub tranche: String,
+    #[serde(deserialize_with = "nan_if_null")]
     pub expected_loss: f64,
     /// Monte Carlo standard errors of the two (NaN for a deterministic sweep: no noise).
+    #[serde(deserialize_with = "nan_if_null")]
     pub expected_loss_std_error: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub probability_of_loss: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub probability_of_loss_std_error: f64,
     /// Under `--importance-sampling`, on the target tranche's rows: the variance-reduction
     /// factor of its P(loss) at this point (NaN otherwise).
+    #[serde(deserialize_with = "nan_if_null")]
     pub variance_reduction: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub wal_years: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub yield_at_par: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub pool_cdr_p50: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub pool_cdr_p95: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub pool_cdr_p99: f64,
+}
+
+/// An `f64` written as JSON: NaN (not defined at this point) is written as `null` and read
+/// back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Runs one deal: the Monte Carlo (`options`) or the deterministic case.
