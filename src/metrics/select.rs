@@ -1,13 +1,19 @@
 //! Exact order statistics of a stream of values that can be read again, in memory that does
 //! not grow with its length: a few passes, each narrowing every wanted statistic to the values
-//! sharing 12 more leading bits of an order-preserving key (a 4,096-bucket histogram per open
-//! statistic), until a bucket holds one repeated value or few enough (2¹⁸) to be kept and
-//! sorted. The first pass splits by sign and exponent, the second by the leading 12 mantissa
-//! bits: two or three passes in practice, whatever the number of values.
+//! sharing more leading bits of an order-preserving key (a histogram per open statistic),
+//! until a bucket holds one repeated value or few enough (2¹⁸) to be kept and sorted. The
+//! first pass splits by sign, exponent and the leading 4 mantissa bits (65,536 buckets), each
+//! later one by 12 more bits (4,096): two passes for a million values, three for a hundred
+//! million.
 
-/// Bits a pass resolves (the first pass: sign and exponent, i.e. the binade).
+/// Bits the first pass resolves, and each later one (16 + 4 × 12 = all 64).
+const FIRST_STEP: u32 = 16;
 const STEP: u32 = 12;
-const BUCKETS: usize = 1 << STEP;
+
+/// Bits the pass after `bits` resolved bits resolves.
+fn step(bits: u32) -> u32 {
+    if bits == 0 { FIRST_STEP } else { STEP }
+}
 /// A bucket with at most this many values is kept and sorted instead of refined.
 const KEEP: u64 = 1 << 18;
 
@@ -85,7 +91,7 @@ impl Default for Selector {
             groups: vec![Group {
                 prefix: 0,
                 bits: 0,
-                gather: Gather::histogram(),
+                gather: Gather::histogram(0),
             }],
             count: 0,
             total_weight: 0.0,
@@ -118,7 +124,7 @@ impl Selector {
                     low,
                     high,
                 } => {
-                    let b = ((k << g.bits) >> (64 - STEP)) as usize;
+                    let b = ((k << g.bits) >> (64 - step(g.bits))) as usize;
                     counts[b] += 1;
                     weights[b] += weight;
                     low[b] = low[b].min(x);
@@ -234,7 +240,7 @@ impl Selector {
                 gather: if keep {
                     Gather::Keep(Vec::new())
                 } else {
-                    Gather::histogram()
+                    Gather::histogram(t.bits)
                 },
             });
         }
@@ -251,26 +257,31 @@ impl Selector {
 
 /// Values the last pass counted in the bucket a target was narrowed to.
 fn groups_count(groups: &[Group], t: &Target) -> u64 {
-    let parent_bits = t.bits - STEP;
+    let parent_bits = if t.bits == FIRST_STEP {
+        0
+    } else {
+        t.bits - STEP
+    };
+    let s = step(parent_bits);
     groups
         .iter()
-        .filter(|g| g.bits == parent_bits && g.prefix == t.prefix >> STEP)
+        .filter(|g| g.bits == parent_bits && g.prefix == t.prefix >> s)
         .find_map(|g| match &g.gather {
-            Gather::Histogram { counts, .. } => {
-                Some(counts[(t.prefix & (BUCKETS as u64 - 1)) as usize])
-            }
+            Gather::Histogram { counts, .. } => Some(counts[(t.prefix & ((1 << s) - 1)) as usize]),
             Gather::Keep(_) => None,
         })
         .unwrap_or(u64::MAX)
 }
 
 impl Gather {
-    fn histogram() -> Self {
+    /// The histogram of a group with `bits` resolved bits.
+    fn histogram(bits: u32) -> Self {
+        let buckets = 1usize << step(bits);
         Gather::Histogram {
-            counts: vec![0; BUCKETS],
-            weights: vec![0.0; BUCKETS],
-            low: vec![f64::INFINITY; BUCKETS],
-            high: vec![f64::NEG_INFINITY; BUCKETS],
+            counts: vec![0; buckets],
+            weights: vec![0.0; buckets],
+            low: vec![f64::INFINITY; buckets],
+            high: vec![f64::NEG_INFINITY; buckets],
         }
     }
 }
@@ -287,8 +298,9 @@ fn narrow(t: &mut Target, counts: &[u64], weights: &[f64]) -> Option<usize> {
             Want::Weight(level) => *c > 0 && (weight + w >= level || b == last),
         };
         if inside {
-            t.prefix = (t.prefix << STEP) | b as u64;
-            t.bits += STEP;
+            let s = step(t.bits);
+            t.prefix = (t.prefix << s) | b as u64;
+            t.bits += s;
             t.before_count = count;
             t.before_weight = weight;
             return Some(b);
