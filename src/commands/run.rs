@@ -68,17 +68,7 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     let loaded = crate::structuring::load(&args.scenario)?;
     let deal = &loaded.deal;
     super::print_warnings(&deal.warnings);
-    let shard = match (&args.shard, args.shards) {
-        (Some(flag), shards) => Some(super::shard::parse(flag, shards, |k| {
-            std::env::var(k).ok()
-        })?),
-        (None, Some(_)) => {
-            return Err(AppError::Usage(
-                "--shards goes with --shard auto (a Kubernetes Indexed Job)".into(),
-            ));
-        }
-        (None, None) => None,
-    };
+    let shard = super::shard::from_flags(&args.shard, args.shards)?;
     let target = match shard {
         Some(s) if args.out.is_none() => super::super::cli::default_out_suffixed(
             &args.scenario,

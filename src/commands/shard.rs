@@ -20,6 +20,18 @@ impl std::fmt::Display for Shard {
 /// Most shards of one run (beyond it a number is mistyped: a shard is at least a chunk).
 pub const MAX_SHARDS: u64 = 1_000_000;
 
+/// The shard of `--shard` and `--shards` (`None` without `--shard`), `auto` read from this
+/// process's environment.
+pub fn from_flags(shard: &Option<String>, shards: Option<u64>) -> Result<Option<Shard>, AppError> {
+    match (shard, shards) {
+        (Some(flag), shards) => parse(flag, shards, |k| std::env::var(k).ok()).map(Some),
+        (None, Some(_)) => Err(AppError::Usage(
+            "--shards goes with --shard auto (a Kubernetes Indexed Job)".into(),
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
 /// The shard `--shard` (and `--shards`, for an Indexed Job) names, reading the environment
 /// through `var` for `auto`.
 pub fn parse(

@@ -44,17 +44,7 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
             None,
         )?)
     };
-    let shard = match (&args.shard, args.shards) {
-        (Some(flag), shards) => Some(super::shard::parse(flag, shards, |k| {
-            std::env::var(k).ok()
-        })?),
-        (None, Some(_)) => {
-            return Err(AppError::Usage(
-                "--shards goes with --shard auto (a Kubernetes Indexed Job)".into(),
-            ));
-        }
-        (None, None) => None,
-    };
+    let shard = super::shard::from_flags(&args.shard, args.shards)?;
     let total_points = deals.len() as u64;
     let (first_point, end_point) = shard.map_or((0, total_points), |s| {
         crate::report::shard::part(total_points, s.index, s.count)
