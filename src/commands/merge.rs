@@ -128,32 +128,19 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
 /// The shards' files, in shard order, after checking that they are one run and cover it
 /// exactly once.
 fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> {
-    let mut shards = Vec::with_capacity(dirs.len());
-    for dir in dirs {
-        let file = ShardFile::read(dir).map_err(|e| {
-            AppError::Usage(format!(
-                "{}: not a shard folder of `ipabs run --shard` ({e})",
-                dir.display()
-            ))
-        })?;
-        shards.push((dir.clone(), file));
-    }
+    let shards = read_all(dirs, "run", ShardFile::read)?;
     let (first_dir, first) = &shards[0];
     for (dir, s) in &shards[1..] {
         same_run(
             first_dir,
             dir,
             &[
-                (
-                    "ipabs version",
-                    first.metadata.version.to_string(),
-                    s.metadata.version.to_string(),
-                ),
-                (
-                    "scenario SHA-256",
-                    first.metadata.scenario_sha256.clone(),
-                    s.metadata.scenario_sha256.clone(),
-                ),
+                identity("ipabs version", &first.metadata, &s.metadata, |m| {
+                    &m.version
+                }),
+                identity("scenario SHA-256", &first.metadata, &s.metadata, |m| {
+                    &m.scenario_sha256
+                }),
                 ("seed", first.seed.to_string(), s.seed.to_string()),
                 ("paths", first.paths.to_string(), s.paths.to_string()),
                 (
@@ -215,6 +202,34 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> 
         }
     }
     in_shard_order(count, shards, |s| s.shard)
+}
+
+/// The shard files of `dirs`, each named when it is not a shard of `command`.
+fn read_all<T>(
+    dirs: &[PathBuf],
+    command: &str,
+    read: impl Fn(&Path) -> Result<T, ReportError>,
+) -> Result<Vec<(PathBuf, T)>, AppError> {
+    dirs.iter()
+        .map(|dir| {
+            read(dir).map(|f| (dir.clone(), f)).map_err(|e| {
+                AppError::Usage(format!(
+                    "{}: not a shard folder of `ipabs {command} --shard` ({e})",
+                    dir.display()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A check of [`same_run`] on the run's identity (`field` of the two shards' metadata).
+fn identity<'a>(
+    what: &'a str,
+    first: &crate::report::RunMetadata,
+    other: &crate::report::RunMetadata,
+    field: impl Fn(&crate::report::RunMetadata) -> &str,
+) -> (&'a str, String, String) {
+    (what, field(first).to_string(), field(other).to_string())
 }
 
 /// Refuses `dir` as a shard of `first_dir`'s run when any of `checks` — (what, the first
@@ -288,32 +303,19 @@ fn in_shard_order<T>(
 /// point order, written as a single sweep writes them.
 fn merge_sweep(args: &MergeArgs) -> Result<String, AppError> {
     let started = Instant::now();
-    let mut shards = Vec::with_capacity(args.shards.len());
-    for dir in &args.shards {
-        let file = SweepShardFile::read(dir).map_err(|e| {
-            AppError::Usage(format!(
-                "{}: not a shard folder of `ipabs sweep --shard` ({e})",
-                dir.display()
-            ))
-        })?;
-        shards.push((dir.clone(), file));
-    }
+    let shards = read_all(&args.shards, "sweep", SweepShardFile::read)?;
     let (first_dir, first) = &shards[0];
     for (dir, s) in &shards[1..] {
         same_run(
             first_dir,
             dir,
             &[
-                (
-                    "ipabs version",
-                    first.metadata.version.to_string(),
-                    s.metadata.version.to_string(),
-                ),
-                (
-                    "scenario SHA-256",
-                    first.metadata.scenario_sha256.clone(),
-                    s.metadata.scenario_sha256.clone(),
-                ),
+                identity("ipabs version", &first.metadata, &s.metadata, |m| {
+                    &m.version
+                }),
+                identity("scenario SHA-256", &first.metadata, &s.metadata, |m| {
+                    &m.scenario_sha256
+                }),
                 ("--vary", first.vary.join(" "), s.vary.join(" ")),
                 (
                     "--deterministic",

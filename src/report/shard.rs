@@ -47,20 +47,29 @@ impl ShardFile {
 
     /// Reads the `shard.json` of the folder `dir`.
     pub fn read(dir: &Path) -> Result<Self, ReportError> {
-        let path = dir.join(SHARD_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
-        let file: ShardFile = serde_json::from_str(&text)
-            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
-        if file.format != SHARD_FORMAT {
-            return Err(ReportError::Other(format!(
-                "{}: shard format {} (this ipabs reads format {SHARD_FORMAT})",
-                path.display(),
-                file.format
-            )));
-        }
-        Ok(file)
+        read_shard(dir, SHARD_FILE, |f: &Self| f.format)
     }
+}
+
+/// Reads the shard file `name` of the folder `dir`, refusing a format other than
+/// [`SHARD_FORMAT`].
+fn read_shard<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    format: impl Fn(&T) -> u32,
+) -> Result<T, ReportError> {
+    let path = dir.join(name);
+    let unreadable = |e: String| ReportError::Other(format!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
+    let file: T = serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
+    if format(&file) != SHARD_FORMAT {
+        return Err(ReportError::Other(format!(
+            "{}: shard format {} (this ipabs reads format {SHARD_FORMAT})",
+            path.display(),
+            format(&file)
+        )));
+    }
+    Ok(file)
 }
 
 /// Name of the file in a sweep shard folder (`ipabs sweep --shard i/n`).
@@ -97,19 +106,7 @@ impl SweepShardFile {
 
     /// Reads the `sweep-shard.json` of the folder `dir`.
     pub fn read(dir: &Path) -> Result<Self, ReportError> {
-        let path = dir.join(SWEEP_SHARD_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
-        let file: SweepShardFile = serde_json::from_str(&text)
-            .map_err(|e| ReportError::Other(format!("cannot read {}: {e}", path.display())))?;
-        if file.format != SHARD_FORMAT {
-            return Err(ReportError::Other(format!(
-                "{}: shard format {} (this ipabs reads format {SHARD_FORMAT})",
-                path.display(),
-                file.format
-            )));
-        }
-        Ok(file)
+        read_shard(dir, SWEEP_SHARD_FILE, |f: &Self| f.format)
     }
 }
 
