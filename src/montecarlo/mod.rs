@@ -8,6 +8,7 @@
 //! accumulated per chunk (O(tranches × dates)) and merged in chunk order.
 
 pub mod by_date;
+mod columns;
 pub mod fan;
 mod importance;
 pub mod path;
