@@ -89,6 +89,14 @@ pub fn check(
     Ok(())
 }
 
+/// The folder an output folder `out` is staged in (`.` for a bare name): its disk is what a
+/// run that writes there needs.
+pub fn out_parent(out: &Path) -> &Path {
+    out.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// The line `ipabs run` prints before it starts.
 pub fn describe(need: Need, paths: u64, out_parent: &Path) -> String {
     let free = free_disk(out_parent).map_or("unknown".into(), human);

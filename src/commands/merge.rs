@@ -48,19 +48,14 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
             Some(first.paths),
             Some(first.seed),
             importance,
-            Some(args.out.parent().unwrap_or(Path::new("."))),
+            Some(&super::rate::Streamed {
+                out: &args.out,
+                shard: None,
+                quiet: args.quiet,
+            }),
             args.force,
         )?
     };
-    if !args.quiet {
-        let need = super::budget::monte_carlo(deal, first.paths, true, importance.is_some());
-        let parent = args
-            .out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        eprintln!("{}", super::budget::describe(need, first.paths, parent));
-    }
     let structuring = !first.mc_only;
     let tables = rating_tables(&loaded, structuring)?;
     // The shard folders are inputs: the output may not be one of them or hold one.

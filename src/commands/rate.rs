@@ -57,15 +57,23 @@ pub fn loss_table_for(
     }
 }
 
+/// A run that streams its rows to `paths.bin` (`run`, a shard, `merge`): the output folder,
+/// the shard this process runs, and whether to keep quiet about the estimate.
+pub struct Streamed<'a> {
+    pub out: &'a Path,
+    pub shard: Option<super::shard::Shard>,
+    pub quiet: bool,
+}
+
 /// Monte Carlo options from the flags and the scenario, refused (unless `force`) when the
-/// paths cannot fit in this machine's memory or, for a run that streams its rows to
-/// `paths.bin` in `paths_file_dir`, its disk.
+/// paths this process runs cannot fit in this machine's memory or, for a `streamed` run, the
+/// disk beside its output folder (whose estimate it prints first unless quiet).
 pub fn mc_options(
     deal: &crate::deal::Deal,
     paths: Option<u64>,
     seed: Option<u64>,
     importance: Option<usize>,
-    paths_file_dir: Option<&Path>,
+    streamed: Option<&Streamed<'_>>,
     force: bool,
 ) -> Result<McOptions, AppError> {
     let options = McOptions {
@@ -77,13 +85,17 @@ pub fn mc_options(
     if options.paths == 0 {
         return Err(AppError::Usage("--paths expects at least 1 path".into()));
     }
-    let need = super::budget::monte_carlo(
-        deal,
-        options.paths,
-        paths_file_dir.is_some(),
-        importance.is_some(),
-    );
-    super::budget::check(need, options.paths, paths_file_dir, force)?;
+    let ran = streamed.and_then(|s| s.shard).map_or(options.paths, |s| {
+        crate::montecarlo::PathRange::shard(options.paths, s.index, s.count).len()
+    });
+    let need = super::budget::monte_carlo(deal, ran, streamed.is_some(), importance.is_some());
+    let dir = streamed.map(|s| super::budget::out_parent(s.out));
+    if let (Some(s), Some(dir)) = (streamed, dir)
+        && !s.quiet
+    {
+        eprintln!("{}", super::budget::describe(need, ran, dir));
+    }
+    super::budget::check(need, ran, dir, force)?;
     Ok(options)
 }
 
@@ -121,16 +133,11 @@ pub fn importance_target(
 pub fn simulation_options(
     deal: &crate::deal::Deal,
     args: &crate::cli::SimulationArgs,
-    paths_file_dir: Option<&Path>,
+    streamed: Option<&Streamed<'_>>,
 ) -> Result<McOptions, AppError> {
     let importance = importance_target(deal, args.importance_sampling.as_deref())?;
     mc_options(
-        deal,
-        args.paths,
-        args.seed,
-        importance,
-        paths_file_dir,
-        args.force,
+        deal, args.paths, args.seed, importance, streamed, args.force,
     )
 }
 

@@ -79,23 +79,13 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
     };
     let threads = threads(args.threads)?;
     // paths.bin is staged beside the target: the disk there is what it needs.
-    let mut options = super::rate::simulation_options(
-        deal,
-        &args.simulation,
-        Some(target.parent().unwrap_or(Path::new("."))),
-    )?;
+    let streamed = super::rate::Streamed {
+        out: &target,
+        shard,
+        quiet: args.quiet,
+    };
+    let mut options = super::rate::simulation_options(deal, &args.simulation, Some(&streamed))?;
     options.threads = threads;
-    if !args.quiet {
-        let paths = shard.map_or(options.paths, |s| {
-            PathRange::shard(options.paths, s.index, s.count).len()
-        });
-        let need = super::budget::monte_carlo(deal, paths, true, options.importance.is_some());
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        eprintln!("{}", super::budget::describe(need, paths, parent));
-    }
     if let Some(shard) = shard {
         return run_shard(args, &loaded, shard, options, &target, command_started);
     }

@@ -230,6 +230,18 @@ impl<'de> Deserialize<'de> for ExactSum {
     }
 }
 
+/// Adds each of `parts` to the exact sum of its cell.
+pub fn add_each(totals: &mut [ExactSum], parts: &[f64]) {
+    debug_assert_eq!(totals.len(), parts.len());
+    totals.iter_mut().zip(parts).for_each(|(t, p)| t.add(*p));
+}
+
+/// Adds each of `others` to the exact sum of its cell.
+pub fn merge_each(totals: &mut [ExactSum], others: &[ExactSum]) {
+    debug_assert_eq!(totals.len(), others.len());
+    totals.iter_mut().zip(others).for_each(|(t, o)| t.merge(o));
+}
+
 /// A running sum of a statistic's cell: plain `f64` inside a chunk of paths (added in path
 /// order, so the same bits for any thread count), [`ExactSum`] across chunks and shards (so the
 /// grouping does not matter).

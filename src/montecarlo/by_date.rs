@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::exact::{Accumulator, ExactSum};
+use crate::metrics::exact::{Accumulator, ExactSum, add_each, merge_each};
 
 /// Sums of deviations and squared deviations of `cells` quantities over the same paths: `f64`
 /// within a chunk (`S = f64`), exact across chunks and shards (`S = ExactSum`, see
@@ -108,24 +108,16 @@ impl DateMoments<ExactSum> {
     /// Adds a chunk's sums (same references) exactly.
     pub fn add_chunk(&mut self, chunk: &DateMoments<f64>) {
         debug_assert!(self.same_cells(chunk));
-        for (a, b) in self.sum.iter_mut().zip(&chunk.sum) {
-            a.add(*b);
-        }
-        for (a, b) in self.sum_squares.iter_mut().zip(&chunk.sum_squares) {
-            a.add(*b);
-        }
+        add_each(&mut self.sum, &chunk.sum);
+        add_each(&mut self.sum_squares, &chunk.sum_squares);
         self.count += chunk.count;
     }
 
     /// Adds the totals of other paths (same references) exactly.
     pub fn merge(&mut self, other: &DateMoments<ExactSum>) {
         debug_assert!(self.same_cells(other));
-        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
-            a.merge(b);
-        }
-        for (a, b) in self.sum_squares.iter_mut().zip(&other.sum_squares) {
-            a.merge(b);
-        }
+        merge_each(&mut self.sum, &other.sum);
+        merge_each(&mut self.sum_squares, &other.sum_squares);
         self.count += other.count;
     }
 }

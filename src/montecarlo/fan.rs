@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::exact::{Accumulator, ExactSum};
+use crate::metrics::exact::{Accumulator, ExactSum, add_each, merge_each};
 
 /// Bins per period; a bin is 0.1 % of the original balance.
 pub const BINS: usize = 1000;
@@ -114,23 +114,15 @@ impl FanHistogram<ExactSum> {
     /// Adds a chunk's counts (same bins) exactly.
     pub fn add_chunk(&mut self, chunk: &FanHistogram<f64>) {
         debug_assert!(self.same_bins(chunk));
-        for (a, b) in self.counts.iter_mut().zip(&chunk.counts) {
-            a.add(*b);
-        }
-        for (a, b) in self.prefix.iter_mut().zip(&chunk.prefix) {
-            a.add(*b);
-        }
+        add_each(&mut self.counts, &chunk.counts);
+        add_each(&mut self.prefix, &chunk.prefix);
     }
 
     /// Adds the totals of other paths (same bins) exactly.
     pub fn merge(&mut self, other: &FanHistogram<ExactSum>) {
         debug_assert!(self.same_bins(other));
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            a.merge(b);
-        }
-        for (a, b) in self.prefix.iter_mut().zip(&other.prefix) {
-            a.merge(b);
-        }
+        merge_each(&mut self.counts, &other.counts);
+        merge_each(&mut self.prefix, &other.prefix);
     }
 }
 

@@ -224,9 +224,10 @@ pub fn simulate(
         progress,
     )?;
     let rows = summary::InMemory { rows: &rows, width };
-    Ok(setup
-        .results(deal, options, &run.totals, &rows)
-        .expect("rows in memory read without error"))
+    Ok(
+        results(deal, options, run.shift.as_ref(), &run.totals, &rows)
+            .expect("rows in memory read without error"),
+    )
 }
 
 /// Runs the paths of `range` of the run `options` describes: `on_chunk(first_path, rows)`
@@ -259,9 +260,7 @@ pub fn summarise_paths(
     totals: &RangeTotals,
     rows: &dyn RowSource,
 ) -> std::io::Result<McResults> {
-    let mut setup = Setup::new(deal);
-    setup.shift = shift;
-    setup.results(deal, options, totals, rows)
+    results(deal, options, shift.as_ref(), totals, rows)
 }
 
 fn simulate_range_with(
@@ -322,6 +321,83 @@ fn simulate_range_with(
     })
 }
 
+/// The run's results from every path's row (in path order), the run's totals and the
+/// importance-sampling shift: what the summaries need of the deal is read from the deal itself
+/// (no projected pool, no default-free path), so a merge or a streamed run pays for neither
+/// twice.
+fn results(
+    deal: &Deal,
+    options: McOptions,
+    shift: Option<&crate::credit::FactorShift>,
+    totals: &RangeTotals,
+    rows: &dyn RowSource,
+) -> std::io::Result<McResults> {
+    let amount = |a| crate::money::Amount::to_f64(a);
+    let structure = &deal.structure.tranches;
+    let tranches: Vec<TrancheInfo> = structure
+        .iter()
+        .map(|t| TrancheInfo {
+            name: t.name.clone(),
+            original_balance: amount(t.balance),
+            has_coupon: crate::money::Amount::gt_zero(t.coupon),
+        })
+        .collect();
+    let senior_original: f64 = structure
+        .iter()
+        .filter(|t| t.senior)
+        .map(|t| amount(t.balance))
+        .sum();
+    let names: Vec<String> = tranches.iter().map(|t| t.name.clone()).collect();
+    let tranche_by_date = summary::tranche_by_date(
+        &tranches,
+        &deal.period_ends,
+        &totals.loss_by_date,
+        &totals.balance_by_date,
+    );
+    let weighted = shift.is_some_and(|s| !s.is_zero());
+    let summarise_all = || {
+        summarise(
+            rows,
+            &tranches,
+            deal.pool.obligors.len(),
+            deal.frequency.per_year(),
+            weighted,
+            options.importance,
+        )
+    };
+    // The columns are summarised in parallel, each in path order: the same results on any
+    // number of threads.
+    let summary = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads_used())
+        .build()
+    {
+        Ok(pool) => pool.install(summarise_all),
+        Err(_) => summarise_all(),
+    }?;
+    let importance_sampling = options.importance.zip(shift).map(|(i, shift)| {
+        ImportanceReport::new(
+            &summary.weights,
+            options.paths,
+            &tranches[i],
+            &summary.tranches[i],
+            shift.clone(),
+        )
+    });
+    Ok(McResults {
+        paths: options.paths,
+        seed: options.seed,
+        generator: stream::GENERATOR.into(),
+        columns: column_names(&names),
+        yield_convention: YieldConvention::of(deal.frequency),
+        pool: summary.pool,
+        tranches: summary.tranches,
+        tranche_by_date,
+        pool_balance_fan: totals.pool_fan.bands(amount(deal.pool.balance())),
+        senior_balance_fan: totals.senior_fan.bands(senior_original),
+        importance_sampling,
+    })
+}
+
 /// Runs a single path with the given seed and index in `N`, for tests and diagnostics: the
 /// same draws and the same waterfall as inside [`simulate`].
 pub fn run_one_path<N: crate::money::Amount, R: crate::engine::Recorder<N>>(
@@ -348,9 +424,7 @@ struct Setup {
     has_coupon: Vec<bool>,
     /// Compounding periods per year of the yields (the deal's payment frequency).
     per_year: u32,
-    senior_original: f64,
     yield_guess: Vec<f64>,
-    names: Vec<String>,
     columns: Vec<String>,
     /// Last period in which each obligor still owes principal: a later default is no default.
     obligor_horizon: Vec<u32>,
@@ -451,12 +525,6 @@ impl Setup {
                 .iter()
                 .map(|d| years_between(deal.closing, *d))
                 .collect(),
-            senior_original: tranche_original
-                .iter()
-                .zip(&senior)
-                .filter(|(_, s)| **s)
-                .map(|(b, _)| b)
-                .sum(),
             // A par bond yields about its coupon: the start of each path's yield search.
             yield_guess: tranches
                 .iter()
@@ -467,86 +535,9 @@ impl Setup {
             senior,
             has_coupon,
             per_year: deal.frequency.per_year(),
-            names,
         };
         setup.default_free = setup.run_default_free();
         setup
-    }
-
-    /// Whether paths carry weights other than 1 (importance sampling with a non-zero shift).
-    fn weighted(&self) -> bool {
-        self.shift.as_ref().is_some_and(|s| !s.is_zero())
-    }
-
-    /// The run's results from every path's row (in path order) and the run's totals.
-    fn results(
-        &self,
-        deal: &Deal,
-        options: McOptions,
-        totals: &RangeTotals,
-        rows: &dyn RowSource,
-    ) -> std::io::Result<McResults> {
-        let tranches: Vec<TrancheInfo> = self
-            .names
-            .iter()
-            .zip(&self.tranche_original)
-            .zip(&self.has_coupon)
-            .map(|((name, original), has_coupon)| TrancheInfo {
-                name: name.clone(),
-                original_balance: *original,
-                has_coupon: *has_coupon,
-            })
-            .collect();
-        let tranche_by_date = summary::tranche_by_date(
-            &tranches,
-            &deal.period_ends,
-            &totals.loss_by_date,
-            &totals.balance_by_date,
-        );
-        let summarise_all = || {
-            summarise(
-                rows,
-                &tranches,
-                deal.pool.obligors.len(),
-                self.per_year,
-                self.weighted(),
-                options.importance,
-            )
-        };
-        // The columns are summarised in parallel, each in path order: the same results on any
-        // number of threads.
-        let summary = match rayon::ThreadPoolBuilder::new()
-            .num_threads(options.threads_used())
-            .build()
-        {
-            Ok(pool) => pool.install(summarise_all),
-            Err(_) => summarise_all(),
-        }?;
-        let importance_sampling = options
-            .importance
-            .zip(self.shift.clone())
-            .map(|(i, shift)| {
-                ImportanceReport::new(
-                    &summary.weights,
-                    options.paths,
-                    &tranches[i],
-                    &summary.tranches[i],
-                    shift,
-                )
-            });
-        Ok(McResults {
-            paths: options.paths,
-            seed: options.seed,
-            generator: stream::GENERATOR.into(),
-            columns: self.columns.clone(),
-            yield_convention: YieldConvention::of(deal.frequency),
-            pool: summary.pool,
-            tranches: summary.tranches,
-            tranche_by_date,
-            pool_balance_fan: totals.pool_fan.bands(self.prep.original_pool_balance),
-            senior_balance_fan: totals.senior_fan.bands(self.senior_original),
-            importance_sampling,
-        })
     }
 
     fn recorder(&self, references: &References) -> PathRecorder<'_> {
