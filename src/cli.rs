@@ -3,36 +3,126 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+pub mod examples;
+
 /// ipabs — simulate IP asset-backed securities: pool, tranche waterfall, Monte Carlo, charts.
 #[derive(Debug, Parser)]
-#[command(name = "ipabs", version, about, long_about = None)]
+#[command(name = "ipabs", version, about, long_about = None, after_help = examples::TOP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print the command's summary as one JSON object on stdout instead of the terminal
+    /// report: the JSON files it wrote, its files and output folder, or on failure the error
+    /// and each located problem (`"ok": false`, with the exit code).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Colour of errors and warnings on stderr: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+}
+
+/// When errors and warnings are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A count given on the command line: digits with optional `_` separators (`1_000_000`) or
+/// scientific notation that is a whole number (`1e6`, `2.5e5`).
+pub fn count(text: &str) -> Result<u64, String> {
+    let expected =
+        || format!("expected a whole number such as 1000000, 1_000_000 or 1e6, found `{text}`");
+    let t = text.trim();
+    // `_` only between digits, as in Rust and TOML literals.
+    let b = t.as_bytes();
+    for (i, c) in b.iter().enumerate() {
+        if *c == b'_'
+            && !(i > 0 && i + 1 < b.len() && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit())
+        {
+            return Err(expected());
+        }
+    }
+    let t = t.replace('_', "");
+    if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) {
+        return t
+            .parse::<u64>()
+            .map_err(|_| format!("`{text}` is larger than {}", u64::MAX));
+    }
+    let (mantissa, exponent) = t.split_once(['e', 'E']).ok_or_else(expected)?;
+    let exponent: u32 = exponent
+        .strip_prefix('+')
+        .unwrap_or(exponent)
+        .parse()
+        .map_err(|_| expected())?;
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits_ok = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !digits_ok(whole) || !digits_ok(fraction) {
+        return Err(expected());
+    }
+    // Exact: the digits shifted left by the exponent must leave no fraction.
+    let fraction = fraction.trim_end_matches('0');
+    let shift = exponent
+        .checked_sub(u32::try_from(fraction.len()).unwrap_or(u32::MAX))
+        .ok_or_else(|| format!("`{text}` is not a whole number"))?;
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    let too_large = || format!("`{text}` is larger than {}", u64::MAX);
+    let base: u64 = digits.parse().map_err(|_| too_large())?;
+    10u64
+        .checked_pow(shift)
+        .and_then(|p| base.checked_mul(p))
+        .ok_or_else(too_large)
+}
+
+/// [`count`] for a `usize` (threads, periods).
+pub fn count_usize(text: &str) -> Result<usize, String> {
+    count(text).and_then(|n| usize::try_from(n).map_err(|_| format!("`{text}` is too large")))
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a scenario file and its loan tape; print the pool summary.
+    /// Check scenario files and their loan tapes; print each pool summary.
+    #[command(after_help = examples::VALIDATE)]
     Validate(ValidateArgs),
     /// Run the deal's waterfall under deterministic assumptions; write cash-flow tables.
+    #[command(after_help = examples::CASHFLOW)]
     Cashflow(CashflowArgs),
     /// Run the base case and a Monte Carlo of correlated defaults through the same waterfall.
+    #[command(after_help = examples::RUN)]
     Run(RunArgs),
     /// Join the shard folders of a run (`run --shard`) into the output a single run writes.
+    #[command(after_help = examples::MERGE)]
     Merge(MergeArgs),
     /// Run the Monte Carlo (or the deterministic case) over a grid of scenario values.
+    #[command(after_help = examples::SWEEP)]
     Sweep(SweepArgs),
     /// Break-even default rate of each tranche under a stress set, by bisection.
+    #[command(after_help = examples::BREAKEVEN)]
     Breakeven(BreakevenArgs),
     /// Implied rating of each tranche: target default rates (TDR) against break-even rates.
+    #[command(after_help = examples::RATE)]
     Rate(RateArgs),
     /// Largest senior size meeting a rating, expected-loss or break-even target.
+    #[command(after_help = examples::SIZE)]
     Size(SizeArgs),
     /// Redraw the charts, report.html (and results.xlsx) of a run's output folder.
+    #[command(after_help = examples::CHART)]
     Chart(crate::commands::chart::ChartArgs),
     /// Compare a base and a stressed run of one deal: difference table and overlaid charts.
+    #[command(after_help = examples::COMPARE)]
     Compare(crate::commands::compare::CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions(crate::commands::shell::CompletionsArgs),
+    /// Print the man page (roff) of ipabs or of one subcommand.
+    #[command(after_help = examples::MAN)]
+    Man(crate::commands::shell::ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -42,7 +132,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub simulation: SimulationArgs,
     /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = count_usize)]
     pub threads: Option<usize>,
     /// Output folder [default: output/<scenario file stem>].
     #[arg(long)]
@@ -62,7 +152,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "i/n|auto")]
     pub shard: Option<String>,
     /// The shard count for `--shard auto` in a Kubernetes Indexed Job (its completions).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count)]
     pub shards: Option<u64>,
     #[command(flatten)]
     pub report: crate::commands::chart::RunReportFlags,
@@ -77,7 +167,7 @@ pub struct MergeArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Worker threads for the summaries [default: all cores]. Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = count_usize)]
     pub threads: Option<usize>,
     /// No terminal report.
     #[arg(long)]
@@ -91,8 +181,10 @@ pub struct MergeArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Scenario file (TOML).
-    pub scenario: PathBuf,
+    /// Scenario files (TOML); each is checked and reported, and the exit code is 2 if any is
+    /// invalid.
+    #[arg(required = true, num_args = 1..)]
+    pub scenarios: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -144,7 +236,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "i/n|auto")]
     pub shard: Option<String>,
     /// The shard count for `--shard auto` in a Kubernetes Indexed Job.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count)]
     pub shards: Option<u64>,
 }
 
@@ -157,7 +249,7 @@ pub struct BreakevenArgs {
     pub tranche: Vec<String>,
     /// Spread the defaults over the first N payment dates [default: `breakeven.periods`, or the
     /// dates on which the scheduled pool balance is above half the original].
-    #[arg(long)]
+    #[arg(long, value_parser = count_usize)]
     pub periods: Option<usize>,
     /// Output folder [default: output/<scenario file stem>-breakeven].
     #[arg(long)]
@@ -183,7 +275,7 @@ pub struct RateArgs {
     pub loss_table: Option<PathBuf>,
     /// Simulate until no grade is borderline (its TDR interval reaching across the BDR), with
     /// the paths the borderline grades say would settle them, up to this many paths.
-    #[arg(long)]
+    #[arg(long, value_parser = count)]
     pub max_paths: Option<u64>,
     /// Output folder [default: output/<scenario file stem>-rating].
     #[arg(long)]
@@ -211,7 +303,7 @@ pub struct SizeArgs {
     #[arg(long, default_value = "empirical")]
     pub method: String,
     /// Sizes are multiples of this many yuan (the senior total moves in these steps).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = count)]
     pub unit: u64,
     /// Size to the standalone grade: break-even rates and the large-obligor test with the
     /// shortfall support switched off, as `rate` computes the standalone grades.
@@ -224,7 +316,7 @@ pub struct SizeArgs {
     #[arg(long)]
     pub precision: Option<f64>,
     /// The most paths --precision may raise the simulation to.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, value_parser = count)]
     pub max_paths: u64,
     #[command(flatten)]
     pub simulation: SimulationArgs,
@@ -256,8 +348,9 @@ pub fn default_out_suffixed(
 /// Monte Carlo size and seed, shared by every command that simulates.
 #[derive(Debug, Args)]
 pub struct SimulationArgs {
-    /// Monte Carlo paths [default: `simulation.paths` of the scenario].
-    #[arg(long)]
+    /// Monte Carlo paths, e.g. 100000, 1_000_000 or 1e6 [default: `simulation.paths` of the
+    /// scenario].
+    #[arg(long, value_parser = count)]
     pub paths: Option<u64>,
     /// Random seed; the same seed gives the same paths [default: `simulation.seed` of the scenario].
     #[arg(long)]
@@ -280,4 +373,51 @@ pub fn default_out(scenario: &std::path::Path, out: &Option<PathBuf>) -> PathBuf
             .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("output").join(stem)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_in_the_forms_people_type() {
+        for (text, n) in [
+            ("1000000", 1_000_000),
+            ("1_000_000", 1_000_000),
+            ("1e6", 1_000_000),
+            ("1E6", 1_000_000),
+            ("1e+6", 1_000_000),
+            ("2.5e5", 250_000),
+            ("0.5e1", 5),
+            ("1.50e2", 150),
+            ("0", 0),
+            ("0e3", 0),
+            ("18446744073709551615", u64::MAX),
+        ] {
+            assert_eq!(count(text), Ok(n), "{text}");
+        }
+        for text in [
+            "",
+            "1.5",
+            "1.5e0",
+            "1e-3",
+            "_1",
+            "1_",
+            "1__0",
+            "1,000",
+            "e6",
+            "1e",
+            "1e400",
+            "18446744073709551616",
+            "2e19",
+            "-1",
+            "0x10",
+            "1e6.0",
+            ".e2",
+        ] {
+            assert!(count(text).is_err(), "{text} accepted: {:?}", count(text));
+        }
+        assert!(count("1.5e0").unwrap_err().contains("not a whole number"));
+        assert!(count("2e19").unwrap_err().contains("larger than"));
+    }
 }

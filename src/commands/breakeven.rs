@@ -3,6 +3,7 @@
 use crate::report::run_info::RunInfo;
 use std::time::Instant;
 
+use super::outcome::Outcome;
 use super::{AppError, open_output};
 use crate::cli::{BreakevenArgs, default_out_suffixed};
 use crate::report::structuring::{BDR_DEFINITION, BreakevenDocument, sorted_json};
@@ -11,7 +12,7 @@ use crate::structuring::breakeven::{BreakevenResult, breakeven};
 use crate::structuring::{self, pct, tranche_index};
 use std::borrow::Cow;
 
-pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
+pub fn run(args: &BreakevenArgs) -> Result<Outcome, AppError> {
     let loaded = structuring::load(&args.scenario)?;
     super::print_warnings(&loaded.deal.warnings);
     let deal = &loaded.deal;
@@ -55,8 +56,8 @@ pub fn run(args: &BreakevenArgs) -> Result<String, AppError> {
         elapsed
     );
     text += &report(&result, &config);
-    text += &format!("written to {}\n", written.display());
-    Ok(text)
+    text += &format!("written to {}\n", written.path.display());
+    Ok(Outcome::folder("breakeven", text, written))
 }
 
 /// The content of `breakeven.json` (also written by `ipabs run`), keys sorted as always.

@@ -1,12 +1,13 @@
 //! `ipabs cashflow SCENARIO [--cdr X] [--cpr Y] [--recovery Z] [--lag N] [--out DIR]`.
 
+use super::outcome::Outcome;
 use super::{AppError, check_rate, open_output};
 use crate::cli::{CashflowArgs, default_out};
 use crate::report::{cashflow, table};
 use crate::results::run_cashflow;
 use crate::scenario::bounds::MAX_RECOVERY_LAG_MONTHS;
 
-pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
+pub fn run(args: &CashflowArgs) -> Result<Outcome, AppError> {
     check_rate("cdr", args.cdr)?;
     check_rate("cpr", args.cpr)?;
     check_rate("recovery", args.recovery)?;
@@ -47,6 +48,6 @@ pub fn run(args: &CashflowArgs) -> Result<String, AppError> {
         deal.name, run.periods_run
     );
     text += &table::cashflow_report(&run);
-    text += &format!("written to {}\n", written.display());
-    Ok(text)
+    text += &format!("written to {}\n", written.path.display());
+    Ok(Outcome::folder("cashflow", text, written))
 }

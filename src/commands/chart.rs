@@ -325,7 +325,7 @@ fn remove_leftovers(dir: &Path) {
     }
 }
 
-pub fn run(args: &ChartArgs) -> Result<String, AppError> {
+pub fn run(args: &ChartArgs) -> Result<super::outcome::Outcome, AppError> {
     crate::cancel::install();
     let started = Instant::now();
     // Only a folder ipabs wrote, and not while another ipabs process writes it.
@@ -333,11 +333,30 @@ pub fn run(args: &ChartArgs) -> Result<String, AppError> {
     remove_leftovers(&existing.dir);
     let written = write_reports(&existing.dir, &args.flags, true)?;
     // The marker lists what the folder now holds (charts may have changed format).
-    crate::report::outdir::record_entries(&existing.dir)?;
-    Ok(format!(
+    let entries = crate::report::outdir::record_entries(&existing.dir)?;
+    let text = format!(
         "{}written to {} in {:.2} s\n",
         written.describe(),
         args.output_dir.display(),
         started.elapsed().as_secs_f64()
-    ))
+    );
+    let committed = crate::report::outdir::Committed {
+        path: existing.dir.clone(),
+        entries,
+        documents: Vec::new(),
+    };
+    let redrawn = Redrawn {
+        replaced: &written.replaced,
+        removed: &written.removed,
+        skipped: &written.skipped,
+    };
+    Ok(super::outcome::Outcome::folder("chart", text, committed).with_result(&redrawn))
+}
+
+/// What a redraw changed, for `--json` (the folder's files are listed beside it).
+#[derive(serde::Serialize)]
+struct Redrawn<'a> {
+    replaced: &'a [String],
+    removed: &'a [String],
+    skipped: &'a [String],
 }

@@ -8,6 +8,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 
 use super::AppError;
+use super::outcome::Outcome;
 use crate::chart::{AmountUnit, ChartFormat};
 use crate::money::Amount;
 use crate::report::charts::compare::{Overlay, render};
@@ -86,7 +87,7 @@ fn load(dir: &Path) -> Result<RunFiles, AppError> {
     RunFiles::load(dir).map_err(|e| AppError::Usage(e.to_string()))
 }
 
-pub fn run(args: &CompareArgs) -> Result<String, AppError> {
+pub fn run(args: &CompareArgs) -> Result<Outcome, AppError> {
     let base = load(&args.base)?;
     let stress = load(&args.stress)?;
     check_same_deal(&base, &stress).map_err(|e| AppError::Usage(e.to_string()))?;
@@ -157,7 +158,7 @@ pub fn run(args: &CompareArgs) -> Result<String, AppError> {
     text += &format!(
         "difference.csv, difference_by_date.csv, compare.json and {} charts ({files} files)\nwritten to {}\n",
         charts.len(),
-        written.display()
+        written.path.display()
     );
-    Ok(text)
+    Ok(Outcome::folder("compare", text, written))
 }

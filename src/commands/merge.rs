@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::AppError;
+use super::outcome::Outcome;
 use super::run::{Results, base_case, rating_tables, write_results};
 use crate::cli::MergeArgs;
 use crate::montecarlo::{McOptions, PathRange};
@@ -21,7 +22,7 @@ use crate::report::run_info::RunInfo;
 use crate::report::shard::{SHARD_FILE, SWEEP_SHARD_FILE, ShardFile, SweepShardFile};
 use crate::structuring::rating::CdrRows;
 
-pub fn run(args: &MergeArgs) -> Result<String, AppError> {
+pub fn run(args: &MergeArgs) -> Result<Outcome, AppError> {
     // Shards of a sweep carry sweep-shard.json; shards of a run, shard.json.
     if args.shards[0].join(SWEEP_SHARD_FILE).is_file() {
         return merge_sweep(args);
@@ -110,14 +111,15 @@ pub fn run(args: &MergeArgs) -> Result<String, AppError> {
     let summary = write_results(&after, &out, &results, pool_cdr, prepared, tables)?;
     let info = RunInfo::new("merge", options.threads_used(), started);
     let written = super::commit_with_info(out, &info)?;
-    Ok(format!(
+    let text = format!(
         "{} — merged {} shards: {} paths, seed {}\n{summary}written to {}\n",
         deal.name,
         shards.len(),
         first.paths,
         first.seed,
-        written.display()
-    ))
+        written.path.display()
+    );
+    Ok(Outcome::folder("merge", text, written))
 }
 
 /// The shards' files, in shard order, after checking that they are one run and cover it
@@ -296,7 +298,7 @@ fn in_shard_order<T>(
 
 /// `ipabs merge` of `ipabs sweep --shard` folders: the rows of every shard's grid points, in
 /// point order, written as a single sweep writes them.
-fn merge_sweep(args: &MergeArgs) -> Result<String, AppError> {
+fn merge_sweep(args: &MergeArgs) -> Result<Outcome, AppError> {
     let started = Instant::now();
     let shards = read_all(&args.shards, "sweep", SweepShardFile::read)?;
     let (first_dir, first) = &shards[0];
@@ -360,7 +362,7 @@ fn merge_sweep(args: &MergeArgs) -> Result<String, AppError> {
     let rows: Vec<_> = shards.iter().flat_map(|(_, s)| s.rows.clone()).collect();
     let charts = super::sweep::write_outputs(&out, &grid, &rows, &loaded.deal)?;
     let written = super::commit_with_info(out, &RunInfo::new("merge", 0, started))?;
-    Ok(format!(
+    let text = format!(
         "{} — merged {count} sweep shards: {} grid points, {} rows{}\nwritten to {}\n",
         loaded.deal.name,
         first.points,
@@ -370,6 +372,7 @@ fn merge_sweep(args: &MergeArgs) -> Result<String, AppError> {
         } else {
             String::new()
         },
-        written.display()
-    ))
+        written.path.display()
+    );
+    Ok(Outcome::folder("merge", text, written).with_result(&rows))
 }

@@ -4,11 +4,14 @@ pub mod breakeven;
 pub mod budget;
 pub mod cashflow;
 pub mod chart;
+pub mod colour;
 pub mod compare;
 pub mod merge;
+pub mod outcome;
 pub mod rate;
 pub mod run;
 pub mod shard;
+pub mod shell;
 pub mod size;
 pub mod sweep;
 pub mod validate;
@@ -78,7 +81,7 @@ impl From<crate::montecarlo::McError> for AppError {
 /// exit code, and `--quiet` does not hide them.
 pub fn print_warnings<'a>(warnings: impl IntoIterator<Item = &'a Warning>) {
     for w in warnings {
-        eprintln!("{w}");
+        colour::eprint_warning(&w.to_string());
     }
 }
 
@@ -131,7 +134,7 @@ pub fn input_files(scenario: &Path, text: &str, extra: &[&Option<PathBuf>]) -> V
 pub fn commit_with_info(
     out: crate::report::OutputDir,
     info: &crate::report::run_info::RunInfo,
-) -> Result<PathBuf, AppError> {
+) -> Result<crate::report::outdir::Committed, AppError> {
     info.write(&out)?;
     Ok(out.commit()?)
 }

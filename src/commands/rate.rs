@@ -4,6 +4,7 @@ use crate::report::run_info::RunInfo;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use super::outcome::Outcome;
 use super::sweep::progress_bar;
 use super::{AppError, open_output};
 use crate::cli::{RateArgs, default_out_suffixed};
@@ -141,7 +142,7 @@ pub fn simulation_options(
     )
 }
 
-pub fn run(args: &RateArgs) -> Result<String, AppError> {
+pub fn run(args: &RateArgs) -> Result<Outcome, AppError> {
     let loaded = structuring::load(&args.scenario)?;
     super::print_warnings(&loaded.deal.warnings);
     let deal = &loaded.deal;
@@ -212,8 +213,8 @@ pub fn run(args: &RateArgs) -> Result<String, AppError> {
         );
     }
     text += &report(&result);
-    text += &format!("written to {}\n", written.display());
-    Ok(text)
+    text += &format!("written to {}\n", written.path.display());
+    Ok(Outcome::folder("rate", text, written))
 }
 
 /// The most paths any borderline grade asks for, if one is borderline.

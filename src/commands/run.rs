@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
 
+use super::outcome::Outcome;
 use super::{AppError, open_output};
 use crate::cli::{RunArgs, default_out};
 use crate::commands::chart::RunReportFlags;
@@ -63,7 +64,7 @@ pub fn progress(paths: u64, quiet: bool) -> impl FnMut(u64) + use<> {
     }
 }
 
-pub fn run(args: &RunArgs) -> Result<String, AppError> {
+pub fn run(args: &RunArgs) -> Result<Outcome, AppError> {
     let command_started = Instant::now();
     let loaded = crate::structuring::load(&args.scenario)?;
     let deal = &loaded.deal;
@@ -151,8 +152,8 @@ pub fn run(args: &RunArgs) -> Result<String, AppError> {
         results.paths as f64 / elapsed.max(1e-9)
     );
     text += &summary;
-    text += &format!("written to {}\n", written.display());
-    Ok(text)
+    text += &format!("written to {}\n", written.path.display());
+    Ok(Outcome::folder("run", text, written))
 }
 
 /// The run's results from its `paths.bin` in `out` (streamed) and its merged totals.
@@ -290,7 +291,7 @@ fn run_shard(
     options: McOptions,
     target: &Path,
     command_started: Instant,
-) -> Result<String, AppError> {
+) -> Result<Outcome, AppError> {
     let deal = &loaded.deal;
     let range = PathRange::shard(options.paths, shard.index, shard.count);
     let scenario_path = crate::report::outdir::resolve(&args.scenario)
@@ -337,7 +338,7 @@ fn run_shard(
         RunInfo::new("run", options.threads_used(), command_started).phase("monte_carlo", elapsed);
     info.shard = Some(shard.to_string());
     let written = super::commit_with_info(out, &info)?;
-    Ok(format!(
+    let text = format!(
         "{} — shard {shard} of the Monte Carlo: paths {}..{} of {}, seed {}, {} threads, {:.2} s\nwritten to {}\njoin the shards with: ipabs merge <shard folders> --out DIR\n",
         deal.name,
         range.start,
@@ -346,6 +347,7 @@ fn run_shard(
         options.seed,
         options.threads_used(),
         elapsed,
-        written.display()
-    ))
+        written.path.display()
+    );
+    Ok(Outcome::folder("run", text, written))
 }

@@ -157,7 +157,7 @@ fn rate_value(flag: &str, text: &str) -> Result<f64, AppError> {
         })
 }
 
-pub fn run(args: &SizeArgs) -> Result<String, AppError> {
+pub fn run(args: &SizeArgs) -> Result<super::outcome::Outcome, AppError> {
     let loaded = structuring::load(&args.scenario)?;
     super::print_warnings(&loaded.deal.warnings);
     let deal = &loaded.deal;
@@ -237,12 +237,13 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
                     out,
                     &RunInfo::new("size", crate::montecarlo::worker_threads(0), started),
                 )?;
-                return Ok(format!(
+                let text = format!(
                     "{} — sizing: {name} rated {value} or better, with support\nUNREACHABLE at any size: {reason}.\nTry --standalone to size to the pool alone, or a grade at or below {}.\nwritten to {}\n",
                     deal.name,
                     c.grade,
-                    written.display()
-                ));
+                    written.path.display()
+                );
+                return Ok(super::outcome::Outcome::folder("size", text, written));
             }
             let goal = grade_goal(&tdrs[g], method, wal)?;
             grade_target = Some((grades, g));
@@ -469,8 +470,8 @@ pub fn run(args: &SizeArgs) -> Result<String, AppError> {
         out,
         &RunInfo::new("size", crate::montecarlo::worker_threads(0), started),
     )?;
-    text += &format!("({:.2} s) written to {}\n", elapsed, written.display());
-    Ok(text)
+    text += &format!("({:.2} s) written to {}\n", elapsed, written.path.display());
+    Ok(super::outcome::Outcome::folder("size", text, written))
 }
 
 fn fmt_measure(goal: &Goal, v: f64) -> String {

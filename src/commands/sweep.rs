@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 
+use super::outcome::Outcome;
 use super::{AppError, open_output};
 use crate::chart::{ChartOptions, Heatmap, ValueKind, heatmap};
 use crate::cli::{SweepArgs, default_out_suffixed};
@@ -29,7 +30,7 @@ pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-pub fn run(args: &SweepArgs) -> Result<String, AppError> {
+pub fn run(args: &SweepArgs) -> Result<Outcome, AppError> {
     let grid = grid_of(&args.vary)?;
     let loaded = structuring::load(&args.scenario)?;
     super::print_warnings(&loaded.deal.warnings);
@@ -105,12 +106,13 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
         let mut info = RunInfo::new("sweep", threads, started);
         info.shard = Some(s.to_string());
         let written = super::commit_with_info(out, &info)?;
-        return Ok(format!(
+        let text = format!(
             "{} — sweep shard {s}: grid points {first_point}..{end_point} of {total_points} ({:.2} s)\nwritten to {}\njoin the shards with: ipabs merge <shard folders> --out DIR\n",
             loaded.deal.name,
             elapsed,
-            written.display()
-        ));
+            written.path.display()
+        );
+        return Ok(Outcome::folder("sweep", text, written));
     }
     let charts = write_outputs(&out, &grid, &rows, &loaded.deal)?;
     let written = super::commit_with_info(out, &RunInfo::new("sweep", threads, started))?;
@@ -151,8 +153,8 @@ pub fn run(args: &SweepArgs) -> Result<String, AppError> {
     if charts > 0 {
         text += &format!("{charts} heat maps\n");
     }
-    text += &format!("written to {}\n", written.display());
-    Ok(text)
+    text += &format!("written to {}\n", written.path.display());
+    Ok(Outcome::folder("sweep", text, written).with_result(&rows))
 }
 
 /// The sweep's files from its rows: `sweep.csv` and, for two keys, the heat maps (how many).

@@ -81,13 +81,14 @@ impl OutputDir {
         w.flush().map_err(|source| ReportError::Io { path, source })
     }
 
-    /// Writes a value as pretty JSON.
+    /// Writes a value as pretty JSON (and keeps it for the command's `--json` summary).
     pub fn json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), ReportError> {
         let path = self.path(name)?;
         let text = serde_json::to_string_pretty(value).map_err(|source| ReportError::Json {
             path: path.clone(),
             source,
         })?;
+        self.keep_document(name, &text);
         std::fs::write(&path, text + "\n").map_err(|source| ReportError::Io { path, source })
     }
 

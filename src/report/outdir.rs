@@ -374,7 +374,21 @@ pub struct OutputDir {
     target: PathBuf,
     staging: PathBuf,
     committed: bool,
+    /// The JSON documents written, by name, as written: the command's `--json` summary
+    /// carries them, so it is the files' schema and bytes, not a second rendering.
+    documents: std::sync::Mutex<Vec<Document>>,
     _lock: TargetLock,
+}
+
+/// A JSON file of an output folder: its name and its text.
+pub type Document = (String, Box<serde_json::value::RawValue>);
+
+/// A committed output folder: where it is, every entry it holds and its JSON documents.
+#[derive(Debug)]
+pub struct Committed {
+    pub path: PathBuf,
+    pub entries: Vec<String>,
+    pub documents: Vec<Document>,
 }
 
 impl OutputDir {
@@ -406,6 +420,7 @@ impl OutputDir {
             target: resolved,
             staging,
             committed: false,
+            documents: std::sync::Mutex::new(Vec::new()),
             _lock: lock,
         };
         let marker = Marker {
@@ -433,9 +448,9 @@ impl OutputDir {
     }
 
     /// Replaces the target folder with the finished one, unless a stop was asked for.
-    pub fn commit(mut self) -> Result<PathBuf, ReportError> {
+    pub fn commit(mut self) -> Result<Committed, ReportError> {
         crate::cancel::phase("commit").map_err(ReportError::Cancelled)?;
-        record_entries(&self.staging)?;
+        let entries = record_entries(&self.staging)?;
         if std::fs::symlink_metadata(&self.target).is_ok() {
             // Checked again: files may have been put there while the run went on.
             check_replaceable(&self.target)?;
@@ -454,7 +469,24 @@ impl OutputDir {
             std::fs::rename(&self.staging, &self.target).map_err(io_at(&self.target))?;
             self.committed = true;
         }
-        Ok(self.target.clone())
+        let documents = std::mem::take(&mut *self.documents.lock().expect("not poisoned"));
+        Ok(Committed {
+            path: self.target.clone(),
+            entries,
+            documents,
+        })
+    }
+
+    /// Keeps a JSON document written to the folder (not the marker) for the summary.
+    pub(super) fn keep_document(&self, name: &str, text: &str) {
+        if name == MARKER {
+            return;
+        }
+        if let Ok(raw) = serde_json::value::RawValue::from_string(text.to_string()) {
+            let mut documents = self.documents.lock().expect("not poisoned");
+            documents.retain(|(n, _)| n != name);
+            documents.push((name.to_string(), raw));
+        }
     }
 }
 
@@ -468,7 +500,7 @@ impl Drop for OutputDir {
 
 /// Rewrites the marker of `dir` with the list of what the folder now holds (the marker is
 /// replaced by rename, so it is never half-written).
-pub fn record_entries(dir: &Path) -> Result<(), ReportError> {
+pub fn record_entries(dir: &Path) -> Result<Vec<String>, ReportError> {
     let path = dir.join(MARKER);
     let mut marker = read_marker(dir).ok_or_else(|| {
         ReportError::Other(format!("{} is missing or unreadable", path.display()))
@@ -485,7 +517,8 @@ pub fn record_entries(dir: &Path) -> Result<(), ReportError> {
         source,
     })?;
     std::fs::write(&tmp, text + "\n").map_err(io_at(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io_at(&path))
+    std::fs::rename(&tmp, &path).map_err(io_at(&path))?;
+    Ok(marker.entries)
 }
 
 /// An existing output folder opened to be updated in place (`ipabs chart`): it must carry the

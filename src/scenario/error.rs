@@ -47,7 +47,60 @@ pub enum ScenarioError {
     },
 }
 
+/// A problem as a program reads it (`--json`): the file, and the line and column of a TOML
+/// value (columns in characters) or the row and column of a tape cell.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LocatedProblem {
+    pub file: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// A tape cell's column name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
 impl ScenarioError {
+    /// Every problem with its place resolved to line and column.
+    pub fn located(&self) -> Vec<LocatedProblem> {
+        let ScenarioError::Invalid { problems, sources } = self else {
+            return Vec::new();
+        };
+        problems
+            .iter()
+            .map(|p| {
+                let text = sources.iter().find(|(f, _)| *f == p.file).map(|(_, t)| t);
+                let (line, column, header) = match (&p.location, text) {
+                    (Location::Span(span), Some(text)) => {
+                        let (line, column) = line_col(text, span.start);
+                        (Some(line as u64), Some(column), None)
+                    }
+                    (Location::Span(_), None) | (Location::File, _) => (None, None, None),
+                    (
+                        Location::Cell {
+                            line,
+                            column,
+                            header,
+                        },
+                        _,
+                    ) => (Some(*line), Some(*column), Some(header.clone())),
+                    (Location::Line(line), _) => (Some(*line), None, None),
+                };
+                LocatedProblem {
+                    file: p.file.clone(),
+                    line,
+                    column,
+                    header,
+                    field: p.field.clone(),
+                    message: p.message.clone(),
+                }
+            })
+            .collect()
+    }
+
     pub fn problems(&self) -> &[Problem] {
         match self {
             ScenarioError::Invalid { problems, .. } => problems,
