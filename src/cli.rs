@@ -33,6 +33,8 @@ pub enum Command {
     Chart(crate::commands::chart::ChartArgs),
     /// Compare a base and a stressed run of one deal: difference table and overlaid charts.
     Compare(crate::commands::compare::CompareArgs),
+    /// Write a commented starter scenario and loan tape for a kind of deal (`--list` the kinds).
+    New(crate::commands::new::NewArgs),
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ fn main() {
         Command::Size(args) => commands::size::run(args).map(|s| (s, args.quiet)),
         Command::Chart(args) => commands::chart::run(args).map(|s| (s, false)),
         Command::Compare(args) => commands::compare::run(args).map(|s| (s, args.quiet)),
+        Command::New(args) => commands::new::run(args).map(|s| (s, false)),
     };
     match result {
         Ok((text, quiet)) => {

@@ -6,6 +6,7 @@ pub mod cashflow;
 pub mod chart;
 pub mod compare;
 pub mod merge;
+pub mod new;
 pub mod rate;
 pub mod run;
 pub mod shard;
