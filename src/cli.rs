@@ -117,6 +117,8 @@ pub enum Command {
     /// Compare a base and a stressed run of one deal: difference table and overlaid charts.
     #[command(after_help = examples::COMPARE)]
     Compare(crate::commands::compare::CompareArgs),
+    /// Write a commented starter scenario and loan tape for a kind of deal (`--list` the kinds).
+    New(crate::commands::new::NewArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = examples::COMPLETIONS)]
     Completions(crate::commands::shell::CompletionsArgs),

@@ -32,6 +32,7 @@ fn main() {
             "compare",
             commands::compare::run(args).map(|s| (s, args.quiet)),
         ),
+        Command::New(args) => ("new", commands::new::run(args).map(|s| (s, false))),
         Command::Completions(args) => (
             "completions",
             commands::shell::completions(args).map(|s| (s, false)),

@@ -3,6 +3,7 @@
 
 pub const TOP: &str = "\
 Examples:
+  ipabs new ip-lease deals
   ipabs validate scenarios/ip-lease-733m.toml scenarios/patent-pledge-200m.toml
   ipabs run scenarios/ip-lease-733m.toml
   ipabs run scenarios/ip-lease-733m.toml --paths 1e6 --json
@@ -94,7 +95,9 @@ mod tests {
             .map(str::trim)
             .filter(|l| l.starts_with("ipabs "))
             .map(|l| {
+                // A description may follow after two spaces.
                 let l = l.split(['>', '|']).next().unwrap_or(l);
+                let l = l.split("  ").next().unwrap_or(l);
                 l.split_whitespace().map(str::to_string).collect()
             })
             .collect()

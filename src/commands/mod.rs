@@ -7,6 +7,7 @@ pub mod chart;
 pub mod colour;
 pub mod compare;
 pub mod merge;
+pub mod new;
 pub mod outcome;
 pub mod rate;
 pub mod run;
