@@ -81,13 +81,18 @@ print(rating[["tranche", "min_bdr", "expected_loss", "wal_years", "expected_loss
               "grade_empirical", "grade_priced"]])
 
 # %% [markdown]
-# ## What if: a thinner senior class and more correlation
-# Overrides take the dotted keys of `ipabs sweep --vary`.
+# ## What if: a thinner A1, a thicker subordinate class, less correlation
+# Overrides take the dotted keys of `ipabs sweep --vary` (the tranches must still add up to the
+# pool: an override the deal cannot take raises `ipabs.ScenarioError`, located in the file).
 
 # %%
 what_if = ipabs.load(
     root / "scenarios" / "ip-lease-733m.toml",
-    overrides={"model.correlation.intra_sector": 0.25, "tranches.A1.balance": 500_000_000},
+    overrides={
+        "model.correlation.intra_sector": 0.25,
+        "tranches.A1.balance": 200_000_000,
+        "tranches.Sub.balance": 87_000_000,
+    },
 )
 print(what_if.tranche_balances)
 print(what_if.monte_carlo(paths=10_000, seed=20240601).summary.tranches[

@@ -13,6 +13,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 venv="${1:-$root/target/py-venv}"
 python="${PYTHON:-python3}"
+# The root crate's target folder unless told otherwise: the CLI's release build and this one
+# then share the compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
 if [ ! -x "$venv/bin/python" ]; then
   if ! "$python" -m venv "$venv" >/dev/null 2>&1; then

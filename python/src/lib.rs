@@ -19,13 +19,13 @@ use ipabs::structuring::overrides::{KeyPath, Literal, load_with, parse_number};
 use ipabs::structuring::{Loaded, StructuringError};
 
 create_exception!(
-    _native,
+    ipabs,
     ScenarioError,
     PyValueError,
     "An invalid scenario (or override): the located message the CLI prints."
 );
 create_exception!(
-    _native,
+    ipabs,
     IpabsError,
     PyException,
     "Any other failure of ipabs (an argument out of range, a run that cannot start)."
