@@ -162,6 +162,17 @@ def test_cashflow_equals_cli_csvs(lease, cli, tmp_path, kwargs, flags):
         assert ours["wal_years"] == theirs["wal_years"]
 
 
+@pytest.mark.parametrize("stem", ["patent-pledge-200m", "patent-royalty-300m"])
+def test_cashflow_of_the_other_shipped_scenarios_equals_cli(cli, tmp_path, stem):
+    scenario = SCENARIOS / f"{stem}.toml"
+    out = tmp_path / stem
+    cli("cashflow", scenario, "--out", out)
+    cf = ipabs.load(scenario).cashflow()
+    assert_same_frame(cf.pool, out / "pool_cashflows.csv")
+    assert_same_frame(cf.tranches, out / "tranche_cashflows.csv")
+    assert_same_frame(cf.ledger, out / "ledger.csv")
+
+
 def test_tranches_wide(lease):
     cf = lease.cashflow()
     wide = cf.tranches_wide
@@ -209,6 +220,16 @@ def test_monte_carlo_does_not_depend_on_threads(lease, mc):
     assert one.summary_json == mc.summary_json
     pd.testing.assert_frame_equal(one.paths, mc.paths)
     assert one.threads == 1 and mc.threads == 2
+
+
+def test_importance_sampling_equals_cli(lease, cli, tmp_path):
+    out = tmp_path / "is"
+    cli("run", LEASE, "--paths", PATHS, "--seed", SEED, "--mc-only", "--no-charts", "--quiet",
+        "--importance-sampling", "A3", "--out", out)
+    mc = lease.monte_carlo(paths=PATHS, seed=SEED, importance_sampling="A3", threads=1)
+    assert mc.summary_json == json.loads((out / "mc-summary.json").read_text())
+    assert mc.summary_json["importance_sampling"]["tranche"] == "A3"
+    assert mc.paths["likelihood_ratio"].std() > 0
 
 
 def test_override_matches_cli_sweep_point(cli, tmp_path):
