@@ -329,7 +329,8 @@ class Scenario:
         """The implied rating (``ipabs rate --paths N --seed S``): one row per tranche with its
         BDRs, expected loss (± standard error), WAL, Moody's-scale grade from the loss table,
         and one ``grade_<method>`` column per method with support (``standalone_<method>``
-        without; ``grade_priced``: the promisor priced as an obligor), cells as the CLI prints.
+        without; ``grade_priced``: the promisor priced as an obligor, with its P(fail) in
+        ``priced_failure_probability`` ± ``priced_failure_std_error``), cells as the CLI prints.
 
         ``attrs["rating_json"]``: the dict of the CLI's rating.json; ``attrs["grades"]``: the
         grades long form (tranche, basis, method, grade, binding test).

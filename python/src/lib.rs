@@ -497,6 +497,9 @@ impl Scenario {
             expected_pv_loss_std_error: f64,
             wal_years: Option<f64>,
             expected_loss_grade: Option<String>,
+            /// P(fail) with the promisor priced as an obligor, and its standard error.
+            priced_failure_probability: f64,
+            priced_failure_std_error: f64,
         }
         let rows: Vec<Row> = result
             .tranches
@@ -512,6 +515,8 @@ impl Scenario {
                 expected_pv_loss_std_error: t.expected_pv_loss_std_error,
                 wal_years: t.wal_years,
                 expected_loss_grade: t.expected_loss_grade.clone(),
+                priced_failure_probability: t.supported_joint.failure_probability,
+                priced_failure_std_error: t.supported_joint.std_error,
             })
             .collect();
         let grades = PyList::empty(py);
@@ -527,12 +532,21 @@ impl Scenario {
                     ))?;
                 }
             }
+            // The joint grade's cell as `Awarded::cell` writes one (the CLI's joint cell,
+            // `commands::rate::joint_cell`, is private; its P(fail) is in the tranche's row).
             let j = &t.supported_joint;
+            let mut cell = j.grade.clone().unwrap_or_else(|| "below scale".into());
+            if let Some(from) = &j.capped_from {
+                cell += &format!(" (capped from {from})");
+            }
+            if let Some(b) = &j.borderline {
+                cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
+            }
             grades.append((
                 t.tranche.clone(),
                 "with_support",
                 "priced",
-                j.grade.clone().unwrap_or_else(|| "below scale".into()),
+                cell,
                 j.binding.clone(),
             ))?;
         }

@@ -290,3 +290,5 @@ def test_rate_equals_cli(lease, cli, tmp_path):
     assert list(rating["min_bdr"]) == [t["min_bdr"] for t in tranches]
     assert list(rating["expected_loss"]) == [t["expected_loss"] for t in tranches]
     assert "grade_empirical" in rating.columns
+    priced = [t["supported_joint"]["failure_probability"] for t in tranches]
+    assert list(rating["priced_failure_probability"]) == priced
