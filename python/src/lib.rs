@@ -299,32 +299,14 @@ impl Scenario {
         recovery: Option<f64>,
         lag: Option<u64>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        use ipabs::commands::check_rate;
-        check_rate("cdr", cdr).map_err(app_err)?;
-        check_rate("cpr", cpr).map_err(app_err)?;
-        check_rate("recovery", recovery).map_err(app_err)?;
-        let max_lag = ipabs::scenario::bounds::MAX_RECOVERY_LAG_MONTHS;
-        if let Some(lag) = lag
-            && lag > u64::from(max_lag)
-        {
-            return Err(IpabsError::new_err(format!(
-                "error: --lag expects whole months in 0..={max_lag}, found {lag}"
-            )));
-        }
         let mut deal = self.loaded.deal.clone();
-        let a = &mut deal.assumptions;
-        if let Some(cdr) = cdr {
-            a.cdr = vec![cdr];
-        }
-        if let Some(cpr) = cpr {
-            a.cpr = vec![cpr];
-        }
-        if let Some(r) = recovery {
-            a.recovery_rate = vec![r];
-        }
-        if let Some(lag) = lag {
-            a.recovery_lag_months = vec![u32::try_from(lag).expect("checked above")];
-        }
+        let overrides = ipabs::commands::cashflow::Overrides {
+            cdr,
+            cpr,
+            recovery,
+            lag,
+        };
+        overrides.apply(&mut deal).map_err(app_err)?;
         let run = py.detach(|| ipabs::results::run_cashflow(&deal));
         let warning = ipabs::commands::run_warnings(&self.path, &run).map(|w| w.to_string());
         let d = PyDict::new(py);
@@ -532,16 +514,9 @@ impl Scenario {
                     ))?;
                 }
             }
-            // The joint grade's cell as `Awarded::cell` writes one (the CLI's joint cell,
-            // `commands::rate::joint_cell`, is private; its P(fail) is in the tranche's row).
+            // The joint grade's cell (its P(fail) is in the tranche's row).
             let j = &t.supported_joint;
-            let mut cell = j.grade.clone().unwrap_or_else(|| "below scale".into());
-            if let Some(from) = &j.capped_from {
-                cell += &format!(" (capped from {from})");
-            }
-            if let Some(b) = &j.borderline {
-                cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
-            }
+            let cell = j.cell();
             grades.append((
                 t.tranche.clone(),
                 "with_support",

@@ -248,18 +248,12 @@ pub fn document(
 
 /// The joint-default grade as a cell: `A (P(fail) 0.21 % ± 0.03 %)`.
 fn joint_cell(j: &crate::structuring::rating::JointGrade) -> String {
-    let mut cell = j.grade.clone().unwrap_or_else(|| "below scale".into());
-    if let Some(from) = &j.capped_from {
-        cell += &format!(" (capped from {from})");
-    }
-    if let Some(b) = &j.borderline {
-        cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
-    }
-    cell + &format!(
-        " (P(fail) {} ± {})",
-        pct(j.failure_probability, 3),
-        pct(j.std_error, 3)
-    )
+    j.cell()
+        + &format!(
+            " (P(fail) {} ± {})",
+            pct(j.failure_probability, 3),
+            pct(j.std_error, 3)
+        )
 }
 
 /// One line per tranche: the implied grade by each TDR method, with and without support.

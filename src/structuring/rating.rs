@@ -1315,6 +1315,20 @@ pub struct JointGrade {
     pub borderline: Option<Borderline>,
 }
 
+impl JointGrade {
+    /// The grade as a report cell: `AA (capped from AAA) (borderline AAA: 41000 paths)`.
+    pub fn cell(&self) -> String {
+        let mut cell = self.grade.clone().unwrap_or_else(|| "below scale".into());
+        if let Some(from) = &self.capped_from {
+            cell += &format!(" (capped from {from})");
+        }
+        if let Some(b) = &self.borderline {
+            cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
+        }
+        cell
+    }
+}
+
 fn joint_grade(
     grades: &[TdrRow],
     dist: &CdrDistribution,
