@@ -16,6 +16,16 @@ pub enum Location {
     },
     /// A whole CSV line.
     Line(u64),
+    /// A cell of a worksheet (`.xlsx` tapes): row and column as Excel numbers them (row 1,
+    /// column 1 = A1), with the column's header.
+    SheetCell {
+        sheet: String,
+        row: u64,
+        column: usize,
+        header: String,
+    },
+    /// A whole worksheet row.
+    SheetRow { sheet: String, row: u64 },
     /// The file as a whole.
     File,
 }
@@ -133,6 +143,33 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
             (Location::Line(line), _) => {
                 out += &format!("error: {}: {}\n  --> {file}:{line}\n", p.field, p.message);
             }
+            // No excerpt: a workbook has no text to quote.
+            (
+                Location::SheetCell {
+                    sheet,
+                    row,
+                    column,
+                    header,
+                },
+                _,
+            ) => {
+                let cell = format!("{}{row}", column_letters(*column));
+                let column = if header.is_empty() {
+                    String::new()
+                } else {
+                    format!(", column {header}")
+                };
+                out += &format!(
+                    "error: {}: {}\n  --> {file}, sheet {sheet}, row {row}{column} (cell {cell})\n",
+                    p.field, p.message,
+                );
+            }
+            (Location::SheetRow { sheet, row }, _) => {
+                out += &format!(
+                    "error: {}: {}\n  --> {file}, sheet {sheet}, row {row}\n",
+                    p.field, p.message
+                );
+            }
         }
     }
     if count > MAX_PROBLEMS_SHOWN {
@@ -144,6 +181,18 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
         out += &format!("{count} problems found\n");
     }
     out.trim_end().to_string()
+}
+
+/// Excel's name of 1-based column `n`: 1 → A, 27 → AA.
+fn column_letters(mut n: usize) -> String {
+    let mut letters = Vec::new();
+    while n > 0 {
+        let k = (n - 1) % 26;
+        letters.push(b'A' + k as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 impl fmt::Display for Problem {
@@ -184,6 +233,29 @@ mod tests {
         );
         let text = render(&problems(MAX_PROBLEMS_SHOWN), &[]);
         assert!(!text.contains("more problem"));
+    }
+
+    #[test]
+    fn sheet_cells_are_named_as_in_excel() {
+        assert_eq!(column_letters(1), "A");
+        assert_eq!(column_letters(26), "Z");
+        assert_eq!(column_letters(27), "AA");
+        assert_eq!(column_letters(703), "AAA");
+        let p = Problem {
+            file: PathBuf::from("tape.xlsx"),
+            location: Location::SheetCell {
+                sheet: "Pool".into(),
+                row: 7,
+                column: 8,
+                header: "balance".into(),
+            },
+            field: "balance".into(),
+            message: "expected a positive amount".into(),
+        };
+        assert_eq!(
+            render(&[p], &[]),
+            "error: balance: expected a positive amount\n  --> tape.xlsx, sheet Pool, row 7, column balance (cell H7)"
+        );
     }
 
     #[test]
