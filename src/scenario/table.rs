@@ -94,12 +94,25 @@ pub struct Read {
     pub text: Option<String>,
 }
 
-/// Whether `path` names a workbook (by extension, as Excel itself decides).
-fn is_workbook(path: &Path) -> Option<bool> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "xlsx" | "xlsm" => Some(true),
-        _ => Some(false),
+/// What a file is, by its extension (as Excel itself decides).
+#[derive(PartialEq)]
+enum Kind {
+    Csv,
+    Workbook,
+    /// A spreadsheet format that is not read (`.xls`, `.xlsb`, `.ods`): said so, rather than
+    /// reported as undecodable text.
+    Unsupported,
+}
+
+fn kind(path: &Path) -> Kind {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("xlsx" | "xlsm") => Kind::Workbook,
+        Some("xls" | "xlsb" | "ods") => Kind::Unsupported,
+        _ => Kind::Csv,
     }
 }
 
@@ -112,11 +125,26 @@ pub fn read(
     encoding: Option<Encoding>,
     problems: &mut Vec<Problem>,
 ) -> Read {
-    if is_workbook(path) == Some(true) {
-        return Read {
-            table: read_workbook(path, bytes, sheet, problems),
-            text: None,
-        };
+    match kind(path) {
+        Kind::Workbook => {
+            return Read {
+                table: read_workbook(path, bytes, sheet, problems),
+                text: None,
+            };
+        }
+        Kind::Unsupported => {
+            problems.push(problem(
+                path,
+                Location::File,
+                "workbook",
+                "this spreadsheet format is not read: save the file as .xlsx (Excel Workbook) or as CSV",
+            ));
+            return Read {
+                table: None,
+                text: None,
+            };
+        }
+        Kind::Csv => {}
     }
     if let Some(key) = sheet {
         problems.push(Problem {
@@ -607,27 +635,27 @@ fn cell_text(d: &Data) -> Result<(String, Option<f64>), String> {
 // ---------------------------------------------------------------------------------------------
 // Excel display formats
 
-/// Numbers further than this from a whole fen (in yuan) are not taken as amounts: a float cell
-/// computed by a formula (`=0.1+0.2`) is a few ulps off, a value typed with a third decimal is
-/// not.
-const FEN_TOLERANCE: f64 = 1e-6;
-
-/// The text of an amount cell for the exact amount reader: a number cell within
-/// [`FEN_TOLERANCE`] of a whole fen becomes that fen (`1234.5599999999999` → `1234.56`); a
-/// number further off is an error. Text cells are returned as written.
+/// The text of an amount cell for the exact amount reader. A number cell is taken as a whole
+/// fen when it is one to the 15 significant digits Excel itself shows (its formula bar): a
+/// formula's result a few units in the last place off (`=0.1+0.2` is 0.30000000000000004) is
+/// that fen, while a value Excel shows with more decimals (`1234.5600000001`, `1234.565`) is an
+/// error, not silently rounded. (An absolute tolerance such as 10⁻⁶ yuan would accept
+/// `1234.5600000001`; float noise is relative to the size of the number.) Text cells are
+/// returned as written.
 pub fn amount_text(cell: &TableCell) -> Result<String, String> {
     let Some(x) = cell.number else {
         return Ok(cell.text.clone());
     };
-    // Beyond 10^13 yuan a fen is below the f64's resolution; the amount reader rejects such
-    // sizes anyway, from the text.
-    if !x.is_finite() || x.abs() > 1e13 {
+    // Beyond 10^13 yuan 15 digits do not reach the fen; the amount reader rejects such sizes
+    // anyway, from the text.
+    if !x.is_finite() || x.abs() >= 1e13 {
         return Ok(cell.text.clone());
     }
     let fen = (x * 100.0).round();
-    if (x - fen / 100.0).abs() > FEN_TOLERANCE {
+    let shown = |v: f64| format!("{v:.14e}");
+    if shown(x) != shown(fen / 100.0) {
         return Err(format!(
-            "expected an amount exact to the fen, found the number {} (more than {FEN_TOLERANCE} yuan from a whole fen; round it in the workbook)",
+            "expected an amount exact to the fen, found the number {} (not a whole fen to the 15 digits Excel shows; round it in the workbook)",
             cell.text
         ));
     }
@@ -738,6 +766,9 @@ mod tests {
             "{err}"
         );
         assert!(amount_text(&number_cell(1234.565)).is_err());
+        assert!(amount_text(&number_cell(1234.5600001)).is_err());
+        assert_eq!(amount_text(&number_cell(999_999_999_999.99)).unwrap(), "999999999999.99");
+        assert_eq!(amount_text(&number_cell(0.07 * 3.0)).unwrap(), "0.21");
         // Text cells are left to the amount reader.
         let text = TableCell {
             text: "1,234.00".into(),
