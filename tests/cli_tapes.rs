@@ -334,7 +334,8 @@ fn bad_thousands_and_percentages_are_located() {
     .unwrap();
     let text = text
         .replacen("\"120,000,000.00\"", "\"1,20,000,000.00\"", 1)
-        .replacen("6.5%", "6,5%", 1);
+        // Quoted, as a decimal comma must be in a CSV.
+        .replacen("6.5%", "\"6,5%\"", 1);
     fs::write(dir.path().join("tape.csv"), text).unwrap();
     let file = dir.path().join("tape.csv").display().to_string();
     let path = scenario(dir.path(), "tape.csv", "");
