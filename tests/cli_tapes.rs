@@ -70,7 +70,10 @@ fn cashflows(scenario: &Path, out: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// The shipped scenario's cash flows (computed once per test; the run is quick).
 fn reference(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    cashflows(&repo().join("scenarios").join(SCENARIO), &dir.join("reference"))
+    cashflows(
+        &repo().join("scenarios").join(SCENARIO),
+        &dir.join("reference"),
+    )
 }
 
 fn assert_same(got: &[(String, Vec<u8>)], want: &[(String, Vec<u8>)]) {
@@ -120,7 +123,9 @@ fn write_xlsx(path: &Path, edit: impl Fn(&mut rust_xlsxwriter::Worksheet, &[Vec<
             };
         }
     }
-    sheet.write_string(0, date_col, "first_payment_date").unwrap();
+    sheet
+        .write_string(0, date_col, "first_payment_date")
+        .unwrap();
     let date = ExcelDateTime::from_ymd(2019, 6, 8).unwrap();
     let format = Format::new().set_num_format("yyyy-mm-dd");
     sheet
@@ -157,7 +162,10 @@ fn gbk_tape() -> Vec<u8> {
     }
     let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
     assert!(!unmappable);
-    assert!(std::str::from_utf8(&bytes).is_err(), "GBK bytes should not be UTF-8");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "GBK bytes should not be UTF-8"
+    );
     bytes.into_owned()
 }
 
@@ -167,7 +175,7 @@ fn group(amount: &str) -> String {
     let digits: Vec<char> = whole.chars().collect();
     let mut out = String::new();
     for (i, d) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(*d);

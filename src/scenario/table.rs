@@ -219,7 +219,8 @@ pub fn decode(bytes: &[u8], declared: Option<Encoding>) -> Result<String, Undeco
             Err(offset) => failures.push((encoding, offset)),
         }
     }
-    let line_of = |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let line_of =
+        |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
     let parts: Vec<String> = failures
         .iter()
         .map(|&(e, offset)| {
@@ -437,7 +438,11 @@ fn read_workbook(
                         "{} has no sheet `{}`; its sheets are: {}",
                         path.display(),
                         shown(&key.value),
-                        names.iter().map(|n| shown(n)).collect::<Vec<_>>().join(", ")
+                        names
+                            .iter()
+                            .map(|n| shown(n))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
                 return None;
@@ -710,7 +715,10 @@ pub fn percent(text: &str) -> String {
     let digits = format!("{whole}{fraction}");
     let point = whole.len() as i64 - 2;
     if point <= 0 {
-        format!("{sign}0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        format!(
+            "{sign}0.{}{digits}",
+            "0".repeat(point.unsigned_abs() as usize)
+        )
     } else {
         let (a, b) = digits.split_at(point as usize);
         format!("{sign}{a}.{b}")
@@ -746,9 +754,17 @@ mod tests {
     fn date_cells_are_iso_dates() {
         use calamine::{ExcelDateTime, ExcelDateTimeType};
         // 43624 is 2019-06-08 in the 1900 date system.
-        let d = Data::DateTime(ExcelDateTime::new(43624.0, ExcelDateTimeType::DateTime, false));
+        let d = Data::DateTime(ExcelDateTime::new(
+            43624.0,
+            ExcelDateTimeType::DateTime,
+            false,
+        ));
         assert_eq!(cell_text(&d).unwrap().0, "2019-06-08");
-        let noon = Data::DateTime(ExcelDateTime::new(43624.5, ExcelDateTimeType::DateTime, false));
+        let noon = Data::DateTime(ExcelDateTime::new(
+            43624.5,
+            ExcelDateTimeType::DateTime,
+            false,
+        ));
         assert_eq!(cell_text(&noon).unwrap().0, "2019-06-08 12:00:00");
         let iso = Data::DateTimeIso("2019-06-08T00:00:00".into());
         assert_eq!(cell_text(&iso).unwrap().0, "2019-06-08");
@@ -767,7 +783,10 @@ mod tests {
         );
         assert!(amount_text(&number_cell(1234.565)).is_err());
         assert!(amount_text(&number_cell(1234.5600001)).is_err());
-        assert_eq!(amount_text(&number_cell(999_999_999_999.99)).unwrap(), "999999999999.99");
+        assert_eq!(
+            amount_text(&number_cell(999_999_999_999.99)).unwrap(),
+            "999999999999.99"
+        );
         assert_eq!(amount_text(&number_cell(0.07 * 3.0)).unwrap(), "0.21");
         // Text cells are left to the amount reader.
         let text = TableCell {
@@ -784,7 +803,16 @@ mod tests {
         assert_eq!(ungroup("120,000,000.00").unwrap(), "120000000.00");
         assert_eq!(ungroup("999").unwrap(), "999");
         assert_eq!(ungroup("-1,000").unwrap(), "-1000");
-        for bad in ["1,23", "1,2345", "1234,567", ",123", "1,,234", "1,234.5,6", "1.234,56", "a,bcd"] {
+        for bad in [
+            "1,23",
+            "1,2345",
+            "1234,567",
+            ",123",
+            "1,,234",
+            "1,234.5,6",
+            "1.234,56",
+            "a,bcd",
+        ] {
             let err = ungroup(bad).unwrap_err();
             assert!(err.contains("groups of 3 digits"), "{bad}: {err}");
             assert!(err.contains(&format!("found `{bad}`")), "{bad}: {err}");
@@ -802,7 +830,10 @@ mod tests {
         assert_eq!(percent("0.065"), "0.065");
         // Exact: the same values as the fractions written out.
         assert_eq!(percent("6.5%").parse::<f64>(), "0.065".parse::<f64>());
-        assert_eq!(percent("6.5%").parse::<Decimal>(), "0.065".parse::<Decimal>());
+        assert_eq!(
+            percent("6.5%").parse::<Decimal>(),
+            "0.065".parse::<Decimal>()
+        );
         // Not a plain number before `%`: left for the reader to reject.
         for bad in ["%", "6,5%", "abc%", "1e2%", "6.5%%"] {
             let out = percent(bad);
@@ -825,7 +856,8 @@ mod tests {
         let err = decode(&gbk, Some(Encoding::Utf8)).unwrap_err();
         assert_eq!(err.line, 2);
         assert!(
-            err.message.contains("UTF-8 (invalid byte at byte offset 15, line 2)")
+            err.message
+                .contains("UTF-8 (invalid byte at byte offset 15, line 2)")
                 && err.message.contains("declared"),
             "{}",
             err.message
@@ -840,15 +872,19 @@ mod tests {
         bytes.extend(b"\nL02,\xFF\n");
         let err = decode(&bytes, None).unwrap_err();
         assert!(
-            err.message.contains("UTF-8 (invalid byte at byte offset 15, line 2)")
-                && err.message.contains("GB18030/GBK (invalid byte at byte offset 24, line 3)"),
+            err.message
+                .contains("UTF-8 (invalid byte at byte offset 15, line 2)")
+                && err
+                    .message
+                    .contains("GB18030/GBK (invalid byte at byte offset 24, line 3)"),
             "{}",
             err.message
         );
         assert_eq!(err.line, 3);
         let err = decode(&bytes, Some(Encoding::Gb18030)).unwrap_err();
         assert!(
-            err.message.contains("GB18030/GBK (invalid byte at byte offset 24, line 3)")
+            err.message
+                .contains("GB18030/GBK (invalid byte at byte offset 24, line 3)")
                 && !err.message.contains("UTF-8 ("),
             "{}",
             err.message

@@ -391,7 +391,7 @@ impl Reader<'_> {
 
     /// Whether `key`'s cell comes from a tape (CSV or workbook) rather than the TOML file:
     /// only tapes carry Excel's display formats (`6.5%`, `1,234.00`); TOML numbers are typed.
-    fn from_tape(&self, key: &str) -> bool {
+    fn on_tape(&self, key: &str) -> bool {
         self.record
             .cells
             .get(key)
@@ -406,7 +406,7 @@ impl Reader<'_> {
         expected: &str,
         required: bool,
     ) -> Option<T> {
-        let percent = self.from_tape(key);
+        let percent = self.on_tape(key);
         let read = |s: &str| {
             if percent {
                 parse(&table::percent(s))
@@ -429,7 +429,7 @@ impl Reader<'_> {
         };
         // Presence is checked (and reported) by `required`; the value by `parse_amount`.
         self.required(key, |_| Some(()), what)?;
-        let grouped = self.from_tape(key);
+        let grouped = self.on_tape(key);
         let cell = &self.record.cells[key];
         let text = if grouped {
             match table::ungroup(&cell.text) {
@@ -515,7 +515,10 @@ pub fn read_schedules(
                     path,
                     cell(1).location.clone(),
                     "date",
-                    format!("dates of asset {id} must increase; {date} follows {}", last.date),
+                    format!(
+                        "dates of asset {id} must increase; {date} follows {}",
+                        last.date
+                    ),
                 ));
             }
             entry.1.push(ScheduledPayment {
