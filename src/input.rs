@@ -16,7 +16,13 @@ pub fn read_text(path: &Path) -> io::Result<String> {
     read_text_limited(path, MAX_INPUT_BYTES)
 }
 
-fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
+/// Reads `path` as bytes, with the same checks as [`read_text`]: for inputs whose encoding is
+/// decided by the caller (loan tapes in GB18030, `.xlsx` workbooks).
+pub fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
+    read_bytes_limited(path, MAX_INPUT_BYTES)
+}
+
+fn read_bytes_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     check_metadata(&std::fs::metadata(path)?, limit)?;
     let file = open_nonblocking(path)?;
     // The path may have been replaced between the two looks: check what was opened.
@@ -26,6 +32,11 @@ fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
     if bytes.len() as u64 > limit {
         return Err(too_large(limit));
     }
+    Ok(bytes)
+}
+
+fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
+    let bytes = read_bytes_limited(path, limit)?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
@@ -127,6 +138,9 @@ mod tests {
         std::fs::write(&path, "id\n").unwrap();
         assert_eq!(read_text_limited(&path, 3).unwrap(), "id\n");
         let err = read_text_limited(&path, 2).unwrap_err().to_string();
+        assert!(err.contains("larger than the input size limit"), "{err}");
+        assert_eq!(read_bytes_limited(&path, 3).unwrap(), b"id\n");
+        let err = read_bytes_limited(&path, 2).unwrap_err().to_string();
         assert!(err.contains("larger than the input size limit"), "{err}");
     }
 

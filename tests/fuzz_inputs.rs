@@ -1152,6 +1152,13 @@ fn check_located(err: &ScenarioError, dir: &Path, m: &Mutant) -> Result<(), Stri
                             ));
                         }
                     }
+                    // Workbooks are not among the mutants' files; a sheet location still needs
+                    // a row.
+                    Location::SheetCell { row, .. } | Location::SheetRow { row, .. } => {
+                        if *row == 0 {
+                            return Err(format!("sheet row 0: {}", first_line(&message)));
+                        }
+                    }
                     Location::File => {
                         if p.field.trim().is_empty() {
                             return Err(format!(

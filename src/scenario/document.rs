@@ -13,6 +13,7 @@ use toml::de::DeTable;
 use super::ctx::Ctx;
 use super::error::{Location, Problem, ScenarioError};
 use super::raw::RawScenario;
+use super::table::{self, Encoding, Key, Table};
 use super::tape::{self, AssetRecord};
 use crate::deal::Deal;
 use crate::pool::ScheduledPayment;
@@ -59,7 +60,8 @@ pub struct Attached<T> {
 pub struct Attachments {
     pub tape: Option<Attached<Vec<AssetRecord>>>,
     pub schedules: Option<Attached<Schedules>>,
-    /// Files that could not be read (missing, not UTF-8), located at the name in the scenario.
+    /// Files that could not be read (missing, undecodable, no such sheet), located at the name
+    /// in the scenario or in the file.
     unread: Vec<Problem>,
     /// Each file's text, for excerpts in messages.
     sources: Vec<(PathBuf, String)>,
@@ -109,18 +111,57 @@ impl<'t> Document<'t> {
             .get_ref()
             .get("pool")
             .and_then(|p| p.get_ref().as_table());
+        // A key of another type is reported when the tree is validated (raw.rs).
         let named = |key: &str| {
             let value = pool?.get(key)?;
             Some((value.get_ref().as_str()?.to_string(), value.span()))
         };
+        let key = |key: &str| {
+            named(key).map(|(value, span)| Key {
+                value,
+                scenario: self.path.clone(),
+                span,
+                field: format!("pool.{key}"),
+            })
+        };
+        let encoding = match named("encoding") {
+            None => None,
+            Some((name, span)) => match Encoding::parse(&name) {
+                Some(e) => Some(e),
+                None => {
+                    out.unread.push(Problem {
+                        file: self.path.clone(),
+                        location: Location::Span(span),
+                        field: "pool.encoding".into(),
+                        message: format!(
+                            "expected one of {}, found `{}`",
+                            Encoding::NAMES,
+                            tape::shown(&name)
+                        ),
+                    });
+                    // The files are not read in an encoding that is not the one meant.
+                    return out;
+                }
+            },
+        };
         if let Some((name, span)) = named("loan_tape") {
-            out.tape = self.attach(&name, span, "pool.loan_tape", &mut out, tape::read_tape);
+            let sheet = key("loan_tape_sheet");
+            out.tape = self.attach(
+                &name,
+                span,
+                "pool.loan_tape",
+                (sheet.as_ref(), encoding),
+                &mut out,
+                tape::read_tape,
+            );
         }
         if let Some((name, span)) = named("schedules") {
+            let sheet = key("schedules_sheet");
             out.schedules = self.attach(
                 &name,
                 span,
                 "pool.schedules",
+                (sheet.as_ref(), encoding),
                 &mut out,
                 tape::read_schedules,
             );
@@ -128,49 +169,47 @@ impl<'t> Document<'t> {
         out
     }
 
+    /// Reads file `name` (next to the scenario) into a table with the sheet and encoding keys
+    /// that apply to it, and parses the table.
     fn attach<T>(
         &self,
         name: &str,
         span: Range<usize>,
         field: &str,
+        (sheet, encoding): (Option<&Key>, Option<Encoding>),
         out: &mut Attachments,
-        parse: impl Fn(&Path, &str, &mut Vec<Problem>) -> T,
+        parse: impl Fn(&Path, &Table, &mut Vec<Problem>) -> T,
     ) -> Option<Attached<T>> {
         let base = self.path.parent().unwrap_or(Path::new("."));
         let file = base.join(name);
-        match crate::input::read_text(&file) {
-            Ok(content) => {
-                let mut problems = Vec::new();
-                let parsed = parse(&file, &content, &mut problems);
-                out.sources.push((file.clone(), content));
-                Some(Attached {
-                    path: file,
-                    parsed,
-                    problems,
-                })
-            }
+        let bytes = match crate::input::read_bytes(&file) {
+            Ok(bytes) => bytes,
             Err(e) => {
-                match crate::input::not_utf8(&e) {
-                    // Located in the attached file itself.
-                    Some(bad) => {
-                        out.unread.push(Problem {
-                            file: file.clone(),
-                            location: Location::Line(bad.line),
-                            field: "encoding".into(),
-                            message: bad.to_string(),
-                        });
-                        out.sources.push((file.clone(), bad.lossy.clone()));
-                    }
-                    None => out.unread.push(Problem {
-                        file: self.path.clone(),
-                        location: Location::Span(span),
-                        field: field.into(),
-                        message: format!("cannot read {}: {e}", file.display()),
-                    }),
-                }
-                None
+                out.unread.push(Problem {
+                    file: self.path.clone(),
+                    location: Location::Span(span),
+                    field: field.into(),
+                    message: format!("cannot read {}: {e}", file.display()),
+                });
+                return None;
             }
+        };
+        let mut problems = Vec::new();
+        let read = table::read(&file, &bytes, sheet, encoding, &mut problems);
+        if let Some(text) = read.text {
+            out.sources.push((file.clone(), text));
         }
+        let Some(table) = read.table else {
+            // Not read at all (undecodable, no such sheet): the reasons stand for the file.
+            out.unread.extend(problems);
+            return None;
+        };
+        let parsed = parse(&file, &table, &mut problems);
+        Some(Attached {
+            path: file,
+            parsed,
+            problems,
+        })
     }
 
     /// Validates the file as written.

@@ -16,6 +16,16 @@ pub enum Location {
     },
     /// A whole CSV line.
     Line(u64),
+    /// A cell of a worksheet (`.xlsx` tapes): row and column as Excel numbers them (row 1,
+    /// column 1 = A1), with the column's header.
+    SheetCell {
+        sheet: String,
+        row: u64,
+        column: usize,
+        header: String,
+    },
+    /// A whole worksheet row.
+    SheetRow { sheet: String, row: u64 },
     /// The file as a whole.
     File,
 }
@@ -59,6 +69,9 @@ pub struct LocatedProblem {
     /// A tape cell's column name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
+    /// The worksheet of a workbook tape (`line` is then its row, as Excel numbers them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     pub field: String,
     pub message: String,
 }
@@ -73,6 +86,7 @@ impl ScenarioError {
             .iter()
             .map(|p| {
                 let text = sources.iter().find(|(f, _)| *f == p.file).map(|(_, t)| t);
+                let mut sheet = None;
                 let (line, column, header) = match (&p.location, text) {
                     (Location::Span(span), Some(text)) => {
                         let (line, column) = line_col(text, span.start);
@@ -88,12 +102,29 @@ impl ScenarioError {
                         _,
                     ) => (Some(*line), Some(*column), Some(header.clone())),
                     (Location::Line(line), _) => (Some(*line), None, None),
+                    (
+                        Location::SheetCell {
+                            sheet: s,
+                            row,
+                            column,
+                            header,
+                        },
+                        _,
+                    ) => {
+                        sheet = Some(s.clone());
+                        (Some(*row), Some(*column), Some(header.clone()))
+                    }
+                    (Location::SheetRow { sheet: s, row }, _) => {
+                        sheet = Some(s.clone());
+                        (Some(*row), None, None)
+                    }
                 };
                 LocatedProblem {
                     file: p.file.clone(),
                     line,
                     column,
                     header,
+                    sheet,
                     field: p.field.clone(),
                     message: p.message.clone(),
                 }
@@ -186,6 +217,33 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
             (Location::Line(line), _) => {
                 out += &format!("error: {}: {}\n  --> {file}:{line}\n", p.field, p.message);
             }
+            // No excerpt: a workbook has no text to quote.
+            (
+                Location::SheetCell {
+                    sheet,
+                    row,
+                    column,
+                    header,
+                },
+                _,
+            ) => {
+                let cell = format!("{}{row}", column_letters(*column));
+                let column = if header.is_empty() {
+                    String::new()
+                } else {
+                    format!(", column {header}")
+                };
+                out += &format!(
+                    "error: {}: {}\n  --> {file}, sheet {sheet}, row {row}{column} (cell {cell})\n",
+                    p.field, p.message,
+                );
+            }
+            (Location::SheetRow { sheet, row }, _) => {
+                out += &format!(
+                    "error: {}: {}\n  --> {file}, sheet {sheet}, row {row}\n",
+                    p.field, p.message
+                );
+            }
         }
     }
     if count > MAX_PROBLEMS_SHOWN {
@@ -197,6 +255,18 @@ fn render(problems: &[Problem], sources: &[(PathBuf, String)]) -> String {
         out += &format!("{count} problems found\n");
     }
     out.trim_end().to_string()
+}
+
+/// Excel's name of 1-based column `n`: 1 → A, 27 → AA.
+fn column_letters(mut n: usize) -> String {
+    let mut letters = Vec::new();
+    while n > 0 {
+        let k = (n - 1) % 26;
+        letters.push(b'A' + k as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 impl fmt::Display for Problem {
@@ -237,6 +307,29 @@ mod tests {
         );
         let text = render(&problems(MAX_PROBLEMS_SHOWN), &[]);
         assert!(!text.contains("more problem"));
+    }
+
+    #[test]
+    fn sheet_cells_are_named_as_in_excel() {
+        assert_eq!(column_letters(1), "A");
+        assert_eq!(column_letters(26), "Z");
+        assert_eq!(column_letters(27), "AA");
+        assert_eq!(column_letters(703), "AAA");
+        let p = Problem {
+            file: PathBuf::from("tape.xlsx"),
+            location: Location::SheetCell {
+                sheet: "Pool".into(),
+                row: 7,
+                column: 8,
+                header: "balance".into(),
+            },
+            field: "balance".into(),
+            message: "expected a positive amount".into(),
+        };
+        assert_eq!(
+            render(&[p], &[]),
+            "error: balance: expected a positive amount\n  --> tape.xlsx, sheet Pool, row 7, column balance (cell H7)"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Scenario files: TOML (see `docs/scenario-format.md`), an optional CSV loan tape and an
-//! optional CSV of explicit payment schedules. Parse, then validate, then hand the engine a
+//! Scenario files: TOML (see `docs/scenario-format.md`), an optional loan tape and an optional
+//! file of explicit payment schedules (each CSV or `.xlsx`). Parse, then validate, then hand the engine a
 //! [`Deal`] it can trust.
 
 pub mod bounds;
@@ -7,6 +7,7 @@ mod ctx;
 pub mod document;
 pub mod error;
 pub mod raw;
+pub mod table;
 pub mod tape;
 mod validate;
 pub mod warning;

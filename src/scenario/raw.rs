@@ -68,6 +68,15 @@ pub struct RawPool {
     pub loan_tape: Option<Text>,
     #[serde(default)]
     pub schedules: Option<Text>,
+    /// The worksheet of an `.xlsx` loan tape or schedules file (default: the first); read with
+    /// the files (`document.rs`).
+    #[serde(default)]
+    pub loan_tape_sheet: Option<Text>,
+    #[serde(default)]
+    pub schedules_sheet: Option<Text>,
+    /// The encoding of CSV files (`utf-8`, `gbk`, `gb18030`; default: detected).
+    #[serde(default)]
+    pub encoding: Option<Text>,
     #[serde(default)]
     pub assets: Vec<BTreeMap<String, Num>>,
 }

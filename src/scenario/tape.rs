@@ -1,5 +1,6 @@
-//! Asset records from a CSV loan tape or from `[[pool.assets]]` tables, and explicit payment
-//! schedules from a CSV file. Both sources go through the same field readers.
+//! Asset records from a loan tape (CSV or workbook, read into a [`Table`] by `table.rs`) or from
+//! `[[pool.assets]]` tables, and explicit payment schedules from a schedules table. All sources
+//! go through the same field readers.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -9,6 +10,7 @@ use std::str::FromStr;
 
 use super::bounds::{MAX_RECOVERY_LAG_MONTHS, MAX_TERM_MONTHS, parse_amount};
 use super::error::{Location, Problem};
+use super::table::{self, Table};
 use crate::dates::{Frequency, add_months};
 use crate::pool::{Amortization, AssetType, IpKind, ScheduledPayment};
 
@@ -87,29 +89,18 @@ pub struct TapeAsset {
     pub recovery_lag_months: Option<u32>,
 }
 
-/// Reads a loan tape into records, reporting unknown or missing columns and unreadable rows.
-pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<AssetRecord> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            problems.push(problem(
-                path,
-                Location::Line(1),
-                "header",
-                format!("unreadable CSV header: {e}"),
-            ));
-            return Vec::new();
-        }
-    };
-    if !headers.iter().any(|h| REQUIRED.contains(&h)) {
+/// The amount columns of a tape: a workbook's number cells there must be whole fen.
+const AMOUNTS: [&str; 2] = ["appraised_value", "balance"];
+
+/// Reads a loan tape into records, reporting unknown or missing columns and unreadable cells.
+pub fn read_tape(path: &Path, table: &Table, problems: &mut Vec<Problem>) -> Vec<AssetRecord> {
+    let at_header = || table.header_location.clone();
+    if !table.headers().any(|h| REQUIRED.contains(&h)) {
         // Not a loan tape at all (another CSV, a binary file): say what was expected, without
         // echoing the file.
         problems.push(problem(
             path,
-            Location::Line(1),
+            at_header(),
             "header",
             format!(
                 "this is not a loan tape: the first line must be the header, with the columns {} (optional: {})",
@@ -125,16 +116,12 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
         return Vec::new();
     }
     let mut ok = true;
-    for (c, h) in headers.iter().enumerate() {
+    for cell in &table.header {
+        let h = cell.text.as_str();
         if !COLUMNS.contains(&h) {
-            let at = Location::Cell {
-                line: 1,
-                column: c + 1,
-                header: shown(h),
-            };
             problems.push(problem(
                 path,
-                at,
+                cell.location.clone(),
                 &shown(h),
                 format!(
                     "unknown column `{}`, expected one of: {}",
@@ -146,10 +133,10 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
         }
     }
     for required in REQUIRED {
-        if !headers.iter().any(|h| h == required) {
+        if !table.headers().any(|h| h == required) {
             problems.push(problem(
                 path,
-                Location::Line(1),
+                at_header(),
                 required,
                 format!("missing column `{required}`"),
             ));
@@ -160,31 +147,30 @@ pub fn read_tape(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<As
         return Vec::new();
     }
     let mut records = Vec::new();
-    for (line, row) in readable_rows(&mut reader, text, path, problems) {
-        let cells = headers
-            .iter()
-            .zip(row.iter())
-            .enumerate()
-            .filter(|(_, (_, v))| !v.is_empty())
-            .map(|(c, (h, v))| {
-                let location = Location::Cell {
-                    line,
-                    column: c + 1,
-                    header: h.to_string(),
-                };
-                (
-                    h.to_string(),
-                    Cell {
-                        text: v.to_string(),
-                        location,
-                    },
-                )
-            })
-            .collect();
+    'rows: for row in &table.rows {
+        let mut cells = BTreeMap::new();
+        for (h, cell) in table.headers().zip(&row.cells) {
+            if cell.text.is_empty() {
+                continue;
+            }
+            let text = if AMOUNTS.contains(&h) {
+                match table::amount_text(cell) {
+                    Ok(text) => text,
+                    Err(message) => {
+                        problems.push(problem(path, cell.location.clone(), h, message));
+                        continue 'rows;
+                    }
+                }
+            } else {
+                cell.text.clone()
+            };
+            let location = cell.location.clone();
+            cells.insert(h.to_string(), Cell { text, location });
+        }
         records.push(AssetRecord {
             file: path.to_path_buf(),
-            location: Location::Line(line),
-            label: format!("loan tape row {}", line.saturating_sub(1)),
+            location: row.location.clone(),
+            label: format!("loan tape {}", row.label),
             cells,
         });
     }
@@ -240,7 +226,7 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
         appraised_value: r.amount("appraised_value", false).unwrap_or_default(),
         balance: r.amount("balance", true).unwrap_or_default(),
         rate: r
-            .required(
+            .fraction(
                 "rate",
                 |s| {
                     Decimal::from_str(s)
@@ -248,6 +234,7 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
                         .filter(|x| *x >= Decimal::ZERO && *x < Decimal::ONE)
                 },
                 "an annual rate in [0, 1), e.g. 0.065",
+                true,
             )
             .unwrap_or_default(),
         amortization: r
@@ -268,16 +255,18 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
         ),
         maturity: r.optional("maturity_date", parse_date, "a date like 2023-03-08"),
         annual_pd: r
-            .required(
+            .fraction(
                 "annual_pd",
                 parse_probability,
                 "a probability in [0, 1], e.g. 0.03",
+                true,
             )
             .unwrap_or(0.0),
-        recovery_rate: r.optional(
+        recovery_rate: r.fraction(
             "recovery_rate",
             parse_probability,
             "a rate in [0, 1], e.g. 0.2",
+            false,
         ),
         recovery_lag_months: r.optional(
             "recovery_lag_months",
@@ -303,61 +292,6 @@ pub fn read_asset(record: &AssetRecord, problems: &mut Vec<Problem>) -> Option<T
     r.ok.then_some(asset)
 }
 
-/// The rows that parse, with their 1-based line numbers; malformed rows are reported.
-fn readable_rows(
-    reader: &mut csv::Reader<&[u8]>,
-    text: &str,
-    path: &Path,
-    problems: &mut Vec<Problem>,
-) -> Vec<(u64, csv::StringRecord)> {
-    let lines = LineIndex::new(text);
-    let mut rows = Vec::new();
-    for row in reader.records() {
-        match row {
-            Ok(r) => rows.push((r.position().map_or(0, |p| lines.line_of(p.byte())), r)),
-            Err(e) => {
-                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
-                problems.push(problem(
-                    path,
-                    Location::Line(line),
-                    "row",
-                    csv_row_message(&e),
-                ));
-            }
-        }
-    }
-    rows
-}
-
-/// 1-based line numbers from byte offsets, counting `\n`. The CSV reader's own line count is
-/// off by one per CRLF line, and after a `\r\n` it reports a record as starting at the `\n`;
-/// line terminators at the offset are skipped, so the record's first character is numbered.
-pub struct LineIndex<'a> {
-    bytes: &'a [u8],
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    pub fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex {
-            bytes: text.as_bytes(),
-            starts,
-        }
-    }
-
-    /// The line holding byte `offset` (or the first character after the line breaks there).
-    pub fn line_of(&self, offset: u64) -> u64 {
-        let mut offset = usize::try_from(offset).unwrap_or(usize::MAX);
-        while offset < self.bytes.len() && matches!(self.bytes[offset], b'\r' | b'\n') {
-            offset += 1;
-        }
-        self.starts.partition_point(|&s| s <= offset) as u64
-    }
-}
-
 /// A cell or header as quoted in a message: control characters escaped, at most 40 characters,
 /// so a wrong or binary file is not echoed.
 pub fn shown(text: &str) -> String {
@@ -377,21 +311,6 @@ pub fn shown(text: &str) -> String {
         out.push('…');
     }
     out
-}
-
-/// A CSV reading error in an analyst's words.
-fn csv_row_message(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("malformed row: {len} fields, but the header has {expected_len}")
-        }
-        csv::ErrorKind::Utf8 { .. } => {
-            "malformed row: not valid UTF-8 text (save the tape as UTF-8)".to_string()
-        }
-        _ => format!("malformed row: {e}"),
-    }
 }
 
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -470,6 +389,38 @@ impl Reader<'_> {
         self.required(key, parse, names)
     }
 
+    /// Whether `key`'s cell comes from a tape (CSV or workbook) rather than the TOML file:
+    /// only tapes carry Excel's display formats (`6.5%`, `1,234.00`); TOML numbers are typed.
+    fn on_tape(&self, key: &str) -> bool {
+        self.record
+            .cells
+            .get(key)
+            .is_some_and(|c| !matches!(c.location, Location::Span(_)))
+    }
+
+    /// A rate or probability; on a tape it may be a percentage (`6.5%` is 0.065, read exactly).
+    fn fraction<T>(
+        &mut self,
+        key: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+        required: bool,
+    ) -> Option<T> {
+        let percent = self.on_tape(key);
+        let read = |s: &str| {
+            if percent {
+                parse(&table::percent(s))
+            } else {
+                parse(s)
+            }
+        };
+        if required {
+            self.required(key, read, expected)
+        } else {
+            self.optional(key, read, expected)
+        }
+    }
+
     fn amount(&mut self, key: &str, strictly_positive: bool) -> Option<Decimal> {
         let what = if strictly_positive {
             "a positive amount in yuan with at most 2 decimals"
@@ -478,8 +429,21 @@ impl Reader<'_> {
         };
         // Presence is checked (and reported) by `required`; the value by `parse_amount`.
         self.required(key, |_| Some(()), what)?;
+        let grouped = self.on_tape(key);
         let cell = &self.record.cells[key];
-        match parse_amount(&cell.text.replace('_', ""), strictly_positive) {
+        let text = if grouped {
+            match table::ungroup(&cell.text) {
+                Ok(text) => text,
+                Err(message) => {
+                    let loc = cell.location.clone();
+                    self.fail(loc, key, message);
+                    return None;
+                }
+            }
+        } else {
+            cell.text.clone()
+        };
+        match parse_amount(&text.replace('_', ""), strictly_positive) {
             Ok(v) => Some(v),
             Err(expected) => {
                 let (loc, text) = (cell.location.clone(), shown(&cell.text));
@@ -490,80 +454,70 @@ impl Reader<'_> {
     }
 }
 
-/// Explicit payments per asset id, read from a schedules CSV (`asset_id,date,principal,interest`).
+/// Explicit payments per asset id, read from a schedules table (`asset_id,date,principal,interest`).
 pub fn read_schedules(
     path: &Path,
-    text: &str,
+    table: &Table,
     problems: &mut Vec<Problem>,
 ) -> HashMap<String, (u64, Vec<ScheduledPayment>)> {
     let mut out: HashMap<String, (u64, Vec<ScheduledPayment>)> = HashMap::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
     let expected = ["asset_id", "date", "principal", "interest"];
-    match reader.headers() {
-        Ok(h) if h.iter().eq(expected.iter().copied()) => {}
-        Ok(_) => {
-            problems.push(problem(
-                path,
-                Location::Line(1),
-                "header",
-                "this is not a schedules file: the first line must be the header \
-                 asset_id,date,principal,interest (in this order)",
-            ));
-            return out;
-        }
-        Err(e) => {
-            problems.push(problem(
-                path,
-                Location::Line(1),
-                "header",
-                format!("unreadable CSV header: {e}"),
-            ));
-            return out;
-        }
+    if !table.headers().eq(expected.iter().copied()) {
+        problems.push(problem(
+            path,
+            table.header_location.clone(),
+            "header",
+            "this is not a schedules file: the first line must be the header \
+             asset_id,date,principal,interest (in this order)",
+        ));
+        return out;
     }
-    for (line, row) in readable_rows(&mut reader, text, path, problems) {
-        let cell = |c: usize| Location::Cell {
-            line,
-            column: c + 1,
-            header: expected[c].to_string(),
-        };
-        let date = parse_date(&row[1]);
+    for row in &table.rows {
+        let cell = |c: usize| &row.cells[c];
+        let date = parse_date(&cell(1).text);
         if date.is_none() {
             problems.push(problem(
                 path,
-                cell(1),
+                cell(1).location.clone(),
                 "date",
                 format!(
                     "expected a date like 2019-06-08, found `{}`",
-                    shown(&row[1])
+                    shown(&cell(1).text)
                 ),
             ));
         }
-        let mut amount = |c: usize| match parse_amount(&row[c], false) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                problems.push(problem(
-                    path,
-                    cell(c),
-                    expected[c],
-                    format!("{e}, found `{}`", shown(&row[c])),
-                ));
-                None
+        let mut amount = |c: usize| {
+            let read = table::amount_text(cell(c))
+                .and_then(|t| table::ungroup(&t))
+                .and_then(|t| {
+                    parse_amount(&t, false)
+                        .map_err(|e| format!("{e}, found `{}`", shown(&cell(c).text)))
+                });
+            match read {
+                Ok(v) => Some(v),
+                Err(message) => {
+                    problems.push(problem(
+                        path,
+                        cell(c).location.clone(),
+                        expected[c],
+                        message,
+                    ));
+                    None
+                }
             }
         };
         let (principal, interest) = (amount(2), amount(3));
         if let (Some(date), Some(principal), Some(interest)) = (date, principal, interest) {
-            let entry = out.entry(row[0].to_string()).or_insert((line, Vec::new()));
+            let id = &cell(0).text;
+            let entry = out.entry(id.clone()).or_insert((row.line, Vec::new()));
             if let Some(last) = entry.1.last().filter(|p| p.date >= date) {
                 problems.push(problem(
                     path,
-                    cell(1),
+                    cell(1).location.clone(),
                     "date",
                     format!(
-                        "dates of asset {} must increase; {date} follows {}",
-                        &row[0], last.date
+                        "dates of asset {id} must increase; {date} follows {}",
+                        last.date
                     ),
                 ));
             }
@@ -595,18 +549,6 @@ pub fn asset_dates(asset: &TapeAsset, closing: NaiveDate) -> (NaiveDate, NaiveDa
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crlf_tapes_number_lines_as_editors_do() {
-        for eol in ["\n", "\r\n"] {
-            let text = ["id,rate", "L1,0.1", "L2,x", "L3,0.2"].join(eol) + eol;
-            let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-            let mut problems = Vec::new();
-            let rows = readable_rows(&mut reader, &text, Path::new("t.csv"), &mut problems);
-            let lines: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
-            assert_eq!(lines, vec![2, 3, 4], "eol {eol:?}");
-        }
-    }
 
     #[test]
     fn quoted_cells_are_short_and_printable() {
