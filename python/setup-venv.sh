@@ -18,7 +18,13 @@ python="${PYTHON:-python3}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
 if [ ! -x "$venv/bin/python" ]; then
+  if [ -e "$venv" ] && [ -n "$(ls -A "$venv" 2>/dev/null)" ]; then
+    # Never write into (or remove) a folder this script did not make.
+    echo "setup-venv: $venv exists and is not a virtual environment; give another folder" >&2
+    exit 2
+  fi
   if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+    # Only what the failed attempt just made is removed.
     rm -rf "$venv"
     echo "setup-venv: python3 -m venv failed; installing python3-venv" >&2
     apt-get update -qq
