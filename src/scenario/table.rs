@@ -12,7 +12,7 @@ use calamine::{Data, Reader, Xlsx};
 use rust_decimal::Decimal;
 
 use super::error::{Location, Problem};
-use super::tape::shown;
+use super::tape::{problem, shown};
 
 /// One cell as read: its text (trimmed; empty when the cell is empty), the number when the
 /// workbook stored one (for amounts, which must be whole fen), and where it is.
@@ -179,15 +179,6 @@ pub fn read(
                 text: Some(String::from_utf8_lossy(bytes).into_owned()),
             }
         }
-    }
-}
-
-fn problem(path: &Path, location: Location, field: &str, message: impl Into<String>) -> Problem {
-    Problem {
-        file: path.to_path_buf(),
-        location,
-        field: field.to_string(),
-        message: message.into(),
     }
 }
 
@@ -411,6 +402,10 @@ fn read_workbook(
     sheet: Option<&Key>,
     problems: &mut Vec<Problem>,
 ) -> Option<Table> {
+    if let Err(message) = check_expanded_size(bytes) {
+        problems.push(problem(path, Location::File, "workbook", message));
+        return None;
+    }
     let mut book = match Xlsx::new(std::io::Cursor::new(bytes)) {
         Ok(book) => book,
         Err(e) => {
@@ -479,6 +474,32 @@ fn read_workbook(
         }
     };
     sheet_table(path, &shown(&name), &range, problems)
+}
+
+/// Most bytes a workbook's parts may unpack to (a zip of 64 MiB can declare gigabytes).
+pub const MAX_EXPANDED_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Refuses a workbook whose parts declare more than [`MAX_EXPANDED_BYTES`] unpacked, before
+/// calamine inflates any of them: memory stays bounded by the input, not by what it claims.
+fn check_expanded_size(bytes: &[u8]) -> Result<(), String> {
+    // Not a zip at all: calamine says so in its own words.
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let size = archive.by_index_raw(i).map(|f| f.size()).unwrap_or(0);
+        total = total.saturating_add(size);
+    }
+    if total > MAX_EXPANDED_BYTES {
+        return Err(format!(
+            "the workbook's parts unpack to {} MiB, more than the {} MiB ipabs reads; \
+             save the tape as a smaller workbook or as CSV",
+            total / (1024 * 1024),
+            MAX_EXPANDED_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(())
 }
 
 /// The used range of a sheet as a table: its first non-empty row is the header; rows and
@@ -728,6 +749,31 @@ pub fn percent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workbook_that_unpacks_past_the_bound_is_refused_unread() {
+        // A zip of one highly compressible part: small on disk, large unpacked.
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut bytes);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .large_file(true);
+            w.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..(MAX_EXPANDED_BYTES >> 20) + 1 {
+                std::io::Write::write_all(&mut w, &zeros).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        let bytes = bytes.into_inner();
+        assert!(bytes.len() < 4 << 20, "{} bytes", bytes.len());
+        let message = check_expanded_size(&bytes).unwrap_err();
+        assert!(message.contains("unpack to 513 MiB"), "{message}");
+        let mut problems = Vec::new();
+        assert!(read_workbook(Path::new("t.xlsx"), &bytes, None, &mut problems).is_none());
+        assert_eq!(problems[0].field, "workbook");
+    }
 
     fn number_cell(x: f64) -> TableCell {
         TableCell {

@@ -177,7 +177,13 @@ pub fn read_tape(path: &Path, table: &Table, problems: &mut Vec<Problem>) -> Vec
     records
 }
 
-fn problem(path: &Path, location: Location, field: &str, message: impl Into<String>) -> Problem {
+/// A problem in a tape or schedules file (both readers report through it).
+pub(super) fn problem(
+    path: &Path,
+    location: Location,
+    field: &str,
+    message: impl Into<String>,
+) -> Problem {
     Problem {
         file: path.to_path_buf(),
         location,

@@ -782,14 +782,7 @@ impl Awarded {
         if !self.applies {
             return "n/a".into();
         }
-        let mut cell = self.grade.clone().unwrap_or_else(|| "below scale".into());
-        if let Some(from) = &self.capped_from {
-            cell += &format!(" (capped from {from})");
-        }
-        if let Some(b) = &self.borderline {
-            cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
-        }
-        cell
+        grade_cell(&self.grade, &self.capped_from, &self.borderline)
     }
 }
 
@@ -1315,17 +1308,27 @@ pub struct JointGrade {
     pub borderline: Option<Borderline>,
 }
 
+/// A grade as a report cell: `AA (capped from AAA) (borderline AAA: 41000 paths)`, or
+/// `below scale`.
+fn grade_cell(
+    grade: &Option<String>,
+    capped_from: &Option<String>,
+    borderline: &Option<Borderline>,
+) -> String {
+    let mut cell = grade.clone().unwrap_or_else(|| "below scale".into());
+    if let Some(from) = capped_from {
+        cell += &format!(" (capped from {from})");
+    }
+    if let Some(b) = borderline {
+        cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
+    }
+    cell
+}
+
 impl JointGrade {
     /// The grade as a report cell: `AA (capped from AAA) (borderline AAA: 41000 paths)`.
     pub fn cell(&self) -> String {
-        let mut cell = self.grade.clone().unwrap_or_else(|| "below scale".into());
-        if let Some(from) = &self.capped_from {
-            cell += &format!(" (capped from {from})");
-        }
-        if let Some(b) = &self.borderline {
-            cell += &format!(" (borderline {}: {} paths)", b.grade, b.paths_needed);
-        }
-        cell
+        grade_cell(&self.grade, &self.capped_from, &self.borderline)
     }
 }
 
