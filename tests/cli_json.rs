@@ -183,6 +183,21 @@ fn every_command_prints_its_summary_as_json() {
     ]);
     check_folder(&v, "merge", &t("merged"));
 
+    let (v, _) = json(args!["new", "royalty", &t("new")]);
+    assert_eq!(
+        (&v["command"], &v["result"]["kind"]),
+        (&Value::from("new"), &Value::from("royalty"))
+    );
+    let files = v["result"]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    assert!(
+        files
+            .iter()
+            .all(|f| Path::new(f.as_str().unwrap()).is_file())
+    );
+    let (v, _) = json(args!["new", "--list"]);
+    assert_eq!(v["result"]["kinds"].as_array().unwrap().len(), 3);
+
     let (v, _) = json(args!["completions", "fish"]);
     assert!(
         v["result"]["text"]

@@ -122,9 +122,11 @@ class Cashflow:
     * ``fees``, ``accounts``, ``ledger``: fees.csv, accounts.csv, ledger.csv
     * ``metrics``: per-tranche measures of summary.json (WAL, yield, losses)
     * ``triggers``: the triggers that fired
+    * ``summary_json``: the dict the CLI writes to summary.json (``ipabs cashflow``)
     """
 
     def __init__(self, raw: Dict[str, Any]):
+        self.summary_json: Dict[str, Any] = json.loads(raw["summary_json"])
         self.pool = _frame(raw["pool"])
         self.tranches = _frame(raw["tranches"])
         self.fees = _frame(raw["fees"])

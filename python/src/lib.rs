@@ -328,6 +328,9 @@ impl Scenario {
         d.set_item("pool_balance_at_end", run.pool_balance_at_end.to_string())?;
         d.set_item("yield_convention", run.yield_convention.label.clone())?;
         d.set_item("warning", warning)?;
+        let meta = self.meta();
+        let summary = ipabs::report::cashflow::summary(&deal, &run, &meta);
+        d.set_item("summary_json", json_text(&summary)?)?;
         Ok(d)
     }
 

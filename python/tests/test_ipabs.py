@@ -154,6 +154,7 @@ def test_cashflow_equals_cli_csvs(lease, cli, tmp_path, kwargs, flags):
         x = cf.tranches[col].to_numpy()
         np.testing.assert_array_equal(np.round(x * 100) / 100, x, err_msg=col)
     summary = json.loads((out / "summary.json").read_text())
+    assert cf.summary_json == summary
     assert cf.periods_run == summary["periods_run"]
     assert cf.pool_balance_at_end == float(summary["pool_balance_at_end"])
     for ours, theirs in zip(cf.metrics.to_dict("records"), summary["tranches"]):

@@ -69,15 +69,24 @@ pub fn write(
         "stratification.json",
         &crate::pool::Stratification::of(&deal.pool, deal.closing),
     )?;
-    let pool = PoolSummary::of(&deal.pool, deal.closing);
-    let summary = CashflowSummary {
+    out.json("summary.json", &summary(deal, run, meta))
+}
+
+/// The content of `summary.json`: the deal, its assumptions, the pool and each tranche's
+/// metrics of the run (also what the Python package's `cashflow().summary_json` is).
+pub fn summary<'a>(
+    deal: &'a Deal,
+    run: &'a CashflowRun,
+    meta: &'a RunMetadata,
+) -> CashflowSummary<'a> {
+    CashflowSummary {
         metadata: Cow::Borrowed(meta),
         deal: Cow::Borrowed(&deal.name),
         currency: Cow::Borrowed(&deal.currency),
         closing_date: deal.closing,
         legal_final_date: deal.legal_final,
         assumptions: Cow::Borrowed(&deal.assumptions),
-        pool: Cow::Borrowed(&pool),
+        pool: Cow::Owned(PoolSummary::of(&deal.pool, deal.closing)),
         periods_run: run.periods_run,
         tranches: Cow::Borrowed(&run.metrics),
         yield_convention: Cow::Borrowed(&run.yield_convention),
@@ -91,6 +100,5 @@ pub fn write(
             })
             .collect(),
         pool_balance_at_end: run.pool_balance_at_end,
-    };
-    out.json("summary.json", &summary)
+    }
 }
