@@ -357,3 +357,100 @@ fn bad_thousands_and_percentages_are_located() {
         ],
     );
 }
+
+/// An extra schedules row: asset id, (year, month, day), principal, interest.
+type ExtraRow<'a> = (&'a str, (u16, u8, u8), f64, f64);
+
+/// The royalty deal's schedules file as a workbook (dates as date cells, amounts as number
+/// cells), with `extra` rows appended.
+fn royalty_with_xlsx_schedules(dir: &Path, extra: &[ExtraRow<'_>]) -> PathBuf {
+    let repo = repo();
+    let text =
+        fs::read_to_string(repo.join("scenarios/data/patent-royalty-300m-schedules.csv")).unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Schedules").unwrap();
+    let format = Format::new().set_num_format("yyyy-mm-dd");
+    let mut last = 0;
+    for (r, line) in text.lines().enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        let r = r as u32;
+        last = r;
+        if r == 0 {
+            for (c, h) in cells.iter().enumerate() {
+                sheet.write_string(0, c as u16, *h).unwrap();
+            }
+            continue;
+        }
+        let ymd: Vec<u16> = cells[1].split('-').map(|p| p.parse().unwrap()).collect();
+        let date = ExcelDateTime::from_ymd(ymd[0], ymd[1] as u8, ymd[2] as u8).unwrap();
+        sheet.write_string(r, 0, cells[0]).unwrap();
+        sheet
+            .write_datetime_with_format(r, 1, &date, &format)
+            .unwrap();
+        sheet
+            .write_number(r, 2, cells[2].parse::<f64>().unwrap())
+            .unwrap();
+        sheet
+            .write_number(r, 3, cells[3].parse::<f64>().unwrap())
+            .unwrap();
+    }
+    for (k, (id, (y, m, d), principal, interest)) in extra.iter().enumerate() {
+        let r = last + 1 + k as u32;
+        let date = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+        sheet.write_string(r, 0, *id).unwrap();
+        sheet
+            .write_datetime_with_format(r, 1, &date, &format)
+            .unwrap();
+        sheet.write_number(r, 2, *principal).unwrap();
+        sheet.write_number(r, 3, *interest).unwrap();
+    }
+    fs::create_dir_all(dir.join("data")).unwrap();
+    book.save(dir.join("data/schedules.xlsx")).unwrap();
+    let toml = fs::read_to_string(repo.join("scenarios/patent-royalty-300m.toml"))
+        .unwrap()
+        .replace(
+            "data/patent-royalty-300m-tape.csv",
+            &repo
+                .join("scenarios/data/patent-royalty-300m-tape.csv")
+                .display()
+                .to_string(),
+        )
+        .replace(
+            "data/patent-royalty-300m-schedules.csv",
+            "data/schedules.xlsx",
+        );
+    let path = dir.join("royalty.toml");
+    fs::write(&path, toml).unwrap();
+    path
+}
+
+#[test]
+fn xlsx_schedules_give_the_same_cash_flows_and_locate_stray_rows() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = royalty_with_xlsx_schedules(tmp.path(), &[]);
+    let got = cashflows(&scenario, &tmp.path().join("xlsx"));
+    let want = cashflows(
+        &repo().join("scenarios/patent-royalty-300m.toml"),
+        &tmp.path().join("csv"),
+    );
+    assert_same(&got, &want);
+
+    // Rows for an id that is not a schedule asset: located at its first row's asset_id cell.
+    let stray = tmp.path().join("stray");
+    let scenario = royalty_with_xlsx_schedules(&stray, &[("R99", (2020, 3, 20), 1000.0, 10.0)]);
+    let rows = fs::read_to_string(repo().join("scenarios/data/patent-royalty-300m-schedules.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    let err = rejected(&scenario);
+    has(
+        &err,
+        &[
+            "schedule rows for `R99`",
+            "schedules.xlsx, sheet Schedules",
+            &format!("row {}", rows + 1),
+            "column asset_id",
+        ],
+    );
+}

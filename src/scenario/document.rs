@@ -44,8 +44,18 @@ pub struct Override {
     pub origin: String,
 }
 
-/// Explicit payments per asset id: the line of the first row and the payments.
-pub type Schedules = HashMap<String, (u64, Vec<ScheduledPayment>)>;
+/// Explicit payments per asset id, from a schedules file.
+pub type Schedules = HashMap<String, ScheduleRows>;
+
+/// One asset's rows of a schedules file: where the first is and the payments.
+#[derive(Debug, Clone)]
+pub struct ScheduleRows {
+    /// The first row's line (CSV) or row (sheet), for file order.
+    pub line: u64,
+    /// Its `asset_id` cell, for problems with the rows as a whole.
+    pub at: Location,
+    pub payments: Vec<ScheduledPayment>,
+}
 
 /// One file the scenario names, read and parsed.
 pub struct Attached<T> {

@@ -4,11 +4,12 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
 use super::bounds::{MAX_RECOVERY_LAG_MONTHS, MAX_TERM_MONTHS, parse_amount};
+use super::document::{ScheduleRows, Schedules};
 use super::error::{Location, Problem};
 use super::table::{self, Table};
 use crate::dates::{Frequency, add_months};
@@ -461,12 +462,8 @@ impl Reader<'_> {
 }
 
 /// Explicit payments per asset id, read from a schedules table (`asset_id,date,principal,interest`).
-pub fn read_schedules(
-    path: &Path,
-    table: &Table,
-    problems: &mut Vec<Problem>,
-) -> HashMap<String, (u64, Vec<ScheduledPayment>)> {
-    let mut out: HashMap<String, (u64, Vec<ScheduledPayment>)> = HashMap::new();
+pub fn read_schedules(path: &Path, table: &Table, problems: &mut Vec<Problem>) -> Schedules {
+    let mut out = Schedules::new();
     let expected = ["asset_id", "date", "principal", "interest"];
     if !table.headers().eq(expected.iter().copied()) {
         problems.push(problem(
@@ -515,8 +512,12 @@ pub fn read_schedules(
         let (principal, interest) = (amount(2), amount(3));
         if let (Some(date), Some(principal), Some(interest)) = (date, principal, interest) {
             let id = &cell(0).text;
-            let entry = out.entry(id.clone()).or_insert((row.line, Vec::new()));
-            if let Some(last) = entry.1.last().filter(|p| p.date >= date) {
+            let entry = out.entry(id.clone()).or_insert_with(|| ScheduleRows {
+                line: row.line,
+                at: cell(0).location.clone(),
+                payments: Vec::new(),
+            });
+            if let Some(last) = entry.payments.last().filter(|p| p.date >= date) {
                 problems.push(problem(
                     path,
                     cell(1).location.clone(),
@@ -527,7 +528,7 @@ pub fn read_schedules(
                     ),
                 ));
             }
-            entry.1.push(ScheduledPayment {
+            entry.payments.push(ScheduledPayment {
                 date,
                 principal,
                 interest,

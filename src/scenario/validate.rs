@@ -336,9 +336,9 @@ fn validate_pool(
         return None;
     }
     // In file order: the map's own order changes from run to run.
-    let mut by_line: Vec<(&String, u64)> = schedules.iter().map(|(id, (l, _))| (id, *l)).collect();
-    by_line.sort_by_key(|&(_, line)| line);
-    for (id, line) in by_line {
+    let mut by_line: Vec<(&String, &super::document::ScheduleRows)> = schedules.iter().collect();
+    by_line.sort_by_key(|&(_, rows)| rows.line);
+    for (id, rows) in by_line {
         if !assets
             .iter()
             .any(|a| a.id == *id && a.amortization == Amortization::Schedule)
@@ -350,7 +350,7 @@ fn validate_pool(
                 .unwrap_or_default();
             ctx.problems.push(Problem {
                 file: path,
-                location: Location::Line(line),
+                location: rows.at.clone(),
                 field: "asset_id".into(),
                 message: format!(
                     "schedule rows for `{id}`, which is not an asset with amortization = schedule"
@@ -372,7 +372,7 @@ fn build_asset(
     obligor: usize,
     closing: NaiveDate,
     horizon: NaiveDate,
-    schedules: &HashMap<String, (u64, Vec<crate::pool::ScheduledPayment>)>,
+    schedules: &super::document::Schedules,
 ) -> Option<Asset> {
     let mut fail = |field: &str, message: String| {
         let loc = record
@@ -392,7 +392,8 @@ fn build_asset(
         });
     };
     let (schedule, first_payment, maturity) = if a.amortization == Amortization::Schedule {
-        let Some((_, rows)) = schedules.get(&a.id) else {
+        let Some(super::document::ScheduleRows { payments: rows, .. }) = schedules.get(&a.id)
+        else {
             fail(
                 "amortization",
                 format!(
