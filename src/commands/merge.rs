@@ -131,13 +131,8 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>, AppError> 
         same_run(
             first_dir,
             dir,
+            (&first.metadata, &s.metadata),
             &[
-                identity("ipabs version", &first.metadata, &s.metadata, |m| {
-                    &m.version
-                }),
-                identity("scenario SHA-256", &first.metadata, &s.metadata, |m| {
-                    &m.scenario_sha256
-                }),
                 ("seed", first.seed.to_string(), s.seed.to_string()),
                 ("paths", first.paths.to_string(), s.paths.to_string()),
                 (
@@ -220,23 +215,29 @@ fn read_all<T>(
 }
 
 /// A check of [`same_run`] on the run's identity (`field` of the two shards' metadata).
-fn identity<'a>(
-    what: &'a str,
-    first: &crate::report::RunMetadata,
-    other: &crate::report::RunMetadata,
-    field: impl Fn(&crate::report::RunMetadata) -> &str,
-) -> (&'a str, String, String) {
-    (what, field(first).to_string(), field(other).to_string())
-}
-
-/// Refuses `dir` as a shard of `first_dir`'s run when any of `checks` — (what, the first
-/// shard's value, this one's) — differs.
+/// Refuses `dir` as a shard of `first_dir`'s run when the program version or the scenario
+/// differ (`metadata`: the first shard's and this one's), or any of `checks` — (what, the first
+/// shard's value, this one's).
 fn same_run(
     first_dir: &Path,
     dir: &Path,
+    metadata: (&crate::report::RunMetadata, &crate::report::RunMetadata),
     checks: &[(&str, String, String)],
 ) -> Result<(), AppError> {
-    match checks.iter().find(|(_, a, b)| a != b) {
+    let (a, b) = metadata;
+    let identity = [
+        (
+            "ipabs version",
+            a.version.to_string(),
+            b.version.to_string(),
+        ),
+        (
+            "scenario SHA-256",
+            a.scenario_sha256.clone(),
+            b.scenario_sha256.clone(),
+        ),
+    ];
+    match identity.iter().chain(checks).find(|(_, a, b)| a != b) {
         None => Ok(()),
         Some((what, a, b)) => Err(AppError::Usage(format!(
             "{} and {} are not shards of one run: {what} {a} vs {b}",
@@ -306,13 +307,8 @@ fn merge_sweep(args: &MergeArgs) -> Result<Outcome, AppError> {
         same_run(
             first_dir,
             dir,
+            (&first.metadata, &s.metadata),
             &[
-                identity("ipabs version", &first.metadata, &s.metadata, |m| {
-                    &m.version
-                }),
-                identity("scenario SHA-256", &first.metadata, &s.metadata, |m| {
-                    &m.scenario_sha256
-                }),
                 ("--vary", first.vary.join(" "), s.vary.join(" ")),
                 (
                     "--deterministic",

@@ -133,10 +133,8 @@ pub fn read(
             };
         }
         Kind::Unsupported => {
-            problems.push(problem(
+            problems.push(workbook_problem(
                 path,
-                Location::File,
-                "workbook",
                 "this spreadsheet format is not read: save the file as .xlsx (Excel Workbook) or as CSV",
             ));
             return Read {
@@ -396,6 +394,11 @@ fn csv_row_message(e: &csv::Error) -> String {
 // ---------------------------------------------------------------------------------------------
 // Workbooks
 
+/// A problem with a workbook as a whole (not one of its cells).
+fn workbook_problem(path: &Path, message: impl Into<String>) -> Problem {
+    problem(path, Location::File, "workbook", message)
+}
+
 fn read_workbook(
     path: &Path,
     bytes: &[u8],
@@ -403,16 +406,14 @@ fn read_workbook(
     problems: &mut Vec<Problem>,
 ) -> Option<Table> {
     if let Err(message) = check_expanded_size(bytes) {
-        problems.push(problem(path, Location::File, "workbook", message));
+        problems.push(workbook_problem(path, message));
         return None;
     }
     let mut book = match Xlsx::new(std::io::Cursor::new(bytes)) {
         Ok(book) => book,
         Err(e) => {
-            problems.push(problem(
+            problems.push(workbook_problem(
                 path,
-                Location::File,
-                "workbook",
                 format!(
                     "not a readable .xlsx workbook ({}); save the tape from Excel as .xlsx, or as CSV",
                     shown(&e.to_string())
@@ -447,12 +448,7 @@ fn read_workbook(
         None => match names.first() {
             Some(first) => first.clone(),
             None => {
-                problems.push(problem(
-                    path,
-                    Location::File,
-                    "workbook",
-                    "the workbook has no worksheets",
-                ));
+                problems.push(workbook_problem(path, "the workbook has no worksheets"));
                 return None;
             }
         },
@@ -460,10 +456,8 @@ fn read_workbook(
     let range = match book.worksheet_range(&name) {
         Ok(range) => range,
         Err(e) => {
-            problems.push(problem(
+            problems.push(workbook_problem(
                 path,
-                Location::File,
-                "workbook",
                 format!(
                     "cannot read sheet `{}`: {}",
                     shown(&name),
