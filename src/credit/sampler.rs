@@ -186,6 +186,13 @@ impl CreditSampler {
             .flat_map(|pd| years.iter().map(move |t| (*pd, *t)))
             .map(|(pd, t)| inverse(cumulative_pd(&model.pd_curve, pd, pool_pd, m, t)))
             .collect();
+        // `first_crossing` searches each row: cumulative PDs never fall (a term structure is
+        // validated non-decreasing), and neither do their quantiles.
+        debug_assert!(
+            thresholds
+                .chunks(periods.max(1))
+                .all(|row| row.is_sorted_by(|a, b| a <= b))
+        );
         let support_thresholds = deal
             .structure
             .supports
@@ -543,12 +550,11 @@ impl CreditEvents for PathEvents<'_> {
 }
 
 /// First period whose threshold the latent variable is at or below, or [`NO_DEFAULT`].
+/// Thresholds are quantiles of cumulative default probabilities, so non-decreasing: a binary
+/// search finds the period (a default draw is a search over the deal's periods, not a scan).
 fn first_crossing(thresholds: &[f64], x: f64) -> u32 {
     match thresholds.last() {
-        Some(last) if x <= *last => thresholds
-            .iter()
-            .position(|c| x <= *c)
-            .map_or(NO_DEFAULT, |k| k as u32),
+        Some(last) if x <= *last => thresholds.partition_point(|c| x > *c) as u32,
         _ => NO_DEFAULT,
     }
 }
@@ -613,6 +619,37 @@ mod tests {
     fn curve(values: &[f64]) -> PdCurve {
         PdCurve::TermStructure {
             cumulative: values.to_vec(),
+        }
+    }
+
+    /// The binary search finds the period a scan from the first would: the first threshold the
+    /// latent variable is at or below, ties and infinities included.
+    #[test]
+    fn first_crossing_is_the_first_period_at_or_above_the_latent() {
+        let rows: [&[f64]; 4] = [
+            &[f64::NEG_INFINITY, -2.0, -2.0, -1.5, -1.5, -1.5, 0.3],
+            &[-1.0],
+            &[f64::NEG_INFINITY, f64::NEG_INFINITY],
+            &[],
+        ];
+        for row in rows {
+            for x in [
+                -3.0,
+                -2.0,
+                -1.99,
+                -1.5,
+                -1.0,
+                0.0,
+                0.3,
+                0.31,
+                f64::NEG_INFINITY,
+            ] {
+                let scan = match row.last() {
+                    Some(last) if x <= *last => row.iter().position(|c| x <= *c).unwrap() as u32,
+                    _ => NO_DEFAULT,
+                };
+                assert_eq!(first_crossing(row, x), scan, "{row:?} at {x}");
+            }
         }
     }
 

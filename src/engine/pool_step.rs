@@ -206,10 +206,9 @@ fn whole_default_period<N: Amount>(
             }
             let s = t + k;
             let (total, count) = (&mut pool.totals[s], &mut pool.counts[s]);
-            // The opening balance of the default period stays (the asset was performing).
-            if k > 0 {
-                remove(&mut total.opening, &mut count[0], f.opening);
-            }
+            // Opening balances are not kept up: an asset opens each period with the balance
+            // it closed the last one with, so the opening total of period s is the closing
+            // total of s − 1 (the same amounts, added and removed in the same order).
             remove(&mut total.interest, &mut count[1], f.interest);
             remove(&mut total.principal, &mut count[2], f.principal);
             remove(&mut total.prepaid, &mut count[3], f.prepaid);
@@ -218,7 +217,10 @@ fn whole_default_period<N: Amount>(
         book_default(prep, events, a, t, balance, pool, out);
     }
     let tot = pool.totals[t];
-    out.opening_balance = tot.opening;
+    out.opening_balance = match t {
+        0 => tot.opening,
+        _ => pool.totals[t - 1].closing,
+    };
     out.interest = tot.interest;
     out.scheduled_principal = tot.principal;
     out.prepayment = tot.prepaid;

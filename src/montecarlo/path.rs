@@ -203,13 +203,27 @@ impl References {
     }
 }
 
+/// `[tranche][period]`: `(1 + c/m)^(−m·days/365)` at each tranche's coupon `c` (its promised
+/// yield, compounded `per_year` times a year) for the days from closing to each payment date.
+fn promised_discount(years: &[f64], coupon: &[f64], per_year: u32) -> Vec<f64> {
+    let m = f64::from(per_year);
+    let mut out = Vec::with_capacity(years.len() * coupon.len());
+    for c in coupon {
+        let base = 1.0 + c / m;
+        for y in years {
+            let days = (y * 365.0).round() as u32;
+            out.push(base.powf(-m * f64::from(days) / 365.0));
+        }
+    }
+    out
+}
+
 /// Folds a path's payment dates; reused between paths.
 pub struct PathRecorder<'a> {
     years: &'a [f64],
     tranche_original: &'a [f64],
     senior: &'a [bool],
     has_coupon: &'a [bool],
-    coupon: &'a [f64],
     original_pool: f64,
     periods: usize,
     /// Compounding periods per year of the yields.
@@ -225,6 +239,9 @@ pub struct PathRecorder<'a> {
     default_free_yield: Vec<Option<(DatedFlows, f64)>>,
     /// Days from closing to each payment date (ACT/365F yields).
     days: Vec<u32>,
+    /// `[tranche][period]`: the discount factor of a payment date at the tranche's promised
+    /// yield (the present-value loss rate's), the same for every path.
+    promised_discount: Vec<f64>,
     /// The current path's likelihood ratio (1 for plain Monte Carlo).
     weight: f64,
     pub pool_fan: FanHistogram,
@@ -255,7 +272,6 @@ impl<'a> PathRecorder<'a> {
             tranche_original: tranches.original,
             senior: tranches.senior,
             has_coupon: tranches.has_coupon,
-            coupon: tranches.coupon,
             original_pool,
             periods,
             per_year,
@@ -266,6 +282,7 @@ impl<'a> PathRecorder<'a> {
             flows: Vec::with_capacity(periods),
             default_free_yield: vec![None; n],
             days: years.iter().map(|y| (y * 365.0).round() as u32).collect(),
+            promised_discount: promised_discount(years, tranches.coupon, per_year),
             weight: 1.0,
             pool_fan: FanHistogram::new(&references.pool_share),
             senior_fan: FanHistogram::new(&references.senior_share),
@@ -376,11 +393,19 @@ impl<'a> PathRecorder<'a> {
             } else {
                 f64::NAN
             };
+            let missed = self.folded.missed_interest[i];
+            // A class paid everything it was promised has no present-value loss.
+            let wants_pv = !(out[0] == 0.0 && !missed);
+            let mut pv = 0.0;
             self.flows.clear();
             for t in 0..=self.folded.last_period {
-                let cf = self.cash[i * self.periods + t];
+                let cell = i * self.periods + t;
+                let cf = self.cash[cell];
                 if cf != 0.0 {
                     self.flows.push((self.days[t], cf));
+                    if wants_pv {
+                        pv += cf * self.promised_discount[cell];
+                    }
                 }
             }
             out[2] = match &self.default_free_yield[i] {
@@ -399,22 +424,15 @@ impl<'a> PathRecorder<'a> {
                     y
                 }
             };
-            out[3] = match (self.has_coupon[i], self.folded.missed_interest[i]) {
+            out[3] = match (self.has_coupon[i], missed) {
                 (false, _) => f64::NAN,
                 (true, true) => 1.0,
                 (true, false) => 0.0,
             };
-            out[4] = if out[0] == 0.0 && !self.folded.missed_interest[i] {
-                0.0
-            } else {
-                let m = f64::from(self.per_year);
-                let base = 1.0 + self.coupon[i] / m;
-                let pv: f64 = self
-                    .flows
-                    .iter()
-                    .map(|(days, cf)| cf * base.powf(-m * f64::from(*days) / 365.0))
-                    .sum();
+            out[4] = if wants_pv {
                 (1.0 - pv / original).max(0.0)
+            } else {
+                0.0
             };
         }
     }
