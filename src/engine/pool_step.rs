@@ -2,7 +2,7 @@
 //! asset (loan-level; obligors are few and lumpy).
 
 use super::events::CreditEvents;
-use super::prepared::{PoolTotals, Prepared, asset_flows};
+use super::prepared::{PoolTotals, Prepared, Trajectory, asset_flows};
 use crate::money::Amount;
 
 /// The pool's cash flows and balances for one period.
@@ -192,27 +192,42 @@ fn whole_default_period<N: Amount>(
     let periods = prep.periods;
     let now = t as u32;
     let first = defaults.partition_point(|(p, _)| *p < now);
+    let width = trajectory.width;
     for &(_, asset) in defaults[first..].iter().take_while(|(p, _)| *p == now) {
         let a = asset as usize;
-        let row = &trajectory.flows[a * periods + t..(a + 1) * periods];
-        let balance = row[0].opening;
-        if !balance.gt_zero() {
+        let end = trajectory.open_until[a] as usize;
+        if end <= t {
+            // Repaid before this period: nothing left to default.
             continue;
         }
-        for (k, f) in row.iter().enumerate() {
-            if !f.opening.gt_zero() {
-                // Repaid: nothing later either.
-                break;
-            }
-            let s = t + k;
+        let row = &trajectory.flows[(a * periods + t) * width..(a * periods + end) * width];
+        let balance = match t {
+            0 => prep.asset_balance[a],
+            _ => trajectory.flows[(a * periods + t - 1) * width + Trajectory::<N>::CLOSING],
+        };
+        // Opening balances are not kept up: an asset opens each period with the balance it
+        // closed the last one with, so the opening total of period s is the closing total of
+        // s − 1 (the same amounts, added and removed in the same order).
+        for (s, f) in (t..end).zip(row.chunks_exact(width)) {
             let (total, count) = (&mut pool.totals[s], &mut pool.counts[s]);
-            // Opening balances are not kept up: an asset opens each period with the balance
-            // it closed the last one with, so the opening total of period s is the closing
-            // total of s − 1 (the same amounts, added and removed in the same order).
-            remove(&mut total.interest, &mut count[1], f.interest);
-            remove(&mut total.principal, &mut count[2], f.principal);
-            remove(&mut total.prepaid, &mut count[3], f.prepaid);
-            remove(&mut total.closing, &mut count[4], f.closing);
+            remove(
+                &mut total.interest,
+                &mut count[1],
+                f[Trajectory::<N>::INTEREST],
+            );
+            remove(
+                &mut total.principal,
+                &mut count[2],
+                f[Trajectory::<N>::PRINCIPAL],
+            );
+            remove(
+                &mut total.closing,
+                &mut count[4],
+                f[Trajectory::<N>::CLOSING],
+            );
+            if let Some(prepaid) = f.get(Trajectory::<N>::PREPAID) {
+                remove(&mut total.prepaid, &mut count[3], *prepaid);
+            }
         }
         book_default(prep, events, a, t, balance, pool, out);
     }

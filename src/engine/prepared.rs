@@ -34,15 +34,31 @@ pub struct Prepared<N> {
 #[derive(Debug, Clone)]
 pub struct Trajectory<N> {
     pub smm: f64,
-    /// `[asset][period]`: the asset's scheduled figures (opening balance, interest, principal,
-    /// prepayment, closing balance), one asset's periods contiguous so that removing a
-    /// default is a pass over one slice.
-    pub flows: Vec<PoolTotals<N>>,
+    /// Figures kept per asset and period ([`Trajectory::INTEREST`] and the like): interest,
+    /// principal and closing balance, and the prepayment unless the rate is zero (it is
+    /// then zero throughout). The opening balance is the last period's closing balance.
+    /// Kept narrow: removing a default reads the asset's row from memory, and that read is
+    /// most of a large pool's path.
+    pub width: usize,
+    /// `[asset][period][figure]`: one asset's periods contiguous, so that removing a default
+    /// is a pass over one slice.
+    pub flows: Vec<N>,
+    /// Per asset: the first period it opens without a balance (repaid before it), or the
+    /// number of periods.
+    pub open_until: Vec<u32>,
     /// Per period: the pool's totals.
     pub totals: Vec<PoolTotals<N>>,
     /// Per period and figure (as in [`PoolTotals::figures`]): the assets with a non-zero
     /// amount in the total. A total whose count falls to zero is exactly zero.
     pub counts: Vec<[u32; 5]>,
+}
+
+impl<N> Trajectory<N> {
+    /// Offsets of the figures in a `flows` cell.
+    pub const INTEREST: usize = 0;
+    pub const PRINCIPAL: usize = 1;
+    pub const CLOSING: usize = 2;
+    pub const PREPAID: usize = 3;
 }
 
 /// One period's scheduled pool figures.
@@ -150,22 +166,29 @@ impl<N: Amount> Prepared<N> {
     pub fn with_trajectory(mut self, smm: f64) -> Self {
         let (assets, periods) = (self.asset_balance.len(), self.periods);
         let rate = N::from_rate(smm);
-        let mut flows = vec![PoolTotals::ZERO; assets * periods];
+        let width = if smm > 0.0 { 4 } else { 3 };
+        let mut flows = vec![N::ZERO; assets * periods * width];
+        let mut open_until = vec![periods as u32; assets];
         let mut totals = vec![PoolTotals::ZERO; periods];
         let mut counts = vec![[0u32; 5]; periods];
+        let mut balance = self.asset_balance.clone();
         for t in 0..periods {
             // Assets in order, as the loan-level step adds them.
             for a in 0..assets {
-                let b = if t == 0 {
-                    self.asset_balance[a]
-                } else {
-                    flows[a * periods + t - 1].closing
-                };
+                let b = balance[a];
                 if !b.gt_zero() {
+                    open_until[a] = open_until[a].min(t as u32);
                     continue;
                 }
                 let mut f = asset_flows(&self, a, t, b, smm, rate);
-                flows[a * periods + t] = f;
+                balance[a] = f.closing;
+                let cell = (a * periods + t) * width;
+                flows[cell + Trajectory::<N>::INTEREST] = f.interest;
+                flows[cell + Trajectory::<N>::PRINCIPAL] = f.principal;
+                flows[cell + Trajectory::<N>::CLOSING] = f.closing;
+                if width > Trajectory::<N>::PREPAID {
+                    flows[cell + Trajectory::<N>::PREPAID] = f.prepaid;
+                }
                 for ((total, x), count) in totals[t]
                     .figures()
                     .into_iter()
@@ -179,7 +202,9 @@ impl<N: Amount> Prepared<N> {
         }
         self.trajectory = Some(Trajectory {
             smm,
+            width,
             flows,
+            open_until,
             totals,
             counts,
         });

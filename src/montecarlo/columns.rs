@@ -88,8 +88,19 @@ impl Column {
         // statistics of the columns that have their own.
         let select = squares.is_none() || (self.order_of.is_none() && self.selector.wants_pass());
         let mean = self.mean.unwrap_or(0.0);
+        // Paths often repeat a value (every default-free path has the same yield): the map of
+        // the last value read is reused (a restated yield costs a `powf`).
+        let mut last: Option<(u64, f64)> = None;
         for r in rows.chunks_exact(width) {
-            let x = (self.map)(m, r[self.source]);
+            let raw = r[self.source];
+            let x = match last {
+                Some((bits, mapped)) if bits == raw.to_bits() => mapped,
+                _ => {
+                    let mapped = (self.map)(m, raw);
+                    last = Some((raw.to_bits(), mapped));
+                    mapped
+                }
+            };
             if !x.is_finite() {
                 continue;
             }
