@@ -395,7 +395,7 @@ impl<'a> PathRecorder<'a> {
             };
             let missed = self.folded.missed_interest[i];
             // A class paid everything it was promised has no present-value loss.
-            let wants_pv = !(out[0] == 0.0 && !missed);
+            let wants_pv = out[0] != 0.0 || missed;
             let mut pv = 0.0;
             self.flows.clear();
             for t in 0..=self.folded.last_period {
