@@ -91,6 +91,10 @@ pub struct PathDraws {
     /// The Student-t copula's χ² mixing variable as drawn (unused under the Gaussian).
     pub mixing: f64,
     sector_factor: Vec<f64>,
+    /// Scratch of the sort of `default_assets`: the pairs as found, and where each period's
+    /// pairs start.
+    found_assets: Vec<(u32, u32)>,
+    period_start: Vec<u32>,
     /// Each promisor's own normal (after any shift) and its latent variable.
     support_normal: Vec<f64>,
     support_latent: Vec<f64>,
@@ -361,6 +365,8 @@ impl CreditSampler {
             weight: 1.0,
             mixing: 0.0,
             sector_factor: vec![0.0; self.sectors],
+            found_assets: Vec::new(),
+            period_start: vec![0; self.periods + 1],
             support_normal: vec![0.0; self.support_loading.len()],
             support_latent: vec![0.0; self.support_loading.len()],
         }
@@ -446,7 +452,7 @@ impl CreditSampler {
                 }
             }
         }
-        draws.default_assets.clear();
+        draws.found_assets.clear();
         for &o in &draws.defaulted {
             let (lo, hi) = (
                 self.obligor_asset_start[o as usize] as usize,
@@ -454,10 +460,14 @@ impl CreditSampler {
             );
             let period = draws.obligor_default[o as usize];
             for &asset in &self.obligor_assets[lo..hi] {
-                draws.default_assets.push((period, asset));
+                draws.found_assets.push((period, asset));
             }
         }
-        draws.default_assets.sort_unstable();
+        sort_by_period(
+            &draws.found_assets,
+            &mut draws.period_start,
+            &mut draws.default_assets,
+        );
         if self.recovery.is_stochastic() {
             for &o in &draws.defaulted {
                 let (lo, hi) = (
@@ -549,6 +559,37 @@ impl CreditEvents for PathEvents<'_> {
     }
 }
 
+/// `found` (period, asset) pairs, each asset once and every period below
+/// `period_start.len() − 1`, into `sorted` in (period, asset) order: counted into their periods
+/// (a large pool has many defaults and few periods), then each period's few sorted by asset.
+fn sort_by_period(found: &[(u32, u32)], period_start: &mut [u32], sorted: &mut Vec<(u32, u32)>) {
+    sorted.clear();
+    if found.len() <= 32 {
+        sorted.extend_from_slice(found);
+        sorted.sort_unstable();
+        return;
+    }
+    period_start.iter_mut().for_each(|c| *c = 0);
+    for &(p, _) in found {
+        period_start[p as usize + 1] += 1;
+    }
+    for k in 1..period_start.len() {
+        period_start[k] += period_start[k - 1];
+    }
+    sorted.resize(found.len(), (0, 0));
+    // Each period's start is its cursor while placing; after, it is the period's end.
+    for &(p, a) in found {
+        let at = &mut period_start[p as usize];
+        sorted[*at as usize] = (p, a);
+        *at += 1;
+    }
+    let mut start = 0;
+    for &end in period_start.iter() {
+        sorted[start as usize..end as usize].sort_unstable();
+        start = end;
+    }
+}
+
 /// First period whose threshold the latent variable is at or below, or [`NO_DEFAULT`].
 /// Thresholds are quantiles of cumulative default probabilities, so non-decreasing: a binary
 /// search finds the period (a default draw is a search over the deal's periods, not a scan).
@@ -619,6 +660,22 @@ mod tests {
     fn curve(values: &[f64]) -> PdCurve {
         PdCurve::TermStructure {
             cumulative: values.to_vec(),
+        }
+    }
+
+    /// Counted into periods, then sorted within each: the order a full sort gives.
+    #[test]
+    fn sort_by_period_is_a_sort() {
+        let mut start = vec![0; 8];
+        let mut sorted = Vec::new();
+        for n in [0usize, 5, 33, 200] {
+            let found: Vec<(u32, u32)> = (0..n as u32)
+                .map(|k| ((k * 7919) % 7, (k * 104_729) % 1_000_003))
+                .collect();
+            let mut expected = found.clone();
+            expected.sort_unstable();
+            sort_by_period(&found, &mut start, &mut sorted);
+            assert_eq!(sorted, expected, "{n} pairs");
         }
     }
 
