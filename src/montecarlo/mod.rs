@@ -288,18 +288,26 @@ fn simulate_range_with(
     let batch = (threads * 4) as u64;
     let mut totals = RangeTotals::new(setup, range);
     let mut next = first;
+    // Each batch's row buffers are the last batch's, handed back: a fresh buffer per chunk
+    // would be a fresh mapping of memory per chunk, paid in page faults.
+    let mut spare: Vec<Vec<f64>> = Vec::new();
     while next < end {
         if crate::cancel::requested() {
             return Err(McError::Interrupted);
         }
         let last = (next + batch).min(end);
+        let buffers: Vec<Vec<f64>> = (next..last)
+            .map(|_| spare.pop().unwrap_or_default())
+            .collect();
         let results: Vec<ChunkResult> = pool.install(|| {
-            (next..last)
+            buffers
                 .into_par_iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(k, rows)| {
+                    let c = next + k as u64;
                     let start = (c * chunk).max(range.start);
                     let stop = ((c + 1) * chunk).min(range.end);
-                    setup.run_chunk(options.seed, start, stop)
+                    setup.run_chunk_into(options.seed, start, stop, rows)
                 })
                 .collect()
         });
@@ -311,6 +319,7 @@ fn simulate_range_with(
             totals.loss_by_date.add_chunk(&result.loss_by_date);
             totals.balance_by_date.add_chunk(&result.balance_by_date);
         }
+        spare.extend(results.into_iter().map(|r| r.rows));
         next = last;
         progress((next * chunk).min(range.end) - range.start);
     }
@@ -586,8 +595,15 @@ impl Setup {
     }
 
     fn run_chunk(&self, seed: u64, start: u64, end: u64) -> ChunkResult {
+        self.run_chunk_into(seed, start, end, Vec::new())
+    }
+
+    /// [`Setup::run_chunk`] writing the rows into `rows` (resized; its old values are
+    /// overwritten).
+    fn run_chunk_into(&self, seed: u64, start: u64, end: u64, mut rows: Vec<f64>) -> ChunkResult {
         let width = self.columns.len();
-        let mut rows = vec![0.0; (end - start) as usize * width];
+        rows.clear();
+        rows.resize((end - start) as usize * width, 0.0);
         let mut scratch = Scratch::new(&self.prep, self.sampler.max_lag());
         let mut draws = self.sampler.new_draws();
         let free = &self.default_free;
