@@ -4,15 +4,22 @@
 //! until a bucket holds one repeated value or few enough (2¹⁸) to be kept and sorted. The
 //! first pass splits by sign, exponent and the leading 4 mantissa bits (65,536 buckets), each
 //! later one by 12 more bits (4,096): two passes for a million values, three for a hundred
-//! million.
+//! million. A bucket's smallest and largest values bound it, so every value in it shares
+//! their keys' common leading bits: the next pass splits after those, not after the bucket's
+//! own prefix (values packed close together — the yields of a senior class that is always
+//! paid, within 1e-12 of its coupon — resolve in a pass or two rather than one per 12 bits).
 
 /// Bits the first pass resolves, and each later one (16 + 4 × 12 = all 64).
 const FIRST_STEP: u32 = 16;
 const STEP: u32 = 12;
 
-/// Bits the pass after `bits` resolved bits resolves.
+/// Bits the pass after `bits` resolved bits resolves (`bits` < 64).
 fn step(bits: u32) -> u32 {
-    if bits == 0 { FIRST_STEP } else { STEP }
+    if bits == 0 {
+        FIRST_STEP
+    } else {
+        STEP.min(64 - bits)
+    }
 }
 /// A bucket with at most this many values is kept and sorted instead of refined.
 const KEEP: u64 = 1 << 18;
@@ -46,6 +53,8 @@ struct Target {
     bits: u32,
     before_count: u64,
     before_weight: f64,
+    /// Values in the bucket the last pass narrowed the target to.
+    bucket_count: u64,
     found: Option<f64>,
 }
 
@@ -66,6 +75,11 @@ enum Gather {
         /// mass, such as the zero loss of most paths) resolves at once.
         low: Vec<f64>,
         high: Vec<f64>,
+        /// How many of the bucket's values equal its smallest and its largest: a rank among
+        /// them resolves at once too (a bucket of two neighbouring values, as the WALs of a
+        /// class paid on fixed dates are, needs no pass to tell them apart).
+        low_count: Vec<u64>,
+        high_count: Vec<u64>,
     },
     Keep(Vec<(f64, f64)>),
 }
@@ -123,12 +137,26 @@ impl Selector {
                     weights,
                     low,
                     high,
+                    low_count,
+                    high_count,
                 } => {
                     let b = ((k << g.bits) >> (64 - step(g.bits))) as usize;
                     counts[b] += 1;
                     weights[b] += weight;
-                    low[b] = low[b].min(x);
-                    high[b] = high[b].max(x);
+                    // One sign per bucket (the first pass splits on it), so `<` and `==` are
+                    // the key's order and identity.
+                    if x < low[b] {
+                        low[b] = x;
+                        low_count[b] = 1;
+                    } else if x == low[b] {
+                        low_count[b] += 1;
+                    }
+                    if x > high[b] {
+                        high[b] = x;
+                        high_count[b] = 1;
+                    } else if x == high[b] {
+                        high_count[b] += 1;
+                    }
                 }
                 Gather::Keep(values) => values.push((x, weight)),
             }
@@ -175,6 +203,7 @@ impl Selector {
                 bits: 0,
                 before_count: 0,
                 before_weight: 0.0,
+                bucket_count: u64::MAX,
                 found: None,
             })
             .collect();
@@ -214,11 +243,23 @@ impl Selector {
                         weights,
                         low,
                         high,
+                        low_count,
+                        high_count,
                     } => {
-                        if let Some(b) = narrow(t, counts, weights)
-                            && low[b].to_bits() == high[b].to_bits()
-                        {
-                            t.found = Some(low[b]);
+                        if let Some(b) = narrow(t, counts, weights) {
+                            if low[b].to_bits() == high[b].to_bits() {
+                                t.found = Some(low[b]);
+                            } else if let Want::Rank(r) = t.want
+                                && r - t.before_count < low_count[b]
+                            {
+                                t.found = Some(low[b]);
+                            } else if let Want::Rank(r) = t.want
+                                && r - t.before_count >= counts[b] - high_count[b]
+                            {
+                                t.found = Some(high[b]);
+                            } else {
+                                skip_common_bits(t, low[b], high[b]);
+                            }
                         }
                     }
                 }
@@ -233,7 +274,7 @@ impl Selector {
             {
                 continue;
             }
-            let keep = t.bits >= 64 || groups_count(&groups, t) <= self.keep;
+            let keep = t.bits >= 64 || t.bucket_count <= self.keep;
             self.groups.push(Group {
                 prefix: t.prefix,
                 bits: t.bits,
@@ -255,22 +296,15 @@ impl Selector {
     }
 }
 
-/// Values the last pass counted in the bucket a target was narrowed to.
-fn groups_count(groups: &[Group], t: &Target) -> u64 {
-    let parent_bits = if t.bits == FIRST_STEP {
-        0
-    } else {
-        t.bits - STEP
-    };
-    let s = step(parent_bits);
-    groups
-        .iter()
-        .filter(|g| g.bits == parent_bits && g.prefix == t.prefix >> s)
-        .find_map(|g| match &g.gather {
-            Gather::Histogram { counts, .. } => Some(counts[(t.prefix & ((1 << s) - 1)) as usize]),
-            Gather::Keep(_) => None,
-        })
-        .unwrap_or(u64::MAX)
+/// Every value of a bucket lies in `[low, high]`, so its key starts with the bits the keys of
+/// `low` and `high` share: the target's prefix becomes those (never shorter than it is).
+fn skip_common_bits(t: &mut Target, low: f64, high: f64) {
+    let (lo, hi) = (key(low), key(high));
+    let common = (lo ^ hi).leading_zeros();
+    if common > t.bits && common < 64 {
+        t.prefix = lo >> (64 - common);
+        t.bits = common;
+    }
 }
 
 impl Gather {
@@ -282,6 +316,8 @@ impl Gather {
             weights: vec![0.0; buckets],
             low: vec![f64::INFINITY; buckets],
             high: vec![f64::NEG_INFINITY; buckets],
+            low_count: vec![0; buckets],
+            high_count: vec![0; buckets],
         }
     }
 }
@@ -303,6 +339,7 @@ fn narrow(t: &mut Target, counts: &[u64], weights: &[f64]) -> Option<usize> {
             t.bits += s;
             t.before_count = count;
             t.before_weight = weight;
+            t.bucket_count = *c;
             return Some(b);
         }
         count += c;
@@ -400,6 +437,49 @@ mod tests {
         assert_eq!(select_ranks(&values, |_| ranks.clone()), want);
         // Keeping at most 1,000 values: the body is refined bucket by bucket, same answers.
         assert_eq!(select_ranks_keeping(&values, |_| ranks.clone(), 1000), want);
+    }
+
+    /// Values packed into a few neighbouring doubles (the WALs and yields of a class paid on
+    /// fixed dates differ only by rounding) and a tight cluster: every rank as sorting gives
+    /// it, in fewer passes than one per 12 bits. Passes counted: the first, then two.
+    #[test]
+    fn packed_values_resolve_in_few_passes() {
+        let mut rng = crate::montecarlo::stream::path_rng(9, 0);
+        let base = 2.718_281_828_f64;
+        let next = f64::from_bits(base.to_bits() + 1);
+        let values: Vec<f64> = (0..400_000)
+            .map(|_| {
+                let u: f64 = rng.random();
+                if u < 0.45 {
+                    base
+                } else if u < 0.9 {
+                    next
+                } else {
+                    f64::from_bits(base.to_bits() + 2 + (rng.random::<u64>() % 5000))
+                }
+            })
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let n = values.len() as u64;
+        let ranks: Vec<u64> = vec![0, n / 4, n / 2, n * 89 / 100, n * 95 / 100, n - 1];
+        let want: Vec<f64> = ranks.iter().map(|r| sorted[*r as usize]).collect();
+        for keep in [KEEP, 100] {
+            let mut s = Selector {
+                keep,
+                ..Selector::default()
+            };
+            values.iter().for_each(|x| s.push(*x, 1.0));
+            s.want_ranks(&ranks);
+            let mut passes = 1;
+            while s.wants_pass() {
+                values.iter().for_each(|x| s.push(*x, 1.0));
+                s.end_pass();
+                passes += 1;
+            }
+            assert_eq!(s.results(), want, "keeping {keep}");
+            assert!(passes <= 3, "keeping {keep}: {passes} passes");
+        }
     }
 
     #[test]

@@ -69,23 +69,55 @@ impl crate::montecarlo::RowSource for PathsFile {
             ));
         }
         let batch_rows = (1 << 20) / (self.width * PATHS_VALUE_BYTES) + 1;
-        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let mut bytes = vec![0u8; batch_rows * self.width * PATHS_VALUE_BYTES];
-        let mut values = Vec::with_capacity(batch_rows * self.width);
-        let mut left = self.rows;
-        while left > 0 {
-            let n = left.min(batch_rows as u64) as usize;
-            let buf = &mut bytes[..n * self.width * PATHS_VALUE_BYTES];
-            reader.read_exact(buf).map_err(named)?;
-            values.clear();
-            values.extend(
-                buf.chunks_exact(PATHS_VALUE_BYTES)
-                    .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
-            );
-            each(&values);
-            left -= n as u64;
+        let width = self.width;
+        // A reader thread decodes the next batch while `each` works on this one (the
+        // summaries run on every core; reading alone would leave all but one idle). Two
+        // batches in flight, their buffers handed back: memory stays two batches.
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<f64>>(1);
+        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<f64>>();
+        for _ in 0..2 {
+            empty_tx
+                .send(Vec::with_capacity(batch_rows * width))
+                .expect("receiver alive");
         }
-        Ok(())
+        let total_rows = self.rows;
+        // Moved into the scope: if `each` panics, unwinding drops the channels' ends, so the
+        // reader stops instead of waiting for a buffer forever.
+        std::thread::scope(move |scope| {
+            let reader = scope.spawn(move || -> std::io::Result<()> {
+                let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+                let mut bytes = vec![0u8; batch_rows * width * PATHS_VALUE_BYTES];
+                let mut left = total_rows;
+                while left > 0 {
+                    let Ok(mut values) = empty_rx.recv() else {
+                        // The consumer stopped: nothing more is wanted.
+                        return Ok(());
+                    };
+                    let n = left.min(batch_rows as u64) as usize;
+                    let buf = &mut bytes[..n * width * PATHS_VALUE_BYTES];
+                    reader.read_exact(buf)?;
+                    values.clear();
+                    values.extend(
+                        buf.chunks_exact(PATHS_VALUE_BYTES)
+                            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
+                    );
+                    if full_tx.send(values).is_err() {
+                        return Ok(());
+                    }
+                    left -= n as u64;
+                }
+                Ok(())
+            });
+            for values in full_rx.iter() {
+                each(&values);
+                // The reader may have finished: a buffer it no longer needs is dropped.
+                let _ = empty_tx.send(values);
+            }
+            reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .map_err(named)
+        })
     }
 }
 
