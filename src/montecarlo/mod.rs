@@ -287,11 +287,27 @@ fn simulate_range_with(
     let (first, end) = (range.start / chunk, range.end.div_ceil(chunk));
     let batch = (threads * 4) as u64;
     let mut totals = RangeTotals::new(setup, range);
-    let mut next = first;
-    // Each batch's row buffers are the last batch's, handed back: a fresh buffer per chunk
+    // Each batch's row buffers are an earlier batch's, handed back: a fresh buffer per chunk
     // would be a fresh mapping of memory per chunk, paid in page faults.
     let mut spare: Vec<Vec<f64>> = Vec::new();
-    while next < end {
+    let compute = |from: u64, buffers: Vec<Vec<f64>>| -> Vec<ChunkResult> {
+        buffers
+            .into_par_iter()
+            .enumerate()
+            .map(|(k, rows)| {
+                let c = from + k as u64;
+                let start = (c * chunk).max(range.start);
+                let stop = ((c + 1) * chunk).min(range.end);
+                setup.run_chunk_into(options.seed, start, stop, rows)
+            })
+            .collect()
+    };
+    // Pipelined: the pool computes the next batch while this thread hands the last one's rows
+    // to `on_chunk` (writing paths.bin) and adds its totals, so no core waits for the writing.
+    // Batches are handed over in path order.
+    let (mut next, mut done) = (first, first);
+    let mut pending: Option<Vec<ChunkResult>> = None;
+    while done < end {
         if crate::cancel::requested() {
             return Err(McError::Interrupted);
         }
@@ -299,29 +315,28 @@ fn simulate_range_with(
         let buffers: Vec<Vec<f64>> = (next..last)
             .map(|_| spare.pop().unwrap_or_default())
             .collect();
-        let results: Vec<ChunkResult> = pool.install(|| {
-            buffers
-                .into_par_iter()
-                .enumerate()
-                .map(|(k, rows)| {
-                    let c = next + k as u64;
-                    let start = (c * chunk).max(range.start);
-                    let stop = ((c + 1) * chunk).min(range.end);
-                    setup.run_chunk_into(options.seed, start, stop, rows)
-                })
-                .collect()
+        let mut computed: Option<Vec<ChunkResult>> = None;
+        pool.in_place_scope(|scope| {
+            if next < last {
+                let (computed, compute) = (&mut computed, &compute);
+                scope.spawn(move |_| *computed = Some(compute(next, buffers)));
+            }
+            if let Some(results) = pending.take() {
+                for (k, result) in results.iter().enumerate() {
+                    on_chunk(((done + k as u64) * chunk).max(range.start), &result.rows);
+                    // Exact sums: the same totals for any thread count, batching or sharding.
+                    totals.pool_fan.add_chunk(&result.pool_fan);
+                    totals.senior_fan.add_chunk(&result.senior_fan);
+                    totals.loss_by_date.add_chunk(&result.loss_by_date);
+                    totals.balance_by_date.add_chunk(&result.balance_by_date);
+                }
+                done += results.len() as u64;
+                spare.extend(results.into_iter().map(|r| r.rows));
+                progress((done * chunk).min(range.end) - range.start);
+            }
         });
-        for (k, result) in results.iter().enumerate() {
-            on_chunk(((next + k as u64) * chunk).max(range.start), &result.rows);
-            // Exact sums: the same totals for any thread count, batching or sharding.
-            totals.pool_fan.add_chunk(&result.pool_fan);
-            totals.senior_fan.add_chunk(&result.senior_fan);
-            totals.loss_by_date.add_chunk(&result.loss_by_date);
-            totals.balance_by_date.add_chunk(&result.balance_by_date);
-        }
-        spare.extend(results.into_iter().map(|r| r.rows));
+        pending = computed;
         next = last;
-        progress((next * chunk).min(range.end) - range.start);
     }
     Ok(RangeRun {
         totals,
