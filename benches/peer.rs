@@ -17,7 +17,9 @@
 //!
 //! Prints paths/s min / median / max of each, the ratio of the medians, and each engine's
 //! tranche expected losses (over all its repetitions' paths) ± standard error next to the exact
-//! finite-pool value, with |MC − exact| / s.e. Exits 1 if numpy cannot be set up or run (after
+//! finite-pool value, with |MC − exact| / s.e.; then the reference deal's figure: seconds for
+//! `IPABS_PEER_REFERENCE_PATHS` paths (default 10⁶) of `scenarios/ip-lease-733m.toml` on every
+//! core, min / median / max of up to 3 runs. Exits 1 if numpy cannot be set up or run (after
 //! printing ipabs's figures), or if an engine is more than 4 standard errors from an exact value.
 
 #[path = "../tests/common/mod.rs"]
@@ -355,6 +357,42 @@ fn main() {
         "(EL over each engine's {reps} × {paths} paths; exact = finite-pool one-factor quadrature, \
          exact s.e. = its sd / √{}; limit {SE_LIMIT} s.e.)",
         reps * paths
+    );
+
+    // The reference deal's figure of the issue (10⁶ paths on every core, charts off: the
+    // whole waterfall, path statistics and summaries of `simulate`), beside the peer figures.
+    let reference_paths = env_u64("IPABS_PEER_REFERENCE_PATHS", 1_000_000).max(1);
+    let reference = ipabs::scenario::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/ip-lease-733m.toml"
+    )))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let reference_seconds: Vec<f64> = (0..reps.min(3))
+        .map(|r| {
+            let start = Instant::now();
+            let results = simulate(
+                &reference,
+                McOptions {
+                    paths: reference_paths,
+                    seed: reference.simulation.seed + r,
+                    threads: cores,
+                    importance: None,
+                },
+                |_, _| {},
+                |_| {},
+            )
+            .expect("not interrupted");
+            std::hint::black_box(results);
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    let (lo, mid, hi) = spread(&reference_seconds);
+    println!();
+    println!(
+        "reference deal (ip-lease-733m), {reference_paths} paths on {cores} threads, {} runs: \
+         {lo:.3} / {mid:.3} / {hi:.3} s (min / median / max)",
+        reference_seconds.len()
     );
 
     let mut failed = false;
