@@ -10,30 +10,16 @@
 
 use ipabs::credit::CreditSampler;
 use ipabs::deal::Deal;
-use ipabs::montecarlo::{McOptions, simulate, stream::path_rng};
+use ipabs::montecarlo::stream::path_rng;
 use std::path::Path;
 use std::time::Instant;
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
+#[path = "support/timing.rs"]
+mod timing;
 
-fn time_simulate(deal: &Deal, paths: u64, threads: usize) -> f64 {
-    let start = Instant::now();
-    let results = simulate(
-        deal,
-        McOptions {
-            paths,
-            seed: 1,
-            threads,
-            importance: None,
-        },
-        |_, _| {},
-        |_| {},
-    )
-    .expect("not interrupted");
-    std::hint::black_box(results);
-    start.elapsed().as_secs_f64()
-}
+use timing::time_simulate;
 
 fn time_draws_only(deal: &Deal, paths: u64) -> f64 {
     let sampler = CreditSampler::new(deal);
@@ -107,12 +93,12 @@ fn main() {
     line(
         "full paths, 1 thread",
         paths,
-        spread(reps, || time_simulate(&reference, paths, 1)),
+        spread(reps, || time_simulate(&reference, paths, 1, 1)),
     );
     line(
         &format!("full paths, {cores} threads"),
         paths,
-        spread(reps, || time_simulate(&reference, paths, cores)),
+        spread(reps, || time_simulate(&reference, paths, 1, cores)),
     );
     let synthetic = synthetic_deal(1000);
     let synthetic_paths = 100_000;
@@ -121,7 +107,7 @@ fn main() {
         &format!("full paths, {cores} threads"),
         synthetic_paths,
         spread(reps.min(3), || {
-            time_simulate(&synthetic, synthetic_paths, cores)
+            time_simulate(&synthetic, synthetic_paths, 1, cores)
         }),
     );
 }

@@ -26,6 +26,10 @@
 mod common;
 #[path = "peer/pool.rs"]
 mod pool;
+#[path = "support/timing.rs"]
+mod timing;
+
+use timing::time_simulate;
 
 use ipabs::credit::{CreditSampler, NO_DEFAULT};
 use ipabs::deal::Deal;
@@ -370,21 +374,12 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let reference_seconds: Vec<f64> = (0..reps.min(3))
         .map(|r| {
-            let start = Instant::now();
-            let results = simulate(
+            time_simulate(
                 &reference,
-                McOptions {
-                    paths: reference_paths,
-                    seed: reference.simulation.seed + r,
-                    threads: cores,
-                    importance: None,
-                },
-                |_, _| {},
-                |_| {},
+                reference_paths,
+                reference.simulation.seed + r,
+                cores,
             )
-            .expect("not interrupted");
-            std::hint::black_box(results);
-            start.elapsed().as_secs_f64()
         })
         .collect();
     let (lo, mid, hi) = spread(&reference_seconds);
