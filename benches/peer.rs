@@ -29,11 +29,11 @@ mod pool;
 #[path = "support/timing.rs"]
 mod timing;
 
-use timing::time_simulate;
+use timing::{time_simulate, timed_simulate};
 
 use ipabs::credit::{CreditSampler, NO_DEFAULT};
 use ipabs::deal::Deal;
-use ipabs::montecarlo::{McOptions, simulate, stream::path_rng};
+use ipabs::montecarlo::stream::path_rng;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -62,20 +62,7 @@ type Estimates = Vec<(f64, f64)>;
 
 /// ipabs on one thread: (paths/s, tranche estimates).
 fn run_ipabs(deal: &Deal, paths: u64, seed: u64) -> (f64, Estimates) {
-    let start = Instant::now();
-    let results = simulate(
-        deal,
-        McOptions {
-            paths,
-            seed,
-            threads: 1,
-            importance: None,
-        },
-        |_, _| {},
-        |_| {},
-    )
-    .expect("not interrupted");
-    let seconds = start.elapsed().as_secs_f64();
+    let (seconds, results) = timed_simulate(deal, paths, seed, 1);
     let names: Vec<&str> = results
         .tranches
         .iter()

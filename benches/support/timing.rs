@@ -2,11 +2,18 @@
 //! no files), shared by the benches that time one.
 
 use ipabs::deal::Deal;
-use ipabs::montecarlo::{McOptions, simulate};
+use ipabs::montecarlo::{McOptions, McResults, simulate};
 use std::time::Instant;
 
 /// Seconds for `paths` paths of `deal` from `seed` on `threads` threads.
 pub fn time_simulate(deal: &Deal, paths: u64, seed: u64, threads: usize) -> f64 {
+    let (seconds, results) = timed_simulate(deal, paths, seed, threads);
+    std::hint::black_box(results);
+    seconds
+}
+
+/// [`time_simulate`] with the run's results.
+pub fn timed_simulate(deal: &Deal, paths: u64, seed: u64, threads: usize) -> (f64, McResults) {
     let start = Instant::now();
     let results = simulate(
         deal,
@@ -20,6 +27,5 @@ pub fn time_simulate(deal: &Deal, paths: u64, seed: u64, threads: usize) -> f64 
         |_| {},
     )
     .expect("not interrupted");
-    std::hint::black_box(results);
-    start.elapsed().as_secs_f64()
+    (start.elapsed().as_secs_f64(), results)
 }
