@@ -43,7 +43,9 @@ pub struct PoolScratch<N> {
     pub uncharged_total: N,
     pub cumulative_defaulted: N,
     /// With a trajectory: the pool's totals per period, less the flows of assets that have
-    /// defaulted so far on this path, and the assets still counted in them.
+    /// defaulted so far on this path, and the assets still counted in them. The opening
+    /// balance is kept up for period 0 only: a later period opens with the closing total of
+    /// the one before (see `whole_default_period`).
     pub totals: Vec<PoolTotals<N>>,
     pub counts: Vec<[u32; 5]>,
 }
