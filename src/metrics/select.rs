@@ -68,20 +68,37 @@ struct Group {
 
 #[derive(Debug, Clone)]
 enum Gather {
-    Histogram {
-        counts: Vec<u64>,
-        weights: Vec<f64>,
-        /// Smallest and largest value per bucket: a bucket of one repeated value (a point
-        /// mass, such as the zero loss of most paths) resolves at once.
-        low: Vec<f64>,
-        high: Vec<f64>,
-        /// How many of the bucket's values equal its smallest and its largest: a rank among
-        /// them resolves at once too (a bucket of two neighbouring values, as the WALs of a
-        /// class paid on fixed dates are, needs no pass to tell them apart).
-        low_count: Vec<u64>,
-        high_count: Vec<u64>,
-    },
+    /// One bucket per value of the next bits: a push touches one bucket, one or two cache
+    /// lines (many columns' histograms are filled at once, and together they outgrow L2).
+    Histogram(Vec<Bucket>),
     Keep(Vec<(f64, f64)>),
+}
+
+/// What a pass counts in one bucket.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    count: u64,
+    weight: f64,
+    /// Smallest and largest value: a bucket of one repeated value (a point mass, such as the
+    /// zero loss of most paths) resolves at once.
+    low: f64,
+    high: f64,
+    /// How many of the values equal the smallest and the largest: a rank among them resolves
+    /// at once too (a bucket of two neighbouring values, as the WALs of a class paid on fixed
+    /// dates are, needs no pass to tell them apart).
+    low_count: u64,
+    high_count: u64,
+}
+
+impl Bucket {
+    const EMPTY: Bucket = Bucket {
+        count: 0,
+        weight: 0.0,
+        low: f64::INFINITY,
+        high: f64::NEG_INFINITY,
+        low_count: 0,
+        high_count: 0,
+    };
 }
 
 /// Order statistics of the finite values of one stream (each with a weight, 1 for plain
@@ -132,30 +149,23 @@ impl Selector {
                 continue;
             }
             match &mut g.gather {
-                Gather::Histogram {
-                    counts,
-                    weights,
-                    low,
-                    high,
-                    low_count,
-                    high_count,
-                } => {
-                    let b = ((k << g.bits) >> (64 - step(g.bits))) as usize;
-                    counts[b] += 1;
-                    weights[b] += weight;
+                Gather::Histogram(buckets) => {
+                    let b = &mut buckets[((k << g.bits) >> (64 - step(g.bits))) as usize];
+                    b.count += 1;
+                    b.weight += weight;
                     // One sign per bucket (the first pass splits on it), so `<` and `==` are
                     // the key's order and identity.
-                    if x < low[b] {
-                        low[b] = x;
-                        low_count[b] = 1;
-                    } else if x == low[b] {
-                        low_count[b] += 1;
+                    if x < b.low {
+                        b.low = x;
+                        b.low_count = 1;
+                    } else if x == b.low {
+                        b.low_count += 1;
                     }
-                    if x > high[b] {
-                        high[b] = x;
-                        high_count[b] = 1;
-                    } else if x == high[b] {
-                        high_count[b] += 1;
+                    if x > b.high {
+                        b.high = x;
+                        b.high_count = 1;
+                    } else if x == b.high {
+                        b.high_count += 1;
                     }
                 }
                 Gather::Keep(values) => values.push((x, weight)),
@@ -238,27 +248,28 @@ impl Selector {
             {
                 match &g.gather {
                     Gather::Keep(values) => t.found = Some(pick(values, t)),
-                    Gather::Histogram {
-                        counts,
-                        weights,
-                        low,
-                        high,
-                        low_count,
-                        high_count,
-                    } => {
-                        if let Some(b) = narrow(t, counts, weights) {
-                            if low[b].to_bits() == high[b].to_bits() {
-                                t.found = Some(low[b]);
-                            } else if let Want::Rank(r) = t.want
-                                && r - t.before_count < low_count[b]
-                            {
-                                t.found = Some(low[b]);
-                            } else if let Want::Rank(r) = t.want
-                                && r - t.before_count >= counts[b] - high_count[b]
-                            {
-                                t.found = Some(high[b]);
+                    Gather::Histogram(buckets) => {
+                        if let Some(b) = narrow(t, buckets) {
+                            let Bucket {
+                                count,
+                                low,
+                                high,
+                                low_count,
+                                high_count,
+                                ..
+                            } = buckets[b];
+                            let rank_in_bucket = match t.want {
+                                Want::Rank(r) => Some(r - t.before_count),
+                                Want::Weight(_) => None,
+                            };
+                            if low.to_bits() == high.to_bits() {
+                                t.found = Some(low);
+                            } else if rank_in_bucket.is_some_and(|r| r < low_count) {
+                                t.found = Some(low);
+                            } else if rank_in_bucket.is_some_and(|r| r >= count - high_count) {
+                                t.found = Some(high);
                             } else {
-                                skip_common_bits(t, low[b], high[b]);
+                                skip_common_bits(t, low, high);
                             }
                         }
                     }
@@ -311,23 +322,24 @@ impl Gather {
     /// The histogram of a group with `bits` resolved bits.
     fn histogram(bits: u32) -> Self {
         let buckets = 1usize << step(bits);
-        Gather::Histogram {
-            counts: vec![0; buckets],
-            weights: vec![0.0; buckets],
-            low: vec![f64::INFINITY; buckets],
-            high: vec![f64::NEG_INFINITY; buckets],
-            low_count: vec![0; buckets],
-            high_count: vec![0; buckets],
-        }
+        Gather::Histogram(vec![Bucket::EMPTY; buckets])
     }
 }
 
-/// Narrows `t` to the bucket of `counts`/`weights` its statistic falls in (returned).
-fn narrow(t: &mut Target, counts: &[u64], weights: &[f64]) -> Option<usize> {
+/// Narrows `t` to the bucket its statistic falls in (returned).
+fn narrow(t: &mut Target, buckets: &[Bucket]) -> Option<usize> {
     let mut count = t.before_count;
     let mut weight = t.before_weight;
-    let last = counts.iter().rposition(|c| *c > 0).unwrap_or(0);
-    for (b, (c, w)) in counts.iter().zip(weights).enumerate() {
+    let last = buckets.iter().rposition(|b| b.count > 0).unwrap_or(0);
+    for (
+        b,
+        Bucket {
+            count: c,
+            weight: w,
+            ..
+        },
+    ) in buckets.iter().enumerate()
+    {
         let inside = match t.want {
             Want::Rank(r) => r < count + c,
             // The last non-empty bucket takes a level the total weight misses by rounding.
