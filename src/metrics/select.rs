@@ -262,9 +262,10 @@ impl Selector {
                                 Want::Rank(r) => Some(r - t.before_count),
                                 Want::Weight(_) => None,
                             };
-                            if low.to_bits() == high.to_bits() {
-                                t.found = Some(low);
-                            } else if rank_in_bucket.is_some_and(|r| r < low_count) {
+                            // A point mass, or a rank among the copies of the smallest.
+                            if low.to_bits() == high.to_bits()
+                                || rank_in_bucket.is_some_and(|r| r < low_count)
+                            {
                                 t.found = Some(low);
                             } else if rank_in_bucket.is_some_and(|r| r >= count - high_count) {
                                 t.found = Some(high);
