@@ -214,7 +214,6 @@ fn read_all<T>(
         .collect()
 }
 
-/// A check of [`same_run`] on the run's identity (`field` of the two shards' metadata).
 /// Refuses `dir` as a shard of `first_dir`'s run when the program version or the scenario
 /// differ (`metadata`: the first shard's and this one's), or any of `checks` — (what, the first
 /// shard's value, this one's).

@@ -388,6 +388,15 @@ pub fn select_ranks(values: &[f64], ranks: impl Fn(u64) -> Vec<u64>) -> Vec<f64>
 }
 
 fn select_ranks_keeping(values: &[f64], ranks: impl Fn(u64) -> Vec<u64>, keep: u64) -> Vec<f64> {
+    select_ranks_passes(values, ranks, keep).0
+}
+
+/// [`select_ranks_keeping`] and the passes it took over `values`.
+fn select_ranks_passes(
+    values: &[f64],
+    ranks: impl Fn(u64) -> Vec<u64>,
+    keep: u64,
+) -> (Vec<f64>, usize) {
     let mut s = Selector {
         keep,
         ..Selector::default()
@@ -395,11 +404,13 @@ fn select_ranks_keeping(values: &[f64], ranks: impl Fn(u64) -> Vec<u64>, keep: u
     values.iter().for_each(|x| s.push(*x, 1.0));
     let wanted = ranks(s.count());
     s.want_ranks(&wanted);
+    let mut passes = 1;
     while s.wants_pass() {
         values.iter().for_each(|x| s.push(*x, 1.0));
         s.end_pass();
+        passes += 1;
     }
-    s.results()
+    (s.results(), passes)
 }
 
 #[cfg(test)]
@@ -478,19 +489,8 @@ mod tests {
         let ranks: Vec<u64> = vec![0, n / 4, n / 2, n * 89 / 100, n * 95 / 100, n - 1];
         let want: Vec<f64> = ranks.iter().map(|r| sorted[*r as usize]).collect();
         for keep in [KEEP, 100] {
-            let mut s = Selector {
-                keep,
-                ..Selector::default()
-            };
-            values.iter().for_each(|x| s.push(*x, 1.0));
-            s.want_ranks(&ranks);
-            let mut passes = 1;
-            while s.wants_pass() {
-                values.iter().for_each(|x| s.push(*x, 1.0));
-                s.end_pass();
-                passes += 1;
-            }
-            assert_eq!(s.results(), want, "keeping {keep}");
+            let (found, passes) = select_ranks_passes(&values, |_| ranks.clone(), keep);
+            assert_eq!(found, want, "keeping {keep}");
             assert!(passes <= 3, "keeping {keep}: {passes} passes");
         }
     }

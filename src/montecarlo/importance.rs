@@ -98,7 +98,7 @@ impl Setup {
             .into_par_iter()
             .map(|j| {
                 let from = start + j * piece;
-                self.run_chunk(seed, from, from + piece).rows
+                self.run_chunk(seed, from, from + piece, Vec::new()).rows
             })
             .collect::<Vec<_>>()
             .concat()

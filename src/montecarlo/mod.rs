@@ -298,7 +298,7 @@ fn simulate_range_with(
                 let c = from + k as u64;
                 let start = (c * chunk).max(range.start);
                 let stop = ((c + 1) * chunk).min(range.end);
-                setup.run_chunk_into(options.seed, start, stop, rows)
+                setup.run_chunk(options.seed, start, stop, rows)
             })
             .collect()
     };
@@ -609,13 +609,9 @@ impl Setup {
         }
     }
 
-    fn run_chunk(&self, seed: u64, start: u64, end: u64) -> ChunkResult {
-        self.run_chunk_into(seed, start, end, Vec::new())
-    }
-
-    /// [`Setup::run_chunk`] writing the rows into `rows` (resized; its old values are
-    /// overwritten).
-    fn run_chunk_into(&self, seed: u64, start: u64, end: u64, mut rows: Vec<f64>) -> ChunkResult {
+    /// Paths `start..end`, their rows written into `rows` (an earlier chunk's buffer, or a
+    /// new one: resized, its old values overwritten).
+    fn run_chunk(&self, seed: u64, start: u64, end: u64, mut rows: Vec<f64>) -> ChunkResult {
         let width = self.columns.len();
         rows.clear();
         rows.resize((end - start) as usize * width, 0.0);

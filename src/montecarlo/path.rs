@@ -204,16 +204,13 @@ impl References {
 }
 
 /// `[tranche][period]`: `(1 + c/m)^(−m·days/365)` at each tranche's coupon `c` (its promised
-/// yield, compounded `per_year` times a year) for the days from closing to each payment date.
-fn promised_discount(years: &[f64], coupon: &[f64], per_year: u32) -> Vec<f64> {
+/// yield, compounded `per_year` times a year) for `days` from closing to each payment date.
+fn promised_discount(days: &[u32], coupon: &[f64], per_year: u32) -> Vec<f64> {
     let m = f64::from(per_year);
-    let mut out = Vec::with_capacity(years.len() * coupon.len());
+    let mut out = Vec::with_capacity(days.len() * coupon.len());
     for c in coupon {
         let base = 1.0 + c / m;
-        for y in years {
-            let days = (y * 365.0).round() as u32;
-            out.push(base.powf(-m * f64::from(days) / 365.0));
-        }
+        out.extend(days.iter().map(|d| base.powf(-m * f64::from(*d) / 365.0)));
     }
     out
 }
@@ -262,6 +259,7 @@ impl<'a> PathRecorder<'a> {
     ) -> Self {
         let periods = years.len();
         let n = tranches.original.len();
+        let days: Vec<u32> = years.iter().map(|y| (y * 365.0).round() as u32).collect();
         let has_senior = tranches
             .original
             .iter()
@@ -281,8 +279,8 @@ impl<'a> PathRecorder<'a> {
             trace: None,
             flows: Vec::with_capacity(periods),
             default_free_yield: vec![None; n],
-            days: years.iter().map(|y| (y * 365.0).round() as u32).collect(),
-            promised_discount: promised_discount(years, tranches.coupon, per_year),
+            promised_discount: promised_discount(&days, tranches.coupon, per_year),
+            days,
             weight: 1.0,
             pool_fan: FanHistogram::new(&references.pool_share),
             senior_fan: FanHistogram::new(&references.senior_share),
