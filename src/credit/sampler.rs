@@ -20,6 +20,8 @@
 //! correlation or recovery: raising the PD multiplier can only bring an obligor's default
 //! forward on a path, never remove it.
 
+use std::collections::HashMap;
+
 use rand::{Rng, RngExt};
 use rand_distr::{ChiSquared, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -47,8 +49,12 @@ pub struct CreditSampler {
     /// Per sector, the largest threshold of its obligors for "defaulted by the last period"
     /// (the skip bound).
     sector_horizon_threshold: Vec<f64>,
-    /// Latent threshold for "defaulted by the end of period k", `[obligor][k]`.
+    /// Latent thresholds for "defaulted by the end of period k", `[row][k]`: one row per
+    /// distinct curve (obligors of the same PD share one, so the rows a path searches stay in
+    /// cache however many obligors there are).
     thresholds: Vec<f64>,
+    /// Each obligor's row of `thresholds`.
+    threshold_row: Vec<u32>,
     /// Per obligor, its assets: `obligor_assets[obligor_asset_start[o]..obligor_asset_start[o + 1]]`.
     obligor_asset_start: Vec<u32>,
     obligor_assets: Vec<u32>,
@@ -185,10 +191,23 @@ impl CreditSampler {
             weighted.iter().map(|(pb, _)| pb).sum::<f64>() / total.max(f64::MIN_POSITIVE)
         };
         let m = model.pd_multiplier;
-        let thresholds: Vec<f64> = obligor_pd
+        let mut thresholds: Vec<f64> = Vec::new();
+        let mut rows: HashMap<Vec<u64>, u32> = HashMap::new();
+        let threshold_row: Vec<u32> = obligor_pd
             .iter()
-            .flat_map(|pd| years.iter().map(move |t| (*pd, *t)))
-            .map(|(pd, t)| inverse(cumulative_pd(&model.pd_curve, pd, pool_pd, m, t)))
+            .map(|pd| {
+                let row: Vec<f64> = years
+                    .iter()
+                    .map(|t| inverse(cumulative_pd(&model.pd_curve, *pd, pool_pd, m, *t)))
+                    .collect();
+                let next = rows.len() as u32;
+                *rows
+                    .entry(row.iter().map(|x| x.to_bits()).collect())
+                    .or_insert_with(|| {
+                        thresholds.extend_from_slice(&row);
+                        next
+                    })
+            })
             .collect();
         // `first_crossing` searches each row: cumulative PDs never fall (a term structure is
         // validated non-decreasing), and neither do their quantiles.
@@ -214,7 +233,7 @@ impl CreditSampler {
             let horizon: f64 = if periods == 0 {
                 f64::NEG_INFINITY
             } else {
-                thresholds[o * periods + periods - 1]
+                thresholds[threshold_row[o] as usize * periods + periods - 1]
             };
             let bound = &mut sector_horizon_threshold[obligor.sector];
             *bound = bound.max(horizon);
@@ -247,6 +266,7 @@ impl CreditSampler {
                 .map(|l| (l.global, l.sector, l.idiosyncratic()))
                 .collect(),
             thresholds,
+            threshold_row,
             asset_obligor: pool.assets.iter().map(|a| a.obligor).collect(),
             asset_appraised: pool
                 .assets
@@ -306,19 +326,24 @@ impl CreditSampler {
         };
     }
 
+    /// Obligor `o`'s latent thresholds, one per period.
+    fn obligor_thresholds(&self, o: usize) -> &[f64] {
+        let (n, row) = (self.periods, self.threshold_row[o] as usize);
+        &self.thresholds[row * n..(row + 1) * n]
+    }
+
     /// What the choice of an importance-sampling shift needs: per obligor its threshold for a
     /// default within the deal, sector and loss given default (exposure at closing × (1 − the
     /// recovery the model expects: the fixed rate, or the collateral's appraised value after
     /// haircut and disposal cost at a median shock)); per sector its (global, sector) loadings.
     pub fn tail_inputs(&self, deal: &Deal) -> (Vec<ObligorTail>, Vec<(f64, f64)>) {
-        let n = self.periods;
         let mut tails: Vec<ObligorTail> = (0..self.obligors)
             .map(|o| ObligorTail {
-                threshold: if n == 0 {
-                    f64::NEG_INFINITY
-                } else {
-                    self.thresholds[o * n + n - 1]
-                },
+                threshold: self
+                    .obligor_thresholds(o)
+                    .last()
+                    .copied()
+                    .unwrap_or(f64::NEG_INFINITY),
                 sector: deal.pool.obligors[o].sector,
                 loss_given_default: 0.0,
             })
@@ -423,7 +448,7 @@ impl CreditSampler {
             let systematic = a * z + b * draws.sector_factor[sector];
             let members = &self.sector_obligors[sector];
             let record = |o: u32, latent: f64, draws: &mut PathDraws| {
-                let row = &self.thresholds[o as usize * n..(o as usize + 1) * n];
+                let row = self.obligor_thresholds(o as usize);
                 let period = first_crossing(row, latent);
                 if period != NO_DEFAULT {
                     draws.obligor_default[o as usize] = period;
@@ -660,6 +685,32 @@ mod tests {
     fn curve(values: &[f64]) -> PdCurve {
         PdCurve::TermStructure {
             cumulative: values.to_vec(),
+        }
+    }
+
+    /// Obligors of the same PD share one row of thresholds; obligors of different PDs do not,
+    /// and each row is its obligor's curve, one threshold per period.
+    #[test]
+    fn obligors_of_one_pd_share_a_threshold_row() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join("patent-pledge-200m.toml");
+        let deal = crate::scenario::load(&path).unwrap();
+        let sampler = CreditSampler::new(&deal);
+        let pd = |o: usize| {
+            let assets = deal.pool.assets.iter().filter(|a| a.obligor == o);
+            assets.map(|a| a.annual_pd.to_bits()).collect::<Vec<_>>()
+        };
+        let rows = sampler.thresholds.len() / sampler.periods;
+        assert!(rows < deal.pool.obligors.len(), "some obligors share a PD");
+        for o in 0..deal.pool.obligors.len() {
+            let row = sampler.obligor_thresholds(o);
+            assert_eq!(row.len(), deal.period_ends.len());
+            assert!(row.is_sorted());
+            for p in 0..deal.pool.obligors.len() {
+                let shared = sampler.threshold_row[o] == sampler.threshold_row[p];
+                assert_eq!(shared, pd(o) == pd(p), "obligors {o} and {p}");
+            }
         }
     }
 
