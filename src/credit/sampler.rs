@@ -50,8 +50,8 @@ pub struct CreditSampler {
     /// (the skip bound).
     sector_horizon_threshold: Vec<f64>,
     /// Latent thresholds for "defaulted by the end of period k", `[row][k]`: one row per
-    /// distinct curve (obligors of the same PD share one, so the rows a path searches stay in
-    /// cache however many obligors there are).
+    /// distinct obligor PD (obligors of the same PD share one, so the rows a path searches stay
+    /// in cache however many obligors there are).
     thresholds: Vec<f64>,
     /// Each obligor's row of `thresholds`.
     threshold_row: Vec<u32>,
@@ -191,22 +191,22 @@ impl CreditSampler {
             weighted.iter().map(|(pb, _)| pb).sum::<f64>() / total.max(f64::MIN_POSITIVE)
         };
         let m = model.pd_multiplier;
+        // Every other input of a row is the pool's: obligors of one PD have one curve, computed
+        // once.
         let mut thresholds: Vec<f64> = Vec::new();
-        let mut rows: HashMap<Vec<u64>, u32> = HashMap::new();
+        let mut rows: HashMap<u64, u32> = HashMap::new();
         let threshold_row: Vec<u32> = obligor_pd
             .iter()
             .map(|pd| {
-                let row: Vec<f64> = years
-                    .iter()
-                    .map(|t| inverse(cumulative_pd(&model.pd_curve, *pd, pool_pd, m, *t)))
-                    .collect();
                 let next = rows.len() as u32;
-                *rows
-                    .entry(row.iter().map(|x| x.to_bits()).collect())
-                    .or_insert_with(|| {
-                        thresholds.extend_from_slice(&row);
-                        next
-                    })
+                *rows.entry(pd.to_bits()).or_insert_with(|| {
+                    thresholds.extend(
+                        years
+                            .iter()
+                            .map(|t| inverse(cumulative_pd(&model.pd_curve, *pd, pool_pd, m, *t))),
+                    );
+                    next
+                })
             })
             .collect();
         // `first_crossing` searches each row: cumulative PDs never fall (a term structure is
@@ -230,11 +230,7 @@ impl CreditSampler {
         let mut sector_horizon_threshold = vec![f64::NEG_INFINITY; sectors];
         for (o, obligor) in pool.obligors.iter().enumerate() {
             sector_obligors[obligor.sector].push(o as u32);
-            let horizon: f64 = if periods == 0 {
-                f64::NEG_INFINITY
-            } else {
-                thresholds[threshold_row[o] as usize * periods + periods - 1]
-            };
+            let horizon = last_threshold(threshold_row_of(&thresholds, periods, threshold_row[o]));
             let bound = &mut sector_horizon_threshold[obligor.sector];
             *bound = bound.max(horizon);
         }
@@ -328,8 +324,7 @@ impl CreditSampler {
 
     /// Obligor `o`'s latent thresholds, one per period.
     fn obligor_thresholds(&self, o: usize) -> &[f64] {
-        let (n, row) = (self.periods, self.threshold_row[o] as usize);
-        &self.thresholds[row * n..(row + 1) * n]
+        threshold_row_of(&self.thresholds, self.periods, self.threshold_row[o])
     }
 
     /// What the choice of an importance-sampling shift needs: per obligor its threshold for a
@@ -339,11 +334,7 @@ impl CreditSampler {
     pub fn tail_inputs(&self, deal: &Deal) -> (Vec<ObligorTail>, Vec<(f64, f64)>) {
         let mut tails: Vec<ObligorTail> = (0..self.obligors)
             .map(|o| ObligorTail {
-                threshold: self
-                    .obligor_thresholds(o)
-                    .last()
-                    .copied()
-                    .unwrap_or(f64::NEG_INFINITY),
+                threshold: last_threshold(self.obligor_thresholds(o)),
                 sector: deal.pool.obligors[o].sector,
                 loss_given_default: 0.0,
             })
@@ -613,6 +604,17 @@ fn sort_by_period(found: &[(u32, u32)], period_start: &mut [u32], sorted: &mut V
         sorted[start as usize..end as usize].sort_unstable();
         start = end;
     }
+}
+
+/// Row `row` of `thresholds` (rows of `periods` thresholds).
+fn threshold_row_of(thresholds: &[f64], periods: usize, row: u32) -> &[f64] {
+    let row = row as usize;
+    &thresholds[row * periods..(row + 1) * periods]
+}
+
+/// The threshold for "defaulted within the deal" of a row (−∞ for a deal without dates).
+fn last_threshold(row: &[f64]) -> f64 {
+    row.last().copied().unwrap_or(f64::NEG_INFINITY)
 }
 
 /// First period whose threshold the latent variable is at or below, or [`NO_DEFAULT`].
